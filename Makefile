@@ -1,0 +1,59 @@
+# Outcome Chain — the two set-up commands are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/outcome_chain
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint run worker beat services venv messages test-sqlite test-postgres bench
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+messages: venv
+	$(BIN)/python manage.py compilemessages --ignore=.venv -v 0
+
+demo: venv messages
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000 --noreload
+
+run: venv
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+worker: venv
+	$(BIN)/celery -A config worker --loglevel=info --concurrency=2
+
+beat: venv
+	$(BIN)/celery -A config beat --loglevel=info
+
+services:
+	bash scripts/services.sh
+
+test: services venv messages
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	DATABASE_URL=sqlite:///$(CURDIR)/test.sqlite3 REDIS_URL=$(REDIS_TEST_URL) \
+		$(BIN)/pytest -m "not postgres" -p no:cacheprovider
+
+test-postgres:
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) \
+		$(BIN)/pytest -m "not e2e" -p no:cacheprovider
+
+lint: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: services venv
+	DATABASE_URL=$(PG_URL) $(BIN)/python bench/ingest.py

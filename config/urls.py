@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from indicators.api import DeviationViewSet, IndicatorViewSet, MeasurementsView
+from indicators.views import healthz
+
+router = DefaultRouter(trailing_slash=True)
+router.register("indicators", IndicatorViewSet, basename="indicator")
+router.register("deviations", DeviationViewSet, basename="deviation")
+
+urlpatterns = [
+    path("api/v1/measurements/", MeasurementsView.as_view(), name="measurements"),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", healthz, name="healthz"),
+    path("", include("indicators.urls")),
+]
+

@@ -1,0 +1,83 @@
+"""What every API endpoint shares: the error envelope, pagination, organisation scoping."""
+
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
+from django.http import Http404
+from rest_framework import exceptions, pagination, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from accounts.permissions import organisation_and_role
+
+logger = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+def error(field: str, message: str, index: int | None = None) -> dict:
+    return {"index": index, "field": field, "message": str(message)}
+
+
+def flatten(detail, prefix: str = "") -> list[dict]:
+    """DRF's nested error detail as a flat list of {index, field, message}."""
+    if isinstance(detail, dict):
+        return [
+            item
+            for name, value in detail.items()
+            for item in flatten(value, _join(prefix, "" if name == "non_field_errors" else name))
+        ]
+    if isinstance(detail, list):
+        if all(not isinstance(v, dict | list) for v in detail):
+            return [error(prefix, message) for message in detail]
+        return [item for i, value in enumerate(detail) for item in flatten(value, _join(prefix, i))]
+    return [error(prefix, detail)]
+
+
+def _join(prefix: str, name) -> str:
+    if name == "":
+        return prefix
+    return f"{prefix}.{name}" if prefix else str(name)
+
+
+def exception_handler(exc, context):
+    """Every error answers `{"errors": [{"index", "field", "message"}]}`."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
+    if isinstance(exc, OperationalError):
+        logger.warning("database unavailable: %s", exc)
+        return Response(
+            {"errors": [error("", "The database is unavailable; retry shortly.")]},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"errors": flatten(exc.detail)}
+    elif isinstance(exc, Http404 | exceptions.NotFound):
+        response.data = {"errors": [error("", "Not found.")]}
+    else:
+        response.data = {"errors": [error("", getattr(exc, "detail", str(exc)))]}
+    return response
+
+
+def organisation_of(request):
+    organisation, _role = organisation_and_role(request)
+    return organisation
+
+
+class OrganisationScopedMixin:
+    """Viewsets see only their caller's organisation; anything else answers 404."""
+
+    def get_organisation(self):
+        return organisation_of(self.request)

@@ -1,0 +1,317 @@
+"""Indicators and their numbers.
+
+Numbers are stored as double precision floats, deliberately: measurements come from sensors, surveys
+and ratios, the statistics (scipy) work in floats, and JSON numbers are floats on the wire. Fifteen
+significant digits is far beyond what any indicator here carries; decimals would cost speed on the
+bulk path and conversions everywhere for no gain in meaning.
+"""
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation
+
+CODE_VALIDATOR = RegexValidator(
+    r"^[a-z][a-z0-9_]{0,62}$",
+    _("Use lowercase letters, digits and underscores, starting with a letter (max 63)."),
+)
+
+
+class Kind(models.TextChoices):
+    CPI = "cpi", _("CPI")
+    KPI = "kpi", _("KPI")
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher_is_better", _("higher is better")
+    LOWER = "lower_is_better", _("lower is better")
+    IN_RANGE = "in_range", _("in range")
+
+
+class Aggregation(models.TextChoices):
+    SUM = "sum", _("sum")
+    MEAN = "mean", _("mean")
+    MEDIAN = "median", _("median")
+    MIN = "min", _("minimum")
+    MAX = "max", _("maximum")
+    LAST = "last", _("last")
+    COUNT = "count", _("count")
+    RATIO = "ratio", _("ratio")
+
+
+class Period(models.TextChoices):
+    DAY = "day", _("day")
+    WEEK = "week", _("week")
+    MONTH = "month", _("month")
+    QUARTER = "quarter", _("quarter")
+    YEAR = "year", _("year")
+
+
+class Evidence(models.TextChoices):
+    SAY = "say", _("what customers say")
+    DO = "do", _("what customers do")
+
+
+class Layer(models.TextChoices):
+    IMPACT = "impact", _("impact")
+    EXECUTION = "execution", _("execution")
+    PREREQUISITE = "prerequisite", _("prerequisite")
+    CHOICE = "choice", _("choice")
+
+
+class Indicator(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="indicators"
+    )
+    code = models.CharField(_("code"), max_length=63, validators=[CODE_VALIDATOR])
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("definition"), blank=True)
+    owner = models.CharField(_("owner"), max_length=200, blank=True)
+    unit = models.CharField(_("unit"), max_length=40, blank=True)
+    kind = models.CharField(_("kind"), max_length=3, choices=Kind.choices)
+    direction = models.CharField(_("direction"), max_length=20, choices=Direction.choices)
+    aggregation = models.CharField(
+        _("aggregation"), max_length=10, choices=Aggregation.choices, blank=True
+    )
+    period = models.CharField(_("period"), max_length=10, choices=Period.choices)
+    evidence = models.CharField(_("evidence"), max_length=3, choices=Evidence.choices, blank=True)
+    layer = models.CharField(_("layer"), max_length=12, choices=Layer.choices, blank=True)
+    leading = models.BooleanField(_("leading"), default=False)
+    formula = models.TextField(_("formula"), blank=True)
+    # Baseline and band are one per indicator, kept on the row so a period value needs no join.
+    baseline_value = models.FloatField(_("baseline"), null=True, blank=True)
+    baseline_date = models.DateField(_("baseline date"), null=True, blank=True)
+    band_low = models.FloatField(_("band low"), null=True, blank=True)
+    band_high = models.FloatField(_("band high"), null=True, blank=True)
+    action_below = models.TextField(_("action below the band"), blank=True)
+    action_above = models.TextField(_("action above the band"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="indicator_code_per_org"),
+            models.CheckConstraint(
+                condition=models.Q(band_low__isnull=True)
+                | models.Q(band_high__isnull=True)
+                | models.Q(band_low__lte=models.F("band_high")),
+                name="band_low_not_above_high",
+            ),
+        ]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def is_formula(self) -> bool:
+        return bool(self.formula)
+
+    @property
+    def has_band(self) -> bool:
+        return self.band_low is not None or self.band_high is not None
+
+
+class Target(models.Model):
+    """A target value in force from `valid_from` until the next one."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="targets")
+    valid_from = models.DateField(_("from"))
+    value = models.FloatField(_("target"))
+
+    class Meta:
+        ordering = ["valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "valid_from"], name="one_target_per_date")
+        ]
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+
+    def __str__(self) -> str:
+        return f"{self.value} from {self.valid_from}"
+
+
+class Benchmark(models.Model):
+    """A comparison value (competitor, industry, best practice) in force from `valid_from`."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="benchmarks")
+    valid_from = models.DateField(_("from"))
+    value = models.FloatField(_("benchmark"))
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "valid_from"], name="one_benchmark_per_date"
+            )
+        ]
+        verbose_name = _("benchmark")
+        verbose_name_plural = _("benchmarks")
+
+    def __str__(self) -> str:
+        return f"{self.value} from {self.valid_from} ({self.source})"
+
+
+class Measurement(models.Model):
+    """One observed value. `natural_key` is `k:<key>` or `t:<segment>@<observed_at UTC>`."""
+
+    id = models.BigAutoField(primary_key=True)
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="measurements")
+    natural_key = models.CharField(max_length=400)
+    key = models.CharField(max_length=200, null=True, blank=True)
+    segment = models.JSONField(default=dict, blank=True)
+    observed_at = models.DateTimeField(_("observed at"))
+    local_date = models.DateField()
+    value = models.FloatField(_("value"), null=True, blank=True)
+    numerator = models.FloatField(_("numerator"), null=True, blank=True)
+    denominator = models.FloatField(_("denominator"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "natural_key"], name="measurement_natural_key"
+            )
+        ]
+        indexes = [models.Index(fields=["indicator", "local_date"], name="measurement_by_day")]
+        verbose_name = _("measurement")
+        verbose_name_plural = _("measurements")
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.observed_at:%Y-%m-%d %H:%M} = {self.value}"
+
+
+class MeasurementRevision(models.Model):
+    """The values a measurement had before a push replaced them."""
+
+    id = models.BigAutoField(primary_key=True)
+    measurement = models.ForeignKey(
+        Measurement, on_delete=models.CASCADE, related_name="revisions"
+    )
+    observed_at = models.DateTimeField()
+    value = models.FloatField(null=True)
+    numerator = models.FloatField(null=True)
+    denominator = models.FloatField(null=True)
+    comment = models.TextField(blank=True)
+    replaced_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["replaced_at", "id"]
+
+
+class PeriodValue(models.Model):
+    """The computed value of one indicator, period and segment (`""` is the total)."""
+
+    id = models.BigAutoField(primary_key=True)
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="period_values"
+    )
+    period = models.CharField(max_length=10, choices=Period.choices)
+    segment = models.CharField(max_length=200, blank=True, default="")
+    period_start = models.DateField()
+    value = models.FloatField(null=True)
+    count = models.IntegerField(default=0)
+    numerator = models.FloatField(null=True)
+    denominator = models.FloatField(null=True)
+    target = models.FloatField(null=True)
+    progress = models.FloatField(null=True)
+    band_low = models.FloatField(null=True)
+    band_high = models.FloatField(null=True)
+    position = models.CharField(max_length=6, blank=True)
+    assessment = models.CharField(max_length=8, blank=True)
+    previous = models.FloatField(null=True)
+    change = models.FloatField(null=True)
+    benchmark = models.FloatField(null=True)
+    signal = models.CharField(max_length=12, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "period", "segment", "period_start"],
+                name="one_period_value",
+            )
+        ]
+
+
+class DirtyMark(models.Model):
+    """(indicator, local day) whose period values must be recomputed.
+
+    Written in the same transaction as the measurements, so the Celery message is only a wake-up.
+    `marked_at` is the version: a recompute removes a mark only if nobody marked it again meanwhile.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="dirty_marks")
+    day = models.DateField()
+    marked_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "day"], name="one_dirty_mark_per_day")
+        ]
+
+
+class DeviationKind(models.TextChoices):
+    CORRECTIVE = "corrective", _("corrective action")
+    LEARNING = "learning", _("learning action")
+
+
+class DeviationState(models.TextChoices):
+    OPEN = "open", _("open")
+    ACKNOWLEDGED = "acknowledged", _("acknowledged")
+    CLOSED = "closed", _("closed")
+    RESOLVED_BY_DATA = "resolved_by_data", _("resolved by data")
+
+
+class Deviation(models.Model):
+    """A period value of the indicator's own period outside its band (the metric pipe)."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="deviations")
+    period = models.CharField(max_length=10, choices=Period.choices)
+    period_start = models.DateField()
+    kind = models.CharField(max_length=12, choices=DeviationKind.choices)
+    value = models.FloatField(null=True)
+    band_low = models.FloatField(null=True)
+    band_high = models.FloatField(null=True)
+    action = models.TextField(blank=True)
+    state = models.CharField(
+        max_length=20, choices=DeviationState.choices, default=DeviationState.OPEN
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-period_start", "indicator_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "period", "period_start"], name="one_deviation_per_period"
+            )
+        ]
+        verbose_name = _("deviation")
+        verbose_name_plural = _("deviations")
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a request with an `Idempotency-Key`, kept for 24 hours."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    key = models.CharField(max_length=200)
+    body_digest = models.CharField(max_length=64)
+    status_code = models.IntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="one_idempotency_key")
+        ]

@@ -1,0 +1,152 @@
+"""Create and change indicators with their targets, baseline, band and benchmarks."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import Organisation
+
+from ..compute.formula import FormulaError, find_cycle, formula_inputs
+from ..models import Aggregation, Benchmark, Indicator, Target
+from .ingest import enqueue_recompute
+from .recompute import mark_indicator_dirty
+
+PLAIN_FIELDS = [
+    "code",
+    "name",
+    "description",
+    "owner",
+    "unit",
+    "kind",
+    "direction",
+    "aggregation",
+    "period",
+    "evidence",
+    "layer",
+    "leading",
+    "formula",
+]
+# Changing any of these changes computed values, so the indicator is recomputed.
+VALUE_FIELDS = {"aggregation", "formula", "direction", "period", "baseline", "band", "targets",
+                "benchmarks"}
+
+
+def _apply_plain(indicator: Indicator, data: dict) -> None:
+    for name in PLAIN_FIELDS:
+        if name in data:
+            value = data[name]
+            setattr(indicator, name, "" if value is None and name != "leading" else value)
+    if "baseline" in data:
+        baseline = data["baseline"] or {}
+        indicator.baseline_value = baseline.get("value")
+        indicator.baseline_date = baseline.get("date")
+    if "band" in data:
+        band = data["band"] or {}
+        indicator.band_low = band.get("low")
+        indicator.band_high = band.get("high")
+        indicator.action_below = band.get("action_below") or ""
+        indicator.action_above = band.get("action_above") or ""
+
+
+def _check_formula(indicator: Indicator, errors: dict) -> None:
+    try:
+        inputs = formula_inputs(indicator.formula)
+    except FormulaError as error:
+        errors.setdefault("formula", []).append(str(error))
+        return
+    others = Indicator.objects.filter(organisation=indicator.organisation).exclude(pk=indicator.pk)
+    known = {i.code: i for i in others}
+    missing = sorted(inputs - known.keys() - {indicator.code})
+    if missing:
+        errors.setdefault("formula", []).append(f"Unknown indicator(s): {', '.join(missing)}.")
+        return
+    graph = {code: _inputs_of(i) for code, i in known.items()}
+    graph[indicator.code] = inputs
+    cycle = find_cycle(graph)
+    if cycle:
+        errors.setdefault("formula", []).append(
+            f"Formulas would refer to each other in a cycle: {' -> '.join(cycle)}."
+        )
+
+
+def _inputs_of(indicator: Indicator) -> set[str]:
+    return formula_inputs(indicator.formula) if indicator.formula else set()
+
+
+def _check_rules(indicator: Indicator, before: Indicator | None) -> None:
+    errors: dict[str, list[str]] = {}
+    if indicator.formula:
+        indicator.aggregation = ""
+        _check_formula(indicator, errors)
+    elif not indicator.aggregation:
+        errors["aggregation"] = ["An indicator without a formula needs an aggregation."]
+    if before is not None:
+        _check_change(indicator, before, errors)
+    try:
+        indicator.full_clean()
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_change(indicator: Indicator, before: Indicator, errors: dict) -> None:
+    if indicator.code != before.code:
+        errors["code"] = ["The code of an indicator cannot be changed."]
+    if not before.measurements.exists():
+        return
+    if indicator.formula:
+        errors["formula"] = ["This indicator has measurements and cannot become a formula."]
+    elif (indicator.aggregation == Aggregation.RATIO) != (before.aggregation == Aggregation.RATIO):
+        errors["aggregation"] = [
+            "Measurements exist: the aggregation cannot switch between ratio and the others."
+        ]
+
+
+def _replace_series(indicator: Indicator, data: dict) -> None:
+    if "targets" in data:
+        indicator.targets.all().delete()
+        Target.objects.bulk_create(
+            [Target(indicator=indicator, valid_from=t["from"], value=t["value"])
+             for t in data["targets"] or []]
+        )
+    if "benchmarks" in data:
+        indicator.benchmarks.all().delete()
+        Benchmark.objects.bulk_create(
+            [
+                Benchmark(indicator=indicator, valid_from=b["from"], value=b["value"],
+                          source=b.get("source") or "")
+                for b in data["benchmarks"] or []
+            ]
+        )
+
+
+def create_indicator(*, organisation: Organisation, data: dict) -> Indicator:
+    """Create an indicator from validated API/form data (targets, band... included)."""
+    indicator = Indicator(organisation=organisation)
+    _apply_plain(indicator, data)
+    _check_rules(indicator, None)
+    with transaction.atomic():
+        indicator.save()
+        _replace_series(indicator, data)
+        if indicator.formula:
+            _recompute_later(indicator)
+    return indicator
+
+
+def update_indicator(*, indicator: Indicator, data: dict) -> Indicator:
+    """Change the given fields; recompute the indicator when a field behind its values changed."""
+    before = Indicator.objects.get(pk=indicator.pk)
+    _apply_plain(indicator, data)
+    _check_rules(indicator, before)
+    with transaction.atomic():
+        indicator.save()
+        _replace_series(indicator, data)
+        if VALUE_FIELDS & data.keys():
+            _recompute_later(indicator)
+    return indicator
+
+
+def _recompute_later(indicator: Indicator) -> None:
+    if mark_indicator_dirty(indicator=indicator):
+        transaction.on_commit(enqueue_recompute)

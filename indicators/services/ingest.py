@@ -1,0 +1,353 @@
+"""Bulk ingest of measurements: validate the whole batch, then upsert on the natural key.
+
+One transaction writes the measurements, their revisions and the dirty marks; the recompute is
+enqueued after commit. The number of queries does not grow with the batch size.
+"""
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Organisation
+
+from ..compute.periods import local_date, parse_observed_at
+from ..models import Aggregation, DirtyMark, Indicator, Measurement, MeasurementRevision
+
+ITEM_FIELDS = {
+    "indicator",
+    "observed_at",
+    "value",
+    "numerator",
+    "denominator",
+    "segment",
+    "key",
+    "comment",
+}
+UPSERT_ATTEMPTS = 3
+
+
+@dataclass
+class IngestResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def as_dict(self) -> dict:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+
+
+class IngestError(Exception):
+    """The batch was refused; `errors` names every bad item and field. Nothing was written."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__(f"{len(errors)} invalid item(s)")
+        self.errors = errors
+
+
+@dataclass
+class CleanItem:
+    index: int
+    indicator: Indicator
+    natural_key: str
+    key: str | None
+    segment: dict
+    observed_at: datetime
+    local_date: object
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    comment: str
+
+
+@dataclass
+class _Errors:
+    items: list[dict] = field(default_factory=list)
+
+    def add(self, index: int, field_name: str, message: str) -> None:
+        self.items.append({"index": index, "field": field_name, "message": message})
+
+
+def is_number(raw) -> bool:
+    """A JSON number: int or float, not a bool or a numeric string, and finite."""
+    return isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw)
+
+
+def _number(raw, index: int, name: str, errors: _Errors, required: bool) -> float | None:
+    if raw is None:
+        if required:
+            errors.add(index, name, f"'{name}' is required.")
+        return None
+    if not is_number(raw):
+        errors.add(index, name, f"'{name}' must be a finite JSON number, got {json.dumps(raw)}.")
+        return None
+    return float(raw)
+
+
+def _segment(raw, index: int, errors: _Errors) -> dict:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and k and isinstance(v, str) and v for k, v in raw.items()
+    ):
+        errors.add(index, "segment", "'segment' must map dimension names to member names.")
+        return {}
+    if any(":" in k for k in raw):
+        errors.add(index, "segment", "A dimension name may not contain ':'.")
+    return raw
+
+
+def _optional_text(raw, index: int, name: str, errors: _Errors, max_length: int) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or len(raw) > max_length:
+        errors.add(index, name, f"'{name}' must be a string of at most {max_length} characters.")
+        return None
+    return raw
+
+
+def natural_key_of(key: str | None, segment: dict, observed_at: datetime) -> str:
+    if key is not None:
+        return f"k:{key}"
+    segment_text = json.dumps(segment, sort_keys=True, separators=(",", ":"))
+    return f"t:{segment_text}@{observed_at.astimezone(UTC).isoformat()}"
+
+
+def _values(raw: dict, indicator: Indicator, index: int, errors: _Errors):
+    if indicator.aggregation == Aggregation.RATIO:
+        if raw.get("value") is not None:
+            errors.add(index, "value", "A ratio indicator takes numerator and denominator, not value.")
+        numerator = _number(raw.get("numerator"), index, "numerator", errors, required=True)
+        denominator = _number(raw.get("denominator"), index, "denominator", errors, required=True)
+        if denominator is not None and denominator < 0:
+            errors.add(index, "denominator", "'denominator' may not be negative.")
+        return None, numerator, denominator
+    for name in ("numerator", "denominator"):
+        if raw.get(name) is not None:
+            errors.add(index, name, f"'{name}' is only for ratio indicators.")
+    return _number(raw.get("value"), index, "value", errors, required=True), None, None
+
+
+def _clean_item(raw, index: int, indicators: dict, tz, errors: _Errors) -> CleanItem | None:
+    if not isinstance(raw, dict):
+        errors.add(index, "", "Each measurement must be a JSON object.")
+        return None
+    before = len(errors.items)
+    for name in sorted(set(raw) - ITEM_FIELDS):
+        errors.add(index, name, f"Unknown field '{name}'.")
+    indicator = indicators.get(raw.get("indicator")) if isinstance(raw.get("indicator"), str) else None
+    if indicator is None:
+        errors.add(index, "indicator", f"Unknown indicator {json.dumps(raw.get('indicator'))}.")
+    elif indicator.is_formula:
+        errors.add(index, "indicator", "A formula indicator is computed and takes no measurements.")
+        indicator = None
+    observed_at = None
+    if not isinstance(raw.get("observed_at"), str):
+        errors.add(index, "observed_at", "'observed_at' must be an ISO-8601 date or timestamp.")
+    else:
+        try:
+            observed_at = parse_observed_at(raw["observed_at"], tz)
+        except ValueError as error:
+            errors.add(index, "observed_at", str(error))
+    key = _optional_text(raw.get("key"), index, "key", errors, 200)
+    comment = _optional_text(raw.get("comment"), index, "comment", errors, 2000) or ""
+    segment = _segment(raw.get("segment"), index, errors)
+    values = _values(raw, indicator, index, errors) if indicator else (None, None, None)
+    if len(errors.items) > before:
+        return None
+    return CleanItem(
+        index=index,
+        indicator=indicator,
+        natural_key=natural_key_of(key, segment, observed_at),
+        key=key,
+        segment=segment,
+        observed_at=observed_at,
+        local_date=local_date(observed_at, tz),
+        value=values[0],
+        numerator=values[1],
+        denominator=values[2],
+        comment=comment,
+    )
+
+
+def validate_batch(*, organisation: Organisation, items: list) -> list[CleanItem]:
+    """Check every item; raise IngestError naming all bad items and fields."""
+    codes = {raw.get("indicator") for raw in items if isinstance(raw, dict)}
+    codes = {code for code in codes if isinstance(code, str)}
+    indicators = {i.code: i for i in Indicator.objects.filter(organisation=organisation, code__in=codes)}
+    errors = _Errors()
+    clean: list[CleanItem] = []
+    seen: dict[tuple, int] = {}
+    for index, raw in enumerate(items):
+        item = _clean_item(raw, index, indicators, organisation.tz, errors)
+        if item is None:
+            continue
+        identity = (item.indicator.pk, item.natural_key)
+        if identity in seen:
+            name = "key" if item.key is not None else "observed_at"
+            errors.add(index, name, f"Same natural key as item {seen[identity]} in this batch.")
+            continue
+        seen[identity] = index
+        clean.append(item)
+    if errors.items:
+        raise IngestError(sorted(errors.items, key=lambda e: e["index"]))
+    return clean
+
+
+def _is_same(item: CleanItem, row: Measurement) -> bool:
+    return (
+        item.value == row.value
+        and item.numerator == row.numerator
+        and item.denominator == row.denominator
+        and item.comment == row.comment
+        and item.observed_at == row.observed_at
+        and item.segment == row.segment
+    )
+
+
+def _existing(items: list[CleanItem]) -> dict[tuple, Measurement]:
+    if not items:
+        return {}
+    rows = Measurement.objects.filter(
+        indicator_id__in={item.indicator.pk for item in items},
+        natural_key__in={item.natural_key for item in items},
+    ).only(
+        "id",
+        "indicator_id",
+        "natural_key",
+        "segment",
+        "observed_at",
+        "local_date",
+        "value",
+        "numerator",
+        "denominator",
+        "comment",
+    )
+    return {(row.indicator_id, row.natural_key): row for row in rows}
+
+
+def _write(items: list[CleanItem], existing: dict, now: datetime) -> IngestResult:
+    result = IngestResult()
+    new_rows, changed_rows, revisions, dirty = [], [], [], set()
+    for item in items:
+        row = existing.get((item.indicator.pk, item.natural_key))
+        if row is None:
+            new_rows.append(_new_row(item, now))
+        elif _is_same(item, row):
+            result.unchanged += 1
+            continue
+        else:
+            revisions.append(_revision_of(row, now))
+            dirty.add((row.indicator_id, row.local_date))
+            _apply(item, row, now)
+            changed_rows.append(row)
+        dirty.add((item.indicator.pk, item.local_date))
+    result.created, result.updated = len(new_rows), len(changed_rows)
+    Measurement.objects.bulk_create(new_rows, batch_size=5000)
+    MeasurementRevision.objects.bulk_create(revisions, batch_size=5000)
+    Measurement.objects.bulk_update(
+        changed_rows,
+        ["segment", "observed_at", "local_date", "value", "numerator", "denominator", "comment",
+         "updated_at"],
+        batch_size=2000,
+    )
+    mark_dirty(dirty, now)
+    return result
+
+
+def _new_row(item: CleanItem, now: datetime) -> Measurement:
+    return Measurement(
+        indicator_id=item.indicator.pk,
+        natural_key=item.natural_key,
+        key=item.key,
+        segment=item.segment,
+        observed_at=item.observed_at,
+        local_date=item.local_date,
+        value=item.value,
+        numerator=item.numerator,
+        denominator=item.denominator,
+        comment=item.comment,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _revision_of(row: Measurement, now: datetime) -> MeasurementRevision:
+    return MeasurementRevision(
+        measurement_id=row.pk,
+        observed_at=row.observed_at,
+        value=row.value,
+        numerator=row.numerator,
+        denominator=row.denominator,
+        comment=row.comment,
+        replaced_at=now,
+    )
+
+
+def _apply(item: CleanItem, row: Measurement, now: datetime) -> None:
+    row.segment = item.segment
+    row.observed_at = item.observed_at
+    row.local_date = item.local_date
+    row.value, row.numerator, row.denominator = item.value, item.numerator, item.denominator
+    row.comment = item.comment
+    row.updated_at = now
+
+
+def mark_dirty(pairs: set[tuple[int, object]], now: datetime) -> None:
+    """Upsert (indicator, day) dirty marks; a newer mark replaces the version of an older one."""
+    if not pairs:
+        return
+    DirtyMark.objects.bulk_create(
+        [DirtyMark(indicator_id=i, day=d, marked_at=now) for i, d in sorted(pairs)],
+        update_conflicts=True,
+        unique_fields=["indicator", "day"],
+        update_fields=["marked_at"],
+        batch_size=5000,
+    )
+
+
+def ingest_measurements(
+    *, organisation: Organisation, items: list, dry_run: bool = False
+) -> IngestResult:
+    """Validate all `items`, then create, update or leave each one; all or nothing.
+
+    Raises IngestError (and writes nothing) if any item is bad.
+    """
+    clean = validate_batch(organisation=organisation, items=items)
+    if dry_run:
+        return _count_only(clean)
+    for attempt in range(UPSERT_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                result = _write(clean, _existing(clean), timezone.now())
+                if result.created or result.updated:
+                    transaction.on_commit(enqueue_recompute)
+            return result
+        except IntegrityError:
+            # A concurrent push created one of our natural keys first: read again and retry.
+            if attempt == UPSERT_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _count_only(items: list[CleanItem]) -> IngestResult:
+    existing = _existing(items)
+    result = IngestResult()
+    for item in items:
+        row = existing.get((item.indicator.pk, item.natural_key))
+        if row is None:
+            result.created += 1
+        elif _is_same(item, row):
+            result.unchanged += 1
+        else:
+            result.updated += 1
+    return result
+
+
+def enqueue_recompute() -> None:
+    from ..tasks import enqueue_recompute as enqueue
+
+    enqueue()

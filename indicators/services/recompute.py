@@ -1,0 +1,245 @@
+"""Turn dirty (indicator, day) marks into PeriodValue rows.
+
+For each claimed indicator: aggregate every period (day .. year) and series (the total and each
+segment member) that contains a dirty day, formulas after their inputs; then rescore the touched
+series (target, progress, band, assessment, previous, change, benchmark, XmR signal) and keep the
+deviations of the metric pipe in step.
+"""
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..compute.aggregate import aggregate
+from ..compute.formula import evaluate_formula, formula_inputs, topological_order
+from ..compute.periods import PERIODS, next_period_start, period_start
+from ..models import DirtyMark, Indicator, Measurement, PeriodValue
+from .ingest import mark_dirty
+from .scoring import rescore_series
+
+CLAIM_SECONDS = 300
+ADVISORY_NAMESPACE = 0x0C0C
+
+
+def recompute_dirty(*, limit: int = 5000, max_rounds: int = 50) -> int:
+    """Claim dirty marks and recompute their buckets until none are left; returns marks done."""
+    done = 0
+    for _round in range(max_rounds):
+        marks = _claim(limit)
+        if not marks:
+            break
+        for organisation_id, work in _work_by_organisation(marks).items():
+            _recompute_organisation(organisation_id, work)
+        _release(marks)
+        done += len(marks)
+    return done
+
+
+def _claim(limit: int) -> list[dict]:
+    now = timezone.now()
+    with transaction.atomic():
+        free = DirtyMark.objects.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        if connection.features.has_select_for_update_skip_locked:
+            free = free.select_for_update(skip_locked=True)
+        marks = list(
+            free.order_by("marked_at").values(
+                "id", "indicator_id", "indicator__organisation_id", "day", "marked_at"
+            )[:limit]
+        )
+        if marks:
+            DirtyMark.objects.filter(id__in=[m["id"] for m in marks]).update(
+                claimed_until=now + timedelta(seconds=CLAIM_SECONDS)
+            )
+    return marks
+
+
+def _release(marks: list[dict]) -> None:
+    """Delete the marks nobody marked again meanwhile; free the others for the next round."""
+    ids_by_version = defaultdict(list)
+    for mark in marks:
+        ids_by_version[mark["marked_at"]].append(mark["id"])
+    for marked_at, ids in ids_by_version.items():
+        DirtyMark.objects.filter(id__in=ids, marked_at=marked_at).delete()
+    DirtyMark.objects.filter(id__in=[m["id"] for m in marks]).update(claimed_until=None)
+
+
+def _work_by_organisation(marks: list[dict]) -> dict[int, dict[int, set[date]]]:
+    work: dict[int, dict[int, set[date]]] = defaultdict(lambda: defaultdict(set))
+    for mark in marks:
+        work[mark["indicator__organisation_id"]][mark["indicator_id"]].add(mark["day"])
+    return work
+
+
+def _lock_organisation(organisation_id: int) -> None:
+    """Serialise recomputes of one organisation, so a formula never reads half-written inputs."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_NAMESPACE, organisation_id])
+
+
+def _recompute_organisation(organisation_id: int, work: dict[int, set[date]]) -> None:
+    with transaction.atomic():
+        _lock_organisation(organisation_id)
+        indicators = {
+            i.pk: i
+            for i in Indicator.objects.filter(organisation_id=organisation_id)
+            .select_related("organisation")
+            .prefetch_related("targets", "benchmarks")
+        }
+        for indicator in _in_dependency_order(indicators.values(), work):
+            days = work.get(indicator.pk)
+            if not days:
+                continue
+            if indicator.is_formula:
+                _compute_formula(indicator, days, indicators)
+            else:
+                _compute_raw(indicator, days)
+
+
+def _in_dependency_order(indicators, work: dict[int, set[date]]) -> list[Indicator]:
+    """Every indicator after its formula inputs; dependants inherit their inputs' dirty days."""
+    by_code = {i.code: i for i in indicators}
+    graph = {
+        i.code: {c for c in formula_inputs(i.formula) if c in by_code} if i.is_formula else set()
+        for i in indicators
+    }
+    ordered = [by_code[code] for code in topological_order(graph)]
+    for indicator in ordered:
+        for code in graph[indicator.code]:
+            work[indicator.pk] = work.get(indicator.pk, set()) | work.get(by_code[code].pk, set())
+    return ordered
+
+
+def _buckets(days: set[date]) -> dict[str, set[date]]:
+    return {p: {period_start(d, p) for d in days} for p in PERIODS}
+
+
+def _series_keys(segment: dict) -> list[str]:
+    return ["", *(f"{dim}:{member}" for dim, member in segment.items())]
+
+
+def _compute_raw(indicator: Indicator, days: set[date]) -> None:
+    buckets = _buckets(days)
+    low = min(buckets["year"])
+    high = next_period_start(max(buckets["year"]), "year")
+    rows = list(
+        Measurement.objects.filter(
+            indicator=indicator, local_date__gte=low, local_date__lt=high
+        )
+        .order_by("observed_at", "id")
+        .values_list("local_date", "segment", "value", "numerator", "denominator")
+    )
+    computed = {}
+    for period in PERIODS:
+        grouped = defaultdict(lambda: ([], [], []))
+        for local_day, segment, value, numerator, denominator in rows:
+            start = period_start(local_day, period)
+            if start not in buckets[period]:
+                continue
+            for key in _series_keys(segment):
+                values, numerators, denominators = grouped[(start, key)]
+                values.append(value)
+                numerators.append(numerator)
+                denominators.append(denominator)
+        for (start, key), (values, numerators, denominators) in grouped.items():
+            computed[(period, key, start)] = aggregate(
+                indicator.aggregation, values, numerators, denominators
+            )
+    _store(indicator, buckets, computed)
+
+
+def _compute_formula(indicator: Indicator, days: set[date], indicators: dict) -> None:
+    buckets = _buckets(days)
+    codes = formula_inputs(indicator.formula)
+    inputs = [i for i in indicators.values() if i.code in codes]
+    computed = {}
+    if len(inputs) == len(codes):
+        values = defaultdict(dict)
+        counts = defaultdict(list)
+        for row in PeriodValue.objects.filter(indicator__in=inputs).filter(_in_buckets(buckets)):
+            code = indicators[row.indicator_id].code
+            values[(row.period, row.segment, row.period_start)][code] = row.value
+            counts[(row.period, row.segment, row.period_start)].append(row.count)
+        for bucket, inputs_of_bucket in values.items():
+            result = evaluate_formula(indicator.formula, inputs_of_bucket)
+            if result is not None:
+                computed[bucket] = _FormulaValue(result, min(counts[bucket]))
+    _store(indicator, buckets, computed)
+
+
+class _FormulaValue:
+    numerator = denominator = None
+
+    def __init__(self, value: float, count: int):
+        self.value, self.count = value, count
+
+
+def _in_buckets(buckets: dict[str, set[date]]) -> Q:
+    condition = Q(pk__in=[])
+    for period, starts in buckets.items():
+        condition |= Q(period=period, period_start__in=starts)
+    return condition
+
+
+def _store(indicator: Indicator, buckets: dict[str, set[date]], computed: dict) -> None:
+    """Upsert the computed values, delete rows of these buckets that no longer have data."""
+    now = timezone.now()
+    existing = PeriodValue.objects.filter(indicator=indicator).filter(_in_buckets(buckets))
+    gone, series = [], set()
+    for pk, period, segment, start in existing.values_list("pk", "period", "segment", "period_start"):
+        result = computed.get((period, segment, start))
+        if result is None or result.value is None:
+            gone.append(pk)
+            series.add((period, segment))
+    PeriodValue.objects.filter(pk__in=gone).delete()
+    rows = [
+        PeriodValue(
+            indicator=indicator,
+            period=period,
+            segment=segment,
+            period_start=start,
+            value=result.value,
+            count=result.count,
+            numerator=result.numerator,
+            denominator=result.denominator,
+            computed_at=now,
+        )
+        for (period, segment, start), result in computed.items()
+        if result.value is not None
+    ]
+    PeriodValue.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["indicator", "period", "segment", "period_start"],
+        update_fields=["value", "count", "numerator", "denominator", "computed_at"],
+        batch_size=2000,
+    )
+    series |= {(period, segment) for period, segment, _start in computed}
+    rescore_series(indicator=indicator, series=series, now=now)
+
+
+def mark_indicator_dirty(*, indicator: Indicator) -> int:
+    """Mark every day that has (or had) data for `indicator`, so all its values are rebuilt."""
+    if indicator.is_formula:
+        codes = formula_inputs(indicator.formula)
+        source = PeriodValue.objects.filter(
+            indicator__organisation=indicator.organisation_id, indicator__code__in=codes, period="day"
+        ).values_list("period_start", flat=True)
+    else:
+        source = Measurement.objects.filter(indicator=indicator).values_list("local_date", flat=True)
+    own = PeriodValue.objects.filter(indicator=indicator, period="day").values_list(
+        "period_start", flat=True
+    )
+    days = set(source.distinct()) | set(own)
+    mark_dirty({(indicator.pk, day) for day in days}, timezone.now())
+    return len(days)
+
+
+def recompute_all(*, indicators) -> int:
+    """Mark and recompute every value of `indicators` now, in this process."""
+    for indicator in indicators:
+        mark_indicator_dirty(indicator=indicator)
+    return recompute_dirty()

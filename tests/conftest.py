@@ -1,0 +1,71 @@
+import os
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+from accounts.services import create_api_key, create_organisation, create_user
+
+POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` need DATABASE_URL on PostgreSQL; skipped only when it is unset."""
+    for item in items:
+        if "postgres" in item.keywords and not POSTGRES:
+            item.add_marker(pytest.mark.skip(reason="DATABASE_URL is not a PostgreSQL URL"))
+
+
+@pytest.fixture(autouse=True)
+def tasks_in_process(settings):
+    """Unit tests run Celery tasks in-process; the worker test starts a real worker."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+
+
+@pytest.fixture
+def organisation(db):
+    return create_organisation(slug="acme", name="Acme Insurance", time_zone="Europe/Helsinki")
+
+
+@pytest.fixture
+def other_organisation(db):
+    return create_organisation(slug="rival", name="Rival Mutual", time_zone="Europe/Stockholm")
+
+
+@pytest.fixture
+def api_key(organisation):
+    return create_api_key(organisation=organisation, name="crm")[1]
+
+
+@pytest.fixture
+def api(api_key):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {api_key}")
+    return client
+
+
+@pytest.fixture
+def other_api(other_organisation):
+    client = APIClient()
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Api-Key {create_api_key(organisation=other_organisation, name='x')[1]}"
+    )
+    return client
+
+
+@pytest.fixture
+def analyst(organisation):
+    return create_user(
+        organisation=organisation, username="anna", role=Role.ANALYST, password="s3cret-pass!"
+    )
+
+
+@pytest.fixture
+def viewer(organisation):
+    return create_user(
+        organisation=organisation, username="ville", role=Role.VIEWER, password="s3cret-pass!"
+    )
