@@ -8,8 +8,5 @@ def membership_for(*, user) -> Membership | None:
     if user is None or not user.is_authenticated:
         return None
     return (
-        Membership.objects.select_related("organisation")
-        .filter(user=user)
-        .order_by("id")
-        .first()
+        Membership.objects.select_related("organisation").filter(user=user).order_by("id").first()
     )

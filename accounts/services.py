@@ -29,7 +29,11 @@ def create_organisation(
 
 @transaction.atomic
 def create_user(
-    *, organisation: Organisation, username: str, role: str = Role.VIEWER, password: str | None = None
+    *,
+    organisation: Organisation,
+    username: str,
+    role: str = Role.VIEWER,
+    password: str | None = None,
 ):
     """Create (or reuse) a user and give them `role` in `organisation`."""
     user_model = get_user_model()

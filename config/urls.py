@@ -23,4 +23,3 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("indicators.urls")),
 ]
-

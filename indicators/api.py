@@ -105,8 +105,10 @@ class IndicatorSerializer(serializers.Serializer):
             "leading": indicator.leading,
             "formula": indicator.formula or None,
             "baseline": _baseline(indicator),
-            "targets": [{"from": t.valid_from.isoformat(), "value": t.value}
-                        for t in indicator.targets.all()],
+            "targets": [
+                {"from": t.valid_from.isoformat(), "value": t.value}
+                for t in indicator.targets.all()
+            ],
             "band": _band(indicator),
             "benchmarks": [
                 {"from": b.valid_from.isoformat(), "value": b.value, "source": b.source}
@@ -219,14 +221,19 @@ class MeasurementsView(APIView):
     @extend_schema(
         request=inline_serializer(
             "MeasurementBatch",
-            {"measurements": serializers.ListField(child=serializers.DictField()),
-             "dry_run": serializers.BooleanField(required=False)},
+            {
+                "measurements": serializers.ListField(child=serializers.DictField()),
+                "dry_run": serializers.BooleanField(required=False),
+            },
         ),
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
         responses=inline_serializer(
             "IngestCounts",
-            {"created": serializers.IntegerField(), "updated": serializers.IntegerField(),
-             "unchanged": serializers.IntegerField()},
+            {
+                "created": serializers.IntegerField(),
+                "updated": serializers.IntegerField(),
+                "unchanged": serializers.IntegerField(),
+            },
         ),
     )
     def post(self, request):
@@ -249,13 +256,16 @@ def _ingest(organisation, body: bytes) -> tuple[int, dict]:
     except msgspec.DecodeError as exc:
         return 400, {"errors": [error("", f"Malformed JSON: {exc}")]}
     if not isinstance(document, dict) or not isinstance(document.get("measurements"), list):
-        return 400, {"errors": [error("measurements", "Send {\"measurements\": [...]}.")]}
+        return 400, {"errors": [error("measurements", 'Send {"measurements": [...]}.')]}
     items, dry_run = document["measurements"], document.get("dry_run", False)
     if not isinstance(dry_run, bool):
         return 400, {"errors": [error("dry_run", "'dry_run' must be true or false.")]}
     if len(items) > settings.INGEST_MAX_ITEMS:
-        return 413, {"errors": [error("measurements",
-                                      f"At most {settings.INGEST_MAX_ITEMS} items per request.")]}
+        return 413, {
+            "errors": [
+                error("measurements", f"At most {settings.INGEST_MAX_ITEMS} items per request.")
+            ]
+        }
     try:
         result = services.ingest_measurements(
             organisation=organisation, items=items, dry_run=dry_run
@@ -305,12 +315,32 @@ class DeviationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Deviation
         fields = [
-            "id", "indicator", "period", "period_start", "kind", "value", "band_low",
-            "band_high", "action", "state", "note", "created_at", "updated_at",
+            "id",
+            "indicator",
+            "period",
+            "period_start",
+            "kind",
+            "value",
+            "band_low",
+            "band_high",
+            "action",
+            "state",
+            "note",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = [
-            "id", "indicator", "period", "period_start", "kind", "value", "band_low",
-            "band_high", "action", "created_at", "updated_at",
+            "id",
+            "indicator",
+            "period",
+            "period_start",
+            "kind",
+            "value",
+            "band_low",
+            "band_high",
+            "action",
+            "created_at",
+            "updated_at",
         ]
 
 

@@ -162,7 +162,7 @@ class Measurement(models.Model):
     id = models.BigAutoField(primary_key=True)
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="measurements")
     natural_key = models.CharField(max_length=400)
-    key = models.CharField(max_length=200, null=True, blank=True)
+    key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 (None = no key)
     segment = models.JSONField(default=dict, blank=True)
     observed_at = models.DateTimeField(_("observed at"))
     local_date = models.DateField()
@@ -204,6 +204,9 @@ class MeasurementRevision(models.Model):
     class Meta:
         ordering = ["replaced_at", "id"]
 
+    def __str__(self) -> str:
+        return f"revision of {self.measurement_id} at {self.replaced_at}"
+
 
 class PeriodValue(models.Model):
     """The computed value of one indicator, period and segment (`""` is the total)."""
@@ -240,6 +243,9 @@ class PeriodValue(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.period} {self.period_start} {self.segment} = {self.value}"
+
 
 class DirtyMark(models.Model):
     """(indicator, local day) whose period values must be recomputed.
@@ -258,6 +264,9 @@ class DirtyMark(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["indicator", "day"], name="one_dirty_mark_per_day")
         ]
+
+    def __str__(self) -> str:
+        return f"dirty {self.indicator_id} {self.day}"
 
 
 class DeviationKind(models.TextChoices):
@@ -300,6 +309,9 @@ class Deviation(models.Model):
         verbose_name = _("deviation")
         verbose_name_plural = _("deviations")
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.indicator_id} {self.period_start} ({self.state})"
+
 
 class IdempotencyRecord(models.Model):
     """The first answer to a request with an `Idempotency-Key`, kept for 24 hours."""
@@ -315,3 +327,6 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organisation", "key"], name="one_idempotency_key")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}:{self.key}"

@@ -26,8 +26,16 @@ PLAIN_FIELDS = [
     "formula",
 ]
 # Changing any of these changes computed values, so the indicator is recomputed.
-VALUE_FIELDS = {"aggregation", "formula", "direction", "period", "baseline", "band", "targets",
-                "benchmarks"}
+VALUE_FIELDS = {
+    "aggregation",
+    "formula",
+    "direction",
+    "period",
+    "baseline",
+    "band",
+    "targets",
+    "benchmarks",
+}
 
 
 def _apply_plain(indicator: Indicator, data: dict) -> None:
@@ -107,15 +115,21 @@ def _replace_series(indicator: Indicator, data: dict) -> None:
     if "targets" in data:
         indicator.targets.all().delete()
         Target.objects.bulk_create(
-            [Target(indicator=indicator, valid_from=t["from"], value=t["value"])
-             for t in data["targets"] or []]
+            [
+                Target(indicator=indicator, valid_from=t["from"], value=t["value"])
+                for t in data["targets"] or []
+            ]
         )
     if "benchmarks" in data:
         indicator.benchmarks.all().delete()
         Benchmark.objects.bulk_create(
             [
-                Benchmark(indicator=indicator, valid_from=b["from"], value=b["value"],
-                          source=b.get("source") or "")
+                Benchmark(
+                    indicator=indicator,
+                    valid_from=b["from"],
+                    value=b["value"],
+                    source=b.get("source") or "",
+                )
                 for b in data["benchmarks"] or []
             ]
         )

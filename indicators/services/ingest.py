@@ -119,7 +119,9 @@ def natural_key_of(key: str | None, segment: dict, observed_at: datetime) -> str
 def _values(raw: dict, indicator: Indicator, index: int, errors: _Errors):
     if indicator.aggregation == Aggregation.RATIO:
         if raw.get("value") is not None:
-            errors.add(index, "value", "A ratio indicator takes numerator and denominator, not value.")
+            errors.add(
+                index, "value", "A ratio indicator takes numerator and denominator, not value."
+            )
         numerator = _number(raw.get("numerator"), index, "numerator", errors, required=True)
         denominator = _number(raw.get("denominator"), index, "denominator", errors, required=True)
         if denominator is not None and denominator < 0:
@@ -138,7 +140,9 @@ def _clean_item(raw, index: int, indicators: dict, tz, errors: _Errors) -> Clean
     before = len(errors.items)
     for name in sorted(set(raw) - ITEM_FIELDS):
         errors.add(index, name, f"Unknown field '{name}'.")
-    indicator = indicators.get(raw.get("indicator")) if isinstance(raw.get("indicator"), str) else None
+    indicator = (
+        indicators.get(raw.get("indicator")) if isinstance(raw.get("indicator"), str) else None
+    )
     if indicator is None:
         errors.add(index, "indicator", f"Unknown indicator {json.dumps(raw.get('indicator'))}.")
     elif indicator.is_formula:
@@ -177,7 +181,9 @@ def validate_batch(*, organisation: Organisation, items: list) -> list[CleanItem
     """Check every item; raise IngestError naming all bad items and fields."""
     codes = {raw.get("indicator") for raw in items if isinstance(raw, dict)}
     codes = {code for code in codes if isinstance(code, str)}
-    indicators = {i.code: i for i in Indicator.objects.filter(organisation=organisation, code__in=codes)}
+    indicators = {
+        i.code: i for i in Indicator.objects.filter(organisation=organisation, code__in=codes)
+    }
     errors = _Errors()
     clean: list[CleanItem] = []
     seen: dict[tuple, int] = {}
@@ -250,8 +256,16 @@ def _write(items: list[CleanItem], existing: dict, now: datetime) -> IngestResul
     MeasurementRevision.objects.bulk_create(revisions, batch_size=5000)
     Measurement.objects.bulk_update(
         changed_rows,
-        ["segment", "observed_at", "local_date", "value", "numerator", "denominator", "comment",
-         "updated_at"],
+        [
+            "segment",
+            "observed_at",
+            "local_date",
+            "value",
+            "numerator",
+            "denominator",
+            "comment",
+            "updated_at",
+        ],
         batch_size=2000,
     )
     mark_dirty(dirty, now)

@@ -77,7 +77,9 @@ def _lock_organisation(organisation_id: int) -> None:
     """Serialise recomputes of one organisation, so a formula never reads half-written inputs."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_NAMESPACE, organisation_id])
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_NAMESPACE, organisation_id]
+            )
 
 
 def _recompute_organisation(organisation_id: int, work: dict[int, set[date]]) -> None:
@@ -126,9 +128,7 @@ def _compute_raw(indicator: Indicator, days: set[date]) -> None:
     low = min(buckets["year"])
     high = next_period_start(max(buckets["year"]), "year")
     rows = list(
-        Measurement.objects.filter(
-            indicator=indicator, local_date__gte=low, local_date__lt=high
-        )
+        Measurement.objects.filter(indicator=indicator, local_date__gte=low, local_date__lt=high)
         .order_by("observed_at", "id")
         .values_list("local_date", "segment", "value", "numerator", "denominator")
     )
@@ -189,7 +189,9 @@ def _store(indicator: Indicator, buckets: dict[str, set[date]], computed: dict) 
     now = timezone.now()
     existing = PeriodValue.objects.filter(indicator=indicator).filter(_in_buckets(buckets))
     gone, series = [], set()
-    for pk, period, segment, start in existing.values_list("pk", "period", "segment", "period_start"):
+    for pk, period, segment, start in existing.values_list(
+        "pk", "period", "segment", "period_start"
+    ):
         result = computed.get((period, segment, start))
         if result is None or result.value is None:
             gone.append(pk)
@@ -226,10 +228,14 @@ def mark_indicator_dirty(*, indicator: Indicator) -> int:
     if indicator.is_formula:
         codes = formula_inputs(indicator.formula)
         source = PeriodValue.objects.filter(
-            indicator__organisation=indicator.organisation_id, indicator__code__in=codes, period="day"
+            indicator__organisation=indicator.organisation_id,
+            indicator__code__in=codes,
+            period="day",
         ).values_list("period_start", flat=True)
     else:
-        source = Measurement.objects.filter(indicator=indicator).values_list("local_date", flat=True)
+        source = Measurement.objects.filter(indicator=indicator).values_list(
+            "local_date", flat=True
+        )
     own = PeriodValue.objects.filter(indicator=indicator, period="day").values_list(
         "period_start", flat=True
     )

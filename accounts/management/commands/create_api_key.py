@@ -5,7 +5,9 @@ from accounts.services import create_api_key
 
 
 class Command(BaseCommand):
-    help = "Create an API key for an organisation and print it once: create_api_key <org-slug> <name>"
+    help = (
+        "Create an API key for an organisation and print it once: create_api_key <org-slug> <name>"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("org_slug")
