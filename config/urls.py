@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from indicators.api import DeviationViewSet, IndicatorViewSet, MeasurementsView
-from indicators.views import healthz
+from indicators.health import healthz
 
 router = DefaultRouter(trailing_slash=True)
 router.register("indicators", IndicatorViewSet, basename="indicator")

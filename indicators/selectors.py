@@ -2,7 +2,8 @@
 
 from datetime import date
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 
 from accounts.models import Organisation
@@ -90,3 +91,66 @@ def deviations_of(*, organisation: Organisation) -> QuerySet[Deviation]:
     return Deviation.objects.filter(indicator__organisation=organisation).select_related(
         "indicator"
     )
+
+
+def indicators_with_latest_detail(*, organisation: Organisation) -> QuerySet[Indicator]:
+    """`indicators_with_latest` plus the latest target, position and progress (still one query)."""
+    latest = PeriodValue.objects.filter(
+        indicator=OuterRef("pk"), period=OuterRef("period"), segment=""
+    ).order_by("-period_start")
+    return indicators_with_latest(organisation=organisation).annotate(
+        latest_target=Subquery(latest.values("target")[:1]),
+        latest_position=Subquery(latest.values("position")[:1]),
+        latest_progress=Subquery(latest.values("progress")[:1]),
+        latest_band_low=Subquery(latest.values("band_low")[:1]),
+        latest_band_high=Subquery(latest.values("band_high")[:1]),
+    )
+
+
+def recent_values_by_indicator(*, indicators, count: int = 12) -> dict[int, list[dict]]:
+    """The last `count` total values of each indicator's own period, oldest first (one query)."""
+    indicators = list(indicators)
+    if not indicators:
+        return {}
+    by_period: dict[str, list[int]] = {}
+    for indicator in indicators:
+        by_period.setdefault(indicator.period, []).append(indicator.pk)
+    own_period = Q(pk__in=[])
+    for period, ids in by_period.items():
+        own_period |= Q(period=period, indicator_id__in=ids)
+    rows = (
+        PeriodValue.objects.filter(own_period, segment="")
+        .annotate(
+            rank=Window(
+                RowNumber(), partition_by=[F("indicator_id")], order_by=F("period_start").desc()
+            )
+        )
+        .filter(rank__lte=count)
+        .values(
+            "indicator_id", "period_start", "value", "target", "band_low", "band_high",
+            "assessment", "benchmark",
+        )
+    )
+    result: dict[int, list[dict]] = {indicator.pk: [] for indicator in indicators}
+    for row in rows:
+        result[row["indicator_id"]].append(row)
+    for series in result.values():
+        series.sort(key=lambda row: row["period_start"])
+    return result
+
+
+def segments_of(*, indicator: Indicator) -> list[str]:
+    """The segment series (`dim:member`) that have period values, sorted (one query)."""
+    return sorted(
+        PeriodValue.objects.filter(indicator=indicator)
+        .exclude(segment="")
+        .values_list("segment", flat=True)
+        .distinct()
+    )
+
+
+def deviation_by_id(*, organisation: Organisation, pk: int) -> Deviation:
+    deviation = deviations_of(organisation=organisation).filter(pk=pk).first()
+    if deviation is None:
+        raise Http404(f"No deviation {pk}.")
+    return deviation

@@ -1,0 +1,165 @@
+"""Plotly figures and sparklines built from selector output. No queries here.
+
+Figures travel to the page as JSON (`figure_json`) and are drawn by static/js/charts.js.
+"""
+
+from datetime import date
+
+import plotly.graph_objects as go
+from django.utils import formats
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext
+
+ASSESSMENT_COLOURS = {"better": "#2e7d32", "expected": "#5b6b7b", "worse": "#c62828"}
+NO_ASSESSMENT_COLOUR = "#1f5fa8"
+BAND_FILL = "rgba(46, 125, 50, 0.12)"
+TARGET_COLOUR = "#b26a00"
+BENCHMARK_COLOUR = "#6a4fa3"
+FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
+
+
+def period_label(start: date, period: str) -> str:
+    """A period's name in the active language: a date, a week, a month, a quarter or a year."""
+    if period == "day":
+        return formats.date_format(start, "SHORT_DATE_FORMAT")
+    if period == "week":
+        year, week, _weekday = start.isocalendar()
+        return gettext("week %(week)s, %(year)s") % {"week": week, "year": year}
+    if period == "month":
+        return formats.date_format(start, "YEAR_MONTH_FORMAT")
+    if period == "quarter":
+        return gettext("Q%(quarter)s %(year)s") % {
+            "quarter": (start.month - 1) // 3 + 1,
+            "year": start.year,
+        }
+    return str(start.year)
+
+
+def number_separators() -> str:
+    """Plotly's `separators` (decimal, thousands) for the active language."""
+    decimal = formats.get_format("DECIMAL_SEPARATOR", get_language())
+    thousands = formats.get_format("THOUSAND_SEPARATOR", get_language())
+    return f"{decimal}{thousands or ' '}"
+
+
+def figure_json(fig: go.Figure) -> SafeString:
+    """The figure as JSON that is safe inside a <script type="application/json"> element."""
+    text = fig.to_json()
+    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(raw, escaped)
+    return mark_safe(text)  # noqa: S308 - HTML-significant characters are escaped above
+
+
+def _colours(results: list[dict]) -> list[str]:
+    return [ASSESSMENT_COLOURS.get(r.get("assessment") or "", NO_ASSESSMENT_COLOUR) for r in results]
+
+
+def _series(results: list[dict], name: str) -> list[float | None]:
+    return [r.get(name) for r in results]
+
+
+def _has(results: list[dict], name: str) -> bool:
+    return any(r.get(name) is not None for r in results)
+
+
+def _band_traces(x: list[str], results: list[dict]) -> list[go.Scatter]:
+    low, high = _series(results, "band_low"), _series(results, "band_high")
+    has_low, has_high = _has(results, "band_low"), _has(results, "band_high")
+    name = gettext("Tolerance band")
+    line = {"width": 0, "shape": "hv"}
+    if has_low and has_high:
+        return [
+            go.Scatter(x=x, y=high, mode="lines", line=line, hoverinfo="skip", showlegend=False),
+            go.Scatter(
+                x=x, y=low, mode="lines", line=line, fill="tonexty", fillcolor=BAND_FILL,
+                name=name, hoverinfo="skip",
+            ),
+        ]
+    if has_low or has_high:
+        edge = low if has_low else high
+        return [
+            go.Scatter(
+                x=x, y=edge, mode="lines", name=name, hoverinfo="skip",
+                line={"color": "rgba(46, 125, 50, 0.6)", "width": 6, "shape": "hv"},
+            )
+        ]
+    return []
+
+
+def indicator_figure(*, values: dict, unit: str, height: int = 380) -> go.Figure:
+    """Period values with the band shaded, the target, the benchmark, points by assessment.
+
+    `values` is the answer of `selectors.indicator_values`.
+    """
+    results = values["results"]
+    period = values["period"]
+    x = [period_label(date.fromisoformat(r["period_start"]), period) for r in results]
+    traces = _band_traces(x, results)
+    if _has(results, "target"):
+        traces.append(
+            go.Scatter(
+                x=x, y=_series(results, "target"), mode="lines", name=gettext("Target"),
+                line={"color": TARGET_COLOUR, "dash": "dash", "width": 2, "shape": "hv"},
+            )
+        )
+    if _has(results, "benchmark"):
+        traces.append(
+            go.Scatter(
+                x=x, y=_series(results, "benchmark"), mode="lines", name=gettext("Benchmark"),
+                line={"color": BENCHMARK_COLOUR, "dash": "dot", "width": 2, "shape": "hv"},
+            )
+        )
+    traces.append(
+        go.Scatter(
+            x=x,
+            y=_series(results, "value"),
+            mode="lines+markers",
+            name=gettext("Value"),
+            line={"color": "#9aa7b4", "width": 1.5},
+            marker={"color": _colours(results), "size": 9, "line": {"color": "#fff", "width": 1}},
+            hovertemplate=f"%{{x}}: %{{y}} {unit}<extra></extra>",
+        )
+    )
+    fig = go.Figure(data=traces)
+    fig.update_layout(
+        height=height,
+        margin={"l": 50, "r": 10, "t": 10, "b": 40},
+        paper_bgcolor="#fff",
+        plot_bgcolor="#fff",
+        font={"family": FONT, "size": 12},
+        separators=number_separators(),
+        legend={"orientation": "h", "y": -0.18},
+        xaxis={"type": "category", "showgrid": False, "automargin": True},
+        yaxis={"gridcolor": "#e6eaef", "title": {"text": unit}, "zeroline": False},
+        hovermode="closest",
+    )
+    return fig
+
+
+def small_figure(*, results: list[dict], period: str) -> go.Figure:
+    """A small multiple for the dashboard: values, band and target, no axes titles."""
+    values = {"results": results, "period": period}
+    fig = indicator_figure(values=values, unit="", height=120)
+    fig.update_layout(
+        showlegend=False,
+        margin={"l": 34, "r": 6, "t": 4, "b": 4},
+        xaxis={"visible": False},
+        yaxis={"title": None, "nticks": 3},
+    )
+    fig.update_traces(marker={"size": 6})
+    return fig
+
+
+def sparkline_points(values: list[float | None], width: int = 120, height: int = 28) -> str:
+    """Points of an SVG polyline through `values` (None skipped), scaled into width x height."""
+    known = [(i, v) for i, v in enumerate(values) if v is not None]
+    if not known:
+        return ""
+    low = min(v for _, v in known)
+    high = max(v for _, v in known)
+    span = (high - low) or 1.0
+    step = width / max(len(values) - 1, 1)
+    pad = 3
+    return " ".join(
+        f"{i * step:.1f},{pad + (height - 2 * pad) * (1 - (v - low) / span):.1f}" for i, v in known
+    )
