@@ -24,7 +24,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 if PRODUCTION:
-    if SECRET_KEY == DEFAULT_SECRET_KEY:
+    if not SECRET_KEY or SECRET_KEY == DEFAULT_SECRET_KEY:
         raise ImproperlyConfigured("DJANGO_ENV=production needs a SECRET_KEY of its own.")
     if DEBUG:
         raise ImproperlyConfigured("DJANGO_ENV=production refuses DEBUG=1.")
@@ -134,7 +134,7 @@ STORAGES = {
 }
 
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True

@@ -21,5 +21,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
+    path("metrics", include("indicators.metrics")),
+    path("settings/", include("accounts.urls")),
     path("", include("indicators.urls")),
 ]

@@ -31,15 +31,44 @@ from .models import (
     Layer,
     Period,
 )
+from .services.ingest import is_number
 
 
-class BaselineSerializer(serializers.Serializer):
-    value = serializers.FloatField()
+class JsonNumberField(serializers.FloatField):
+    """A finite JSON number: numeric strings, booleans, NaN and infinities are refused."""
+
+    default_error_messages = {"invalid": "A finite JSON number is required."}
+
+    def to_internal_value(self, data):
+        if not is_number(data):
+            self.fail("invalid")
+        return float(data)
+
+
+class WholePartSerializer(serializers.Serializer):
+    """A nested part that is always replaced whole, so its required fields stay required in PATCH.
+
+    DRF skips required-field checks in every nested serializer of a partial update.
+    """
+
+    def validate(self, attrs):
+        missing = {
+            name: [field.error_messages["required"]]
+            for name, field in self.fields.items()
+            if field.required and field.source not in attrs
+        }
+        if missing:
+            raise ValidationError(missing)
+        return attrs
+
+
+class BaselineSerializer(WholePartSerializer):
+    value = JsonNumberField()
     date = serializers.DateField(required=False, allow_null=True)
 
 
-class TargetSerializer(serializers.Serializer):
-    value = serializers.FloatField()
+class TargetSerializer(WholePartSerializer):
+    value = JsonNumberField()
 
     def get_fields(self):
         fields = super().get_fields()
@@ -52,8 +81,8 @@ class BenchmarkSerializer(TargetSerializer):
 
 
 class BandSerializer(serializers.Serializer):
-    low = serializers.FloatField(allow_null=True, required=False, default=None)
-    high = serializers.FloatField(allow_null=True, required=False, default=None)
+    low = JsonNumberField(allow_null=True, required=False, default=None)
+    high = JsonNumberField(allow_null=True, required=False, default=None)
     action_below = serializers.CharField(required=False, allow_blank=True, default="")
     action_above = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -196,22 +225,23 @@ class IndicatorViewSet(
 
 
 def _values_params(query, indicator: Indicator) -> dict:
-    errors = []
+    # {parameter: [message]}: the exception handler turns it into the error envelope.
+    errors: dict[str, list[str]] = {}
     period = query.get("period") or indicator.period
     if period not in PERIODS:
-        errors.append(error("period", f"Use one of: {', '.join(PERIODS)}."))
+        errors["period"] = [f"Use one of: {', '.join(PERIODS)}."]
     bounds = {}
     for name, target in (("from", "start"), ("to", "end")):
         text = query.get(name)
         try:
             bounds[target] = date.fromisoformat(text) if text else None
         except ValueError:
-            errors.append(error(name, "Use a date, YYYY-MM-DD."))
+            errors[name] = ["Use a date, YYYY-MM-DD."]
     segment = query.get("segment") or ""
     if segment and (segment.count(":") < 1 or segment.startswith(":") or segment.endswith(":")):
-        errors.append(error("segment", "Use dimension:member, e.g. region:north."))
+        errors["segment"] = ["Use dimension:member, e.g. region:north."]
     if errors:
-        raise ValidationError({"errors": errors})
+        raise ValidationError(errors)
     return {"period": period, "segment": segment, **bounds}
 
 

@@ -51,7 +51,9 @@ def figure_json(fig: go.Figure) -> SafeString:
 
 
 def _colours(results: list[dict]) -> list[str]:
-    return [ASSESSMENT_COLOURS.get(r.get("assessment") or "", NO_ASSESSMENT_COLOUR) for r in results]
+    return [
+        ASSESSMENT_COLOURS.get(r.get("assessment") or "", NO_ASSESSMENT_COLOUR) for r in results
+    ]
 
 
 def _series(results: list[dict], name: str) -> list[float | None]:
@@ -71,15 +73,25 @@ def _band_traces(x: list[str], results: list[dict]) -> list[go.Scatter]:
         return [
             go.Scatter(x=x, y=high, mode="lines", line=line, hoverinfo="skip", showlegend=False),
             go.Scatter(
-                x=x, y=low, mode="lines", line=line, fill="tonexty", fillcolor=BAND_FILL,
-                name=name, hoverinfo="skip",
+                x=x,
+                y=low,
+                mode="lines",
+                line=line,
+                fill="tonexty",
+                fillcolor=BAND_FILL,
+                name=name,
+                hoverinfo="skip",
             ),
         ]
     if has_low or has_high:
         edge = low if has_low else high
         return [
             go.Scatter(
-                x=x, y=edge, mode="lines", name=name, hoverinfo="skip",
+                x=x,
+                y=edge,
+                mode="lines",
+                name=name,
+                hoverinfo="skip",
                 line={"color": "rgba(46, 125, 50, 0.6)", "width": 6, "shape": "hv"},
             )
         ]
@@ -98,14 +110,20 @@ def indicator_figure(*, values: dict, unit: str, height: int = 380) -> go.Figure
     if _has(results, "target"):
         traces.append(
             go.Scatter(
-                x=x, y=_series(results, "target"), mode="lines", name=gettext("Target"),
+                x=x,
+                y=_series(results, "target"),
+                mode="lines",
+                name=gettext("Target"),
                 line={"color": TARGET_COLOUR, "dash": "dash", "width": 2, "shape": "hv"},
             )
         )
     if _has(results, "benchmark"):
         traces.append(
             go.Scatter(
-                x=x, y=_series(results, "benchmark"), mode="lines", name=gettext("Benchmark"),
+                x=x,
+                y=_series(results, "benchmark"),
+                mode="lines",
+                name=gettext("Benchmark"),
                 line={"color": BENCHMARK_COLOUR, "dash": "dot", "width": 2, "shape": "hv"},
             )
         )
@@ -129,11 +147,20 @@ def indicator_figure(*, values: dict, unit: str, height: int = 380) -> go.Figure
         font={"family": FONT, "size": 12},
         separators=number_separators(),
         legend={"orientation": "h", "y": -0.18},
-        xaxis={"type": "category", "showgrid": False, "automargin": True},
+        xaxis={"type": "category", "showgrid": False, "automargin": True, **_ticks(x)},
         yaxis={"gridcolor": "#e6eaef", "title": {"text": unit}, "zeroline": False},
         hovermode="closest",
     )
     return fig
+
+
+def _ticks(labels: list[str], most: int = 6) -> dict:
+    """At most `most` evenly spaced tick labels, always including the latest period."""
+    if len(labels) <= most:
+        return {}
+    step = -(-len(labels) // most)
+    chosen = labels[::-1][::step][::-1]
+    return {"tickmode": "array", "tickvals": chosen, "ticktext": chosen}
 
 
 def small_figure(*, results: list[dict], period: str) -> go.Figure:

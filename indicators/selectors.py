@@ -127,8 +127,14 @@ def recent_values_by_indicator(*, indicators, count: int = 12) -> dict[int, list
         )
         .filter(rank__lte=count)
         .values(
-            "indicator_id", "period_start", "value", "target", "band_low", "band_high",
-            "assessment", "benchmark",
+            "indicator_id",
+            "period_start",
+            "value",
+            "target",
+            "band_low",
+            "band_high",
+            "assessment",
+            "benchmark",
         )
     )
     result: dict[int, list[dict]] = {indicator.pk: [] for indicator in indicators}

@@ -80,7 +80,7 @@ def _inputs_of(indicator: Indicator) -> set[str]:
     return formula_inputs(indicator.formula) if indicator.formula else set()
 
 
-def _check_rules(indicator: Indicator, before: Indicator | None) -> None:
+def _check_rules(indicator: Indicator, before: Indicator | None, data: dict) -> None:
     errors: dict[str, list[str]] = {}
     if indicator.formula:
         indicator.aggregation = ""
@@ -89,13 +89,37 @@ def _check_rules(indicator: Indicator, before: Indicator | None) -> None:
         errors["aggregation"] = ["An indicator without a formula needs an aggregation."]
     if before is not None:
         _check_change(indicator, before, errors)
+    _check_code_is_free(indicator, errors)
+    _check_series(data, errors)
     try:
         indicator.full_clean()
     except ValidationError as error:
-        for name, messages in error.message_dict.items():
-            errors.setdefault(name, []).extend(messages)
+        for name, messages in error.error_dict.items():
+            for message in messages:
+                # The code's uniqueness is reported on `code` above, not as a form-wide error.
+                if message.code != "unique_together":
+                    errors.setdefault(name, []).extend(message.messages)
     if errors:
         raise ValidationError(errors)
+
+
+def _check_code_is_free(indicator: Indicator, errors: dict) -> None:
+    taken = Indicator.objects.filter(organisation=indicator.organisation, code=indicator.code)
+    if taken.exclude(pk=indicator.pk).exists():
+        errors.setdefault("code", []).append(
+            f"The organisation already has an indicator '{indicator.code}'."
+        )
+
+
+def _check_series(data: dict, errors: dict) -> None:
+    """Targets and benchmarks: at most one per `from` date (one value in force per day)."""
+    for name in ("targets", "benchmarks"):
+        days = [item["from"] for item in data.get(name) or []]
+        repeated = sorted({day for day in days if days.count(day) > 1})
+        if repeated:
+            errors.setdefault(name, []).append(
+                f"Two {name} from the same day: {', '.join(str(day) for day in repeated)}."
+            )
 
 
 def _check_change(indicator: Indicator, before: Indicator, errors: dict) -> None:
@@ -139,7 +163,7 @@ def create_indicator(*, organisation: Organisation, data: dict) -> Indicator:
     """Create an indicator from validated API/form data (targets, band... included)."""
     indicator = Indicator(organisation=organisation)
     _apply_plain(indicator, data)
-    _check_rules(indicator, None)
+    _check_rules(indicator, None, data)
     with transaction.atomic():
         indicator.save()
         _replace_series(indicator, data)
@@ -152,7 +176,7 @@ def update_indicator(*, indicator: Indicator, data: dict) -> Indicator:
     """Change the given fields; recompute the indicator when a field behind its values changed."""
     before = Indicator.objects.get(pk=indicator.pk)
     _apply_plain(indicator, data)
-    _check_rules(indicator, before)
+    _check_rules(indicator, before, data)
     with transaction.atomic():
         indicator.save()
         _replace_series(indicator, data)

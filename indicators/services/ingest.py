@@ -6,10 +6,12 @@ enqueued after commit. The number of queries does not grow with the batch size.
 
 import json
 import math
+import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Organisation
@@ -28,6 +30,11 @@ ITEM_FIELDS = {
     "comment",
 }
 UPSERT_ATTEMPTS = 3
+# Wide enough for any history or plan, narrow enough that every period around it is a valid date.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+SERIES_KEY_MAX = 200  # "dimension:member" is stored in PeriodValue.segment
+SEGMENT_JSON_MAX = 300  # keeps the natural key within Measurement.natural_key (400)
 
 
 @dataclass
@@ -72,8 +79,13 @@ class _Errors:
 
 
 def is_number(raw) -> bool:
-    """A JSON number: int or float, not a bool or a numeric string, and finite."""
-    return isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw)
+    """A JSON number: int or float, not a bool or a numeric string, finite as a float."""
+    if not isinstance(raw, int | float) or isinstance(raw, bool):
+        return False
+    try:
+        return math.isfinite(raw)
+    except OverflowError:  # a JSON integer with hundreds of digits: no float can hold it
+        return False
 
 
 def _number(raw, index: int, name: str, errors: _Errors, required: bool) -> float | None:
@@ -97,7 +109,36 @@ def _segment(raw, index: int, errors: _Errors) -> dict:
         return {}
     if any(":" in k for k in raw):
         errors.add(index, "segment", "A dimension name may not contain ':'.")
+    if any(len(k) + 1 + len(v) > SERIES_KEY_MAX for k, v in raw.items()) or (
+        len(json.dumps(raw, separators=(",", ":"))) > SEGMENT_JSON_MAX
+    ):
+        errors.add(
+            index,
+            "segment",
+            f"A segment may take at most {SEGMENT_JSON_MAX} characters as JSON, and each "
+            f"'dimension:member' at most {SERIES_KEY_MAX}.",
+        )
     return raw
+
+
+def _observed_at(raw, index: int, tz, errors: _Errors) -> datetime | None:
+    text = raw.get("observed_at")
+    if not isinstance(text, str):
+        errors.add(index, "observed_at", "'observed_at' must be an ISO-8601 date or timestamp.")
+        return None
+    try:
+        observed_at = parse_observed_at(text, tz)
+    except ValueError as error:
+        errors.add(index, "observed_at", str(error))
+        return None
+    if not EARLIEST_DAY <= observed_at.date() <= LATEST_DAY:  # the local date, in `tz`
+        errors.add(
+            index,
+            "observed_at",
+            f"'{text}' is outside the supported years {EARLIEST_DAY.year}-{LATEST_DAY.year}.",
+        )
+        return None
+    return observed_at
 
 
 def _optional_text(raw, index: int, name: str, errors: _Errors, max_length: int) -> str | None:
@@ -148,15 +189,10 @@ def _clean_item(raw, index: int, indicators: dict, tz, errors: _Errors) -> Clean
     elif indicator.is_formula:
         errors.add(index, "indicator", "A formula indicator is computed and takes no measurements.")
         indicator = None
-    observed_at = None
-    if not isinstance(raw.get("observed_at"), str):
-        errors.add(index, "observed_at", "'observed_at' must be an ISO-8601 date or timestamp.")
-    else:
-        try:
-            observed_at = parse_observed_at(raw["observed_at"], tz)
-        except ValueError as error:
-            errors.add(index, "observed_at", str(error))
+    observed_at = _observed_at(raw, index, tz, errors)
     key = _optional_text(raw.get("key"), index, "key", errors, 200)
+    if key == "":
+        errors.add(index, "key", "'key' may not be empty: leave it out or send null.")
     comment = _optional_text(raw.get("comment"), index, "comment", errors, 2000) or ""
     segment = _segment(raw.get("segment"), index, errors)
     values = _values(raw, indicator, index, errors) if indicator else (None, None, None)
@@ -179,8 +215,12 @@ def _clean_item(raw, index: int, indicators: dict, tz, errors: _Errors) -> Clean
 
 def validate_batch(*, organisation: Organisation, items: list) -> list[CleanItem]:
     """Check every item; raise IngestError naming all bad items and fields."""
-    codes = {raw.get("indicator") for raw in items if isinstance(raw, dict)}
-    codes = {code for code in codes if isinstance(code, str)}
+    # Only strings can be codes (and a list or object as a code would not even be hashable).
+    codes = {
+        raw["indicator"]
+        for raw in items
+        if isinstance(raw, dict) and isinstance(raw.get("indicator"), str)
+    }
     indicators = {
         i.code: i for i in Indicator.objects.filter(organisation=organisation, code__in=codes)
     }
@@ -235,6 +275,41 @@ def _existing(items: list[CleanItem]) -> dict[tuple, Measurement]:
     return {(row.indicator_id, row.natural_key): row for row in rows}
 
 
+@contextmanager
+def sqlite_parameter_limit():
+    """Let bulk writes bind as many parameters as this SQLite allows, not Django 5.2's fixed 999.
+
+    With 999, a bulk insert of 12 columns is cut into 83-row statements, so the number of queries
+    would grow with the batch. SQLite >= 3.32 allows at least 32,766 (Django 6 reads the limit
+    from the connection the same way). Scoped to this block: a CASE-based bulk_update elsewhere
+    grows quadratically with its batch and keeps its small batches.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    connection.ensure_connection()
+    features = connection.features
+    before = features.max_query_params
+    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    features.max_query_params = max(limit, before)
+    try:
+        yield
+    finally:
+        features.max_query_params = before
+
+
+MEASUREMENT_UPDATE_FIELDS = [
+    "segment",
+    "observed_at",
+    "local_date",
+    "value",
+    "numerator",
+    "denominator",
+    "comment",
+    "updated_at",
+]
+
+
 def _write(items: list[CleanItem], existing: dict, now: datetime) -> IngestResult:
     result = IngestResult()
     new_rows, changed_rows, revisions, dirty = [], [], [], set()
@@ -248,27 +323,23 @@ def _write(items: list[CleanItem], existing: dict, now: datetime) -> IngestResul
         else:
             revisions.append(_revision_of(row, now))
             dirty.add((row.indicator_id, row.local_date))
-            _apply(item, row, now)
-            changed_rows.append(row)
+            changed_rows.append(_new_row(item, now))
         dirty.add((item.indicator.pk, item.local_date))
     result.created, result.updated = len(new_rows), len(changed_rows)
-    Measurement.objects.bulk_create(new_rows, batch_size=5000)
-    MeasurementRevision.objects.bulk_create(revisions, batch_size=5000)
-    Measurement.objects.bulk_update(
-        changed_rows,
-        [
-            "segment",
-            "observed_at",
-            "local_date",
-            "value",
-            "numerator",
-            "denominator",
-            "comment",
-            "updated_at",
-        ],
-        batch_size=2000,
-    )
-    mark_dirty(dirty, now)
+    with sqlite_parameter_limit():
+        # New rows are plain inserts: a concurrent insert of the same key raises and we retry.
+        Measurement.objects.bulk_create(new_rows, batch_size=5000)
+        MeasurementRevision.objects.bulk_create(revisions, batch_size=5000)
+        # Changed rows are rewritten by one upsert on the natural key: linear in the batch,
+        # unlike bulk_update's CASE WHEN per row and field.
+        Measurement.objects.bulk_create(
+            changed_rows,
+            update_conflicts=True,
+            unique_fields=["indicator", "natural_key"],
+            update_fields=MEASUREMENT_UPDATE_FIELDS,
+            batch_size=5000,
+        )
+        mark_dirty(dirty, now)
     return result
 
 
@@ -299,15 +370,6 @@ def _revision_of(row: Measurement, now: datetime) -> MeasurementRevision:
         comment=row.comment,
         replaced_at=now,
     )
-
-
-def _apply(item: CleanItem, row: Measurement, now: datetime) -> None:
-    row.segment = item.segment
-    row.observed_at = item.observed_at
-    row.local_date = item.local_date
-    row.value, row.numerator, row.denominator = item.value, item.numerator, item.denominator
-    row.comment = item.comment
-    row.updated_at = now
 
 
 def mark_dirty(pairs: set[tuple[int, object]], now: datetime) -> None:

@@ -6,14 +6,16 @@ series (target, progress, band, assessment, previous, change, benchmark, XmR sig
 deviations of the metric pipe in step.
 """
 
+import logging
+import math
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ..compute.aggregate import aggregate
+from ..compute.aggregate import EMPTY, Aggregate, aggregate
 from ..compute.formula import evaluate_formula, formula_inputs, topological_order
 from ..compute.periods import PERIODS, next_period_start, period_start
 from ..models import DirtyMark, Indicator, Measurement, PeriodValue
@@ -21,20 +23,34 @@ from .ingest import mark_dirty
 from .scoring import rescore_series
 
 CLAIM_SECONDS = 300
+logger = logging.getLogger(__name__)
 ADVISORY_NAMESPACE = 0x0C0C
 
 
 def recompute_dirty(*, limit: int = 5000, max_rounds: int = 50) -> int:
-    """Claim dirty marks and recompute their buckets until none are left; returns marks done."""
+    """Claim dirty marks and recompute their buckets until none are left; returns marks done.
+
+    One organisation whose recompute fails does not hold back the others: its marks stay claimed
+    and are tried again when the claim runs out. A database outage still raises, for the task's
+    retry.
+    """
     done = 0
     for _round in range(max_rounds):
         marks = _claim(limit)
         if not marks:
             break
+        failed = set()
         for organisation_id, work in _work_by_organisation(marks).items():
-            _recompute_organisation(organisation_id, work)
-        _release(marks)
-        done += len(marks)
+            try:
+                _recompute_organisation(organisation_id, work)
+            except (OperationalError, InterfaceError):
+                raise
+            except Exception:
+                logger.exception("recompute failed organisation=%s", organisation_id)
+                failed.add(organisation_id)
+        finished = [m for m in marks if m["indicator__organisation_id"] not in failed]
+        _release(finished)
+        done += len(finished)
     return done
 
 
@@ -125,8 +141,11 @@ def _series_keys(segment: dict) -> list[str]:
 
 def _compute_raw(indicator: Indicator, days: set[date]) -> None:
     buckets = _buckets(days)
-    low = min(buckets["year"])
-    high = next_period_start(max(buckets["year"]), "year")
+    # Not just the years: an ISO week can start in December and end in January.
+    low = min(start for starts in buckets.values() for start in starts)
+    high = max(
+        next_period_start(start, period) for period, starts in buckets.items() for start in starts
+    )
     rows = list(
         Measurement.objects.filter(indicator=indicator, local_date__gte=low, local_date__lt=high)
         .order_by("observed_at", "id")
@@ -145,10 +164,21 @@ def _compute_raw(indicator: Indicator, days: set[date]) -> None:
                 numerators.append(numerator)
                 denominators.append(denominator)
         for (start, key), (values, numerators, denominators) in grouped.items():
-            computed[(period, key, start)] = aggregate(
+            computed[(period, key, start)] = _finite_aggregate(
                 indicator.aggregation, values, numerators, denominators
             )
     _store(indicator, buckets, computed)
+
+
+def _finite_aggregate(method: str, values, numerators, denominators) -> Aggregate:
+    """The aggregate, or no value when it does not fit a float (sums of values near 1e308)."""
+    try:
+        result = aggregate(method, values, numerators, denominators)
+    except OverflowError:  # math.fsum refuses an intermediate overflow
+        return EMPTY
+    if result.value is not None and not math.isfinite(result.value):
+        return EMPTY
+    return result
 
 
 def _compute_formula(indicator: Indicator, days: set[date], indicators: dict) -> None:

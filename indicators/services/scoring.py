@@ -1,5 +1,6 @@
 """Rescore period-value series and keep the metric pipe's deviations in step."""
 
+import math
 from collections import defaultdict
 from datetime import datetime
 
@@ -47,14 +48,14 @@ def rescore_series(*, indicator: Indicator, series: set[tuple[str, str]], now: d
 
 
 def _score_rows(indicator, period, rows, targets, benchmarks) -> list[PeriodValue]:
-    signals = xmr_signals([row.value for row in rows])
+    signals = _signals([row.value for row in rows])
     by_start = {row.period_start: row for row in rows}
     changed = []
     for row, signal in zip(rows, signals, strict=True):
         before = [getattr(row, name) for name in SCORED_FIELDS]
         previous_row = by_start.get(previous_period_start(row.period_start, period))
         row.previous = previous_row.value if previous_row else None
-        row.change = row.value - row.previous if row.previous is not None else None
+        row.change = _finite(row.value - row.previous) if row.previous is not None else None
         row.target = in_force(targets, row.period_start)
         row.progress = progress(row.value, indicator.baseline_value, row.target)
         row.benchmark = in_force(benchmarks, row.period_start)
@@ -65,6 +66,18 @@ def _score_rows(indicator, period, rows, targets, benchmarks) -> list[PeriodValu
         if [getattr(row, name) for name in SCORED_FIELDS] != before:
             changed.append(row)
     return changed
+
+
+def _finite(number: float) -> float | None:
+    """None instead of an infinity: values near the float limit can overflow a difference."""
+    return number if math.isfinite(number) else None
+
+
+def _signals(values: list[float]) -> list[str | None]:
+    try:
+        return xmr_signals(values)
+    except OverflowError:  # the mean of values near the float limit; no limits, no signals
+        return [None] * len(values)
 
 
 def sync_deviations(*, indicator: Indicator, rows: list[PeriodValue]) -> None:

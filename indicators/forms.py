@@ -1,0 +1,292 @@
+"""Forms for analysts. They only shape input: the services decide, exactly as for the API."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import Aggregation, DeviationState, Direction, Evidence, Kind, Layer, Period
+from .upload import parse_number, parse_segment
+
+
+class NumberField(forms.CharField):
+    """A float that accepts a decimal comma ("12,5") or point in every language."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        try:
+            return parse_number(value)
+        except ValueError:
+            raise ValidationError(_("Enter a number, e.g. 12.5 or 12,5."), code="invalid") from None
+
+    def prepare_value(self, value):
+        if isinstance(value, float):
+            return f"{value:g}" if abs(value) < 1e15 else repr(value)
+        return value
+
+
+def _blank_choice(choices):
+    return [("", "—"), *choices]
+
+
+class IndicatorForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=63,
+        help_text=_("Lowercase letters, digits and underscores; used by the API and formulas."),
+    )
+    name = forms.CharField(label=_("Name"), max_length=200)
+    description = forms.CharField(
+        label=_("Definition"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    owner = forms.CharField(label=_("Owner"), max_length=200, required=False)
+    unit = forms.CharField(label=_("Unit"), max_length=40, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
+    direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices)
+    aggregation = forms.ChoiceField(
+        label=_("Aggregation"),
+        choices=_blank_choice(Aggregation.choices),
+        required=False,
+        help_text=_("Leave empty for a formula indicator."),
+    )
+    period = forms.ChoiceField(label=_("Period"), choices=Period.choices)
+    evidence = forms.ChoiceField(
+        label=_("Say / do"), choices=_blank_choice(Evidence.choices), required=False
+    )
+    layer = forms.ChoiceField(
+        label=_("Layer"), choices=_blank_choice(Layer.choices), required=False
+    )
+    leading = forms.BooleanField(label=_("Leading indicator"), required=False)
+    formula = forms.CharField(
+        label=_("Formula"),
+        required=False,
+        help_text=_("An expression over other indicator codes, e.g. 100 * won / sent."),
+    )
+    baseline_value = NumberField(label=_("Baseline"))
+    baseline_date = forms.DateField(label=_("Baseline date"), required=False)
+    band_low = NumberField(label=_("Band low"))
+    band_high = NumberField(label=_("Band high"))
+    action_below = forms.CharField(
+        label=_("Action below the band"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    action_above = forms.CharField(
+        label=_("Action above the band"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["baseline_date"].widget.input_type = "date"
+        if editing:
+            self.fields["code"].disabled = True
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("baseline_date") and cleaned.get("baseline_value") is None:
+            self.add_error("baseline_value", _("A baseline date needs a baseline value."))
+        low, high = cleaned.get("band_low"), cleaned.get("band_high")
+        if low is not None and high is not None and low > high:
+            self.add_error("band_low", _("The low limit is above the high limit."))
+        return cleaned
+
+    def service_data(self) -> dict:
+        """The `data` dict of create_indicator / update_indicator (the API's shape)."""
+        c = self.cleaned_data
+        data = {
+            name: c[name]
+            for name in (
+                "code",
+                "name",
+                "description",
+                "owner",
+                "unit",
+                "kind",
+                "direction",
+                "period",
+                "leading",
+            )
+        }
+        for name in ("aggregation", "evidence", "layer", "formula"):
+            data[name] = c[name] or None
+        data["baseline"] = (
+            {"value": c["baseline_value"], "date": c["baseline_date"]}
+            if c["baseline_value"] is not None
+            else None
+        )
+        has_band = c["band_low"] is not None or c["band_high"] is not None
+        data["band"] = (
+            {
+                "low": c["band_low"],
+                "high": c["band_high"],
+                "action_below": c["action_below"],
+                "action_above": c["action_above"],
+            }
+            if has_band
+            else None
+        )
+        return data
+
+    @staticmethod
+    def initial_for(indicator) -> dict:
+        initial = {
+            name: getattr(indicator, name)
+            for name in (
+                "code",
+                "name",
+                "description",
+                "owner",
+                "unit",
+                "kind",
+                "direction",
+                "aggregation",
+                "period",
+                "evidence",
+                "layer",
+                "leading",
+                "formula",
+                "baseline_value",
+                "baseline_date",
+                "band_low",
+                "band_high",
+                "action_below",
+                "action_above",
+            )
+        }
+        return initial
+
+    SERVICE_FIELD_NAMES = {"band": "band_low", "baseline": "baseline_value"}
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Show the service's errors beside the fields they name."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for name, messages in error.message_dict.items():
+            target = self.SERVICE_FIELD_NAMES.get(name, name)
+            for message in messages:
+                self.add_error(target if target in self.fields else None, message)
+
+
+class DatedValueForm(forms.Form):
+    """One row of targets or benchmarks: a value in force from a date."""
+
+    valid_from = forms.DateField(label=_("From"), required=False)
+    value = NumberField(label=_("Value"))
+    source = forms.CharField(label=_("Source"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["valid_from"].widget.input_type = "date"
+
+    def clean(self):
+        cleaned = super().clean()
+        has_date = cleaned.get("valid_from") is not None
+        has_value = cleaned.get("value") is not None
+        if has_date and not has_value:
+            self.add_error("value", _("Enter the value in force from this date."))
+        if has_value and not has_date:
+            self.add_error("valid_from", _("Enter the date from which the value is in force."))
+        return cleaned
+
+    def as_item(self, with_source: bool) -> dict | None:
+        c = getattr(self, "cleaned_data", {})
+        if c.get("valid_from") is None or c.get("value") is None or c.get("DELETE"):
+            return None
+        item = {"from": c["valid_from"], "value": c["value"]}
+        if with_source:
+            item["source"] = c.get("source") or ""
+        return item
+
+
+class BaseDatedValueFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        dates = [f.cleaned_data.get("valid_from") for f in self.forms if f.cleaned_data]
+        dates = [d for d in dates if d is not None]
+        if len(dates) != len(set(dates)):
+            raise ValidationError(_("Two rows have the same date."))
+
+    def items(self, with_source: bool) -> list[dict]:
+        return [i for f in self.forms if (i := f.as_item(with_source)) is not None]
+
+
+DatedValueFormSet = forms.formset_factory(
+    DatedValueForm, formset=BaseDatedValueFormSet, extra=2, can_delete=True
+)
+
+
+class MeasurementForm(forms.Form):
+    indicator = forms.ChoiceField(label=_("Indicator"))
+    observed_at = forms.CharField(
+        label=_("Observed at"),
+        help_text=_("A date (2026-03-02) or a timestamp with offset (2026-03-02T14:00+02:00)."),
+    )
+    value = NumberField(label=_("Value"))
+    numerator = NumberField(label=_("Numerator"), help_text=_("Ratio indicators only."))
+    denominator = NumberField(label=_("Denominator"), help_text=_("Ratio indicators only."))
+    segment = forms.CharField(
+        label=_("Segment"), required=False, help_text=_("dimension:member, e.g. channel:web")
+    )
+    key = forms.CharField(label=_("Key"), required=False, max_length=200)
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, indicators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = [
+            (i.code, f"{i.name} ({i.code})") for i in indicators if not i.formula
+        ]
+
+    def clean_segment(self):
+        try:
+            return parse_segment(self.cleaned_data["segment"])
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+    def item(self) -> dict:
+        """The API item for ingest_measurements."""
+        c = self.cleaned_data
+        item = {"indicator": c["indicator"], "observed_at": c["observed_at"].strip()}
+        for name in ("value", "numerator", "denominator", "segment"):
+            if c.get(name) is not None:
+                item[name] = c[name]
+        for name in ("key", "comment"):
+            if c.get(name):
+                item[name] = c[name]
+        return item
+
+    def add_ingest_errors(self, errors: list[dict]) -> None:
+        for problem in errors:
+            name = problem["field"]
+            self.add_error(name if name in self.fields else None, problem["message"])
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        allow_empty_file=True,  # upload.read_upload says "The file is empty." itself
+        help_text=_("CSV (comma or semicolon separated) or Excel .xlsx, first row = column names."),
+    )
+
+
+class DeviationForm(forms.Form):
+    state = forms.ChoiceField(
+        label=_("State"),
+        choices=[
+            (DeviationState.OPEN, DeviationState.OPEN.label),
+            (DeviationState.ACKNOWLEDGED, DeviationState.ACKNOWLEDGED.label),
+            (DeviationState.CLOSED, DeviationState.CLOSED.label),
+        ],
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -1,0 +1,250 @@
+"""Set-based reads and writes of measurements for the ingest path.
+
+On PostgreSQL each step is one statement over arrays (`unnest`), so a batch of 10,000 items costs
+the same five statements as a batch of ten, and no Python object per row is built by the ORM. Other
+databases (the embedded SQLite) use the ORM's bulk operations.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import connection
+
+from ..models import DirtyMark, Measurement, MeasurementRevision
+
+EXISTING_SQL = """
+SELECT id, indicator_id, natural_key, segment, observed_at, local_date, value, numerator,
+       denominator, comment
+FROM indicators_measurement
+WHERE indicator_id = ANY(%s) AND natural_key = ANY(%s)
+"""
+INSERT_SQL = """
+INSERT INTO indicators_measurement
+    (indicator_id, natural_key, key, segment, observed_at, local_date, value, numerator,
+     denominator, comment, created_at, updated_at)
+SELECT t.indicator_id, t.natural_key, t.key, t.segment::jsonb, t.observed_at, t.local_date,
+       t.value, t.numerator, t.denominator, t.comment, %s, %s
+FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::date[],
+            %s::float8[], %s::float8[], %s::float8[], %s::text[])
+     AS t(indicator_id, natural_key, key, segment, observed_at, local_date, value, numerator,
+          denominator, comment)
+"""
+REVISIONS_SQL = """
+INSERT INTO indicators_measurementrevision
+    (measurement_id, observed_at, value, numerator, denominator, comment, replaced_at)
+SELECT t.id, t.observed_at, t.value, t.numerator, t.denominator, t.comment, %s
+FROM unnest(%s::bigint[], %s::timestamptz[], %s::float8[], %s::float8[], %s::float8[], %s::text[])
+     AS t(id, observed_at, value, numerator, denominator, comment)
+"""
+UPDATE_SQL = """
+UPDATE indicators_measurement AS m
+SET segment = t.segment::jsonb, observed_at = t.observed_at, local_date = t.local_date,
+    value = t.value, numerator = t.numerator, denominator = t.denominator, comment = t.comment,
+    updated_at = %s
+FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::date[], %s::float8[], %s::float8[],
+            %s::float8[], %s::text[])
+     AS t(id, segment, observed_at, local_date, value, numerator, denominator, comment)
+WHERE m.id = t.id
+"""
+DIRTY_SQL = """
+INSERT INTO indicators_dirtymark (indicator_id, day, marked_at)
+SELECT t.indicator_id, t.day, %s FROM unnest(%s::bigint[], %s::date[]) AS t(indicator_id, day)
+ON CONFLICT (indicator_id, day) DO UPDATE SET marked_at = EXCLUDED.marked_at
+"""
+
+
+@dataclass
+class StoredRow:
+    id: int
+    indicator_id: int
+    natural_key: str
+    segment: dict
+    observed_at: datetime
+    local_date: date
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    comment: str
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _segment_text(segment: dict) -> str:
+    return json.dumps(segment, sort_keys=True, separators=(",", ":"))
+
+
+def existing_rows(keys: list[tuple[int, str]]) -> dict[tuple[int, str], StoredRow]:
+    """The stored rows with these (indicator id, natural key) pairs."""
+    if not keys:
+        return {}
+    indicator_ids = sorted({indicator_id for indicator_id, _ in keys})
+    natural_keys = sorted({natural_key for _, natural_key in keys})
+    if _postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(EXISTING_SQL, [indicator_ids, natural_keys])
+            rows = [StoredRow(*row) for row in cursor.fetchall()]
+    else:
+        rows = [
+            StoredRow(*row)
+            for row in Measurement.objects.filter(
+                indicator_id__in=indicator_ids, natural_key__in=natural_keys
+            ).values_list(
+                "id",
+                "indicator_id",
+                "natural_key",
+                "segment",
+                "observed_at",
+                "local_date",
+                "value",
+                "numerator",
+                "denominator",
+                "comment",
+            )
+        ]
+    return {(row.indicator_id, row.natural_key): row for row in rows}
+
+
+def insert_rows(items: list, now: datetime) -> None:
+    """Insert new measurements; `items` carry indicator, natural_key, key, segment, ... fields."""
+    if not items:
+        return
+    if not _postgres():
+        Measurement.objects.bulk_create(
+            [
+                Measurement(
+                    indicator_id=i.indicator.pk,
+                    natural_key=i.natural_key,
+                    key=i.key,
+                    segment=i.segment,
+                    observed_at=i.observed_at,
+                    local_date=i.local_date,
+                    value=i.value,
+                    numerator=i.numerator,
+                    denominator=i.denominator,
+                    comment=i.comment,
+                    created_at=now,
+                    updated_at=now,
+                )
+                for i in items
+            ],
+            batch_size=2000,
+        )
+        return
+    columns = [
+        [i.indicator.pk for i in items],
+        [i.natural_key for i in items],
+        [i.key for i in items],
+        [_segment_text(i.segment) for i in items],
+        [i.observed_at for i in items],
+        [i.local_date for i in items],
+        [i.value for i in items],
+        [i.numerator for i in items],
+        [i.denominator for i in items],
+        [i.comment for i in items],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(INSERT_SQL, [now, now, *columns])
+
+
+def update_rows(changes: list[tuple[StoredRow, object]], now: datetime) -> None:
+    """Keep each old row as a revision, then give it the new item's values."""
+    if not changes:
+        return
+    if not _postgres():
+        _update_rows_orm(changes, now)
+        return
+    olds = [old for old, _ in changes]
+    news = [new for _, new in changes]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            REVISIONS_SQL,
+            [
+                now,
+                [o.id for o in olds],
+                [o.observed_at for o in olds],
+                [o.value for o in olds],
+                [o.numerator for o in olds],
+                [o.denominator for o in olds],
+                [o.comment for o in olds],
+            ],
+        )
+        cursor.execute(
+            UPDATE_SQL,
+            [
+                now,
+                [o.id for o in olds],
+                [_segment_text(n.segment) for n in news],
+                [n.observed_at for n in news],
+                [n.local_date for n in news],
+                [n.value for n in news],
+                [n.numerator for n in news],
+                [n.denominator for n in news],
+                [n.comment for n in news],
+            ],
+        )
+
+
+def _update_rows_orm(changes: list[tuple[StoredRow, object]], now: datetime) -> None:
+    MeasurementRevision.objects.bulk_create(
+        [
+            MeasurementRevision(
+                measurement_id=old.id,
+                observed_at=old.observed_at,
+                value=old.value,
+                numerator=old.numerator,
+                denominator=old.denominator,
+                comment=old.comment,
+                replaced_at=now,
+            )
+            for old, _ in changes
+        ],
+        batch_size=2000,
+    )
+    Measurement.objects.bulk_update(
+        [
+            Measurement(
+                id=old.id,
+                segment=new.segment,
+                observed_at=new.observed_at,
+                local_date=new.local_date,
+                value=new.value,
+                numerator=new.numerator,
+                denominator=new.denominator,
+                comment=new.comment,
+                updated_at=now,
+            )
+            for old, new in changes
+        ],
+        [
+            "segment",
+            "observed_at",
+            "local_date",
+            "value",
+            "numerator",
+            "denominator",
+            "comment",
+            "updated_at",
+        ],
+        batch_size=1000,
+    )
+
+
+def upsert_dirty_marks(pairs: set[tuple[int, date]], now: datetime) -> None:
+    """Mark (indicator, day) pairs dirty; a newer mark replaces an older one's version."""
+    if not pairs:
+        return
+    ordered = sorted(pairs)  # a fixed order avoids deadlocks between concurrent pushes
+    if _postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(DIRTY_SQL, [now, [i for i, _ in ordered], [d for _, d in ordered]])
+        return
+    DirtyMark.objects.bulk_create(
+        [DirtyMark(indicator_id=i, day=d, marked_at=now) for i, d in ordered],
+        update_conflicts=True,
+        unique_fields=["indicator", "day"],
+        update_fields=["marked_at"],
+        batch_size=2000,
+    )

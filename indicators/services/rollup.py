@@ -1,0 +1,182 @@
+"""Period aggregates of a raw indicator, computed incrementally.
+
+Dirty days are aggregated from their raw measurements (one set-based statement on PostgreSQL);
+weeks, months, quarters and years are rolled up from the day values, since sum, mean, min, max,
+last, count and ratio all decompose over days. The median does not, so a median indicator's longer
+periods are aggregated from the raw measurements of each bucket.
+"""
+
+import math
+from collections import defaultdict
+from datetime import date
+
+from django.db import connection
+
+from ..compute.aggregate import Aggregate, aggregate
+from ..compute.periods import PERIODS, next_period_start, period_start
+from ..models import Indicator, Measurement, PeriodValue
+
+Key = tuple[str, str, date]  # (period, segment, period start)
+
+_VALUE_SQL = {
+    "sum": "sum(value)",
+    "mean": "avg(value)",
+    "median": "percentile_cont(0.5) WITHIN GROUP (ORDER BY value)",
+    "min": "min(value)",
+    "max": "max(value)",
+    "last": "(array_agg(value ORDER BY observed_at DESC, id DESC))[1]",
+    "count": "count(value)::float8",
+    "ratio": "NULL::float8",
+}
+_BUCKET_SQL = """
+SELECT {start} AS start, s.seg, {value},
+       count(*) FILTER (WHERE {counted}),
+       sum(numerator) FILTER (WHERE numerator IS NOT NULL AND denominator IS NOT NULL),
+       sum(denominator) FILTER (WHERE numerator IS NOT NULL AND denominator IS NOT NULL)
+FROM indicators_measurement AS m
+CROSS JOIN LATERAL (
+    SELECT '' AS seg
+    UNION ALL
+    SELECT e.key || ':' || e.value FROM jsonb_each_text(m.segment) AS e
+) AS s
+WHERE m.indicator_id = %s AND {where}
+GROUP BY 1, 2
+"""
+_TRUNC = "date_trunc('{unit}', local_date::timestamp)::date"
+
+
+def raw_buckets(indicator: Indicator, buckets: dict[str, set[date]]) -> dict[Key, Aggregate]:
+    """Aggregates of every (period, segment) series for the given bucket starts."""
+    result = {
+        ("day", seg, day): agg
+        for (seg, day), agg in _day_aggregates(indicator, buckets["day"]).items()
+    }
+    longer = [p for p in PERIODS if p != "day" and buckets[p]]
+    if indicator.aggregation == "median":
+        for period in longer:
+            result.update(_from_raw(indicator, period, buckets[period]))
+        return result
+    days = _day_values(indicator, buckets, result)
+    for period in longer:
+        grouped = defaultdict(list)
+        for (seg, day), agg in sorted(days.items(), key=lambda kv: kv[0][1]):
+            start = period_start(day, period)
+            if start in buckets[period]:
+                grouped[(seg, start)].append(agg)
+        for (seg, start), aggs in grouped.items():
+            result[(period, seg, start)] = roll_up(indicator.aggregation, aggs)
+    return result
+
+
+def roll_up(method: str, days: list[Aggregate]) -> Aggregate:
+    """Combine day aggregates (in day order) into one longer period's aggregate.
+
+    sum/count: sum of the days; mean: sum(mean_d * n_d) / sum(n_d); min/max: of the days;
+    last: the last day's; ratio: 100 * sum(numerators) / sum(denominators).
+    """
+    count = sum(d.count for d in days)
+    if method == "ratio":
+        numerator = math.fsum(d.numerator for d in days if d.numerator is not None)
+        denominator = math.fsum(d.denominator for d in days if d.denominator is not None)
+        value = 100 * numerator / denominator if denominator else None
+        return Aggregate(value, count, numerator, denominator)
+    values = [d.value for d in days if d.value is not None]
+    if not values:
+        return Aggregate(None, count, None, None)
+    if method == "mean":
+        value = math.fsum(d.value * d.count for d in days if d.value is not None) / count
+    elif method in ("sum", "count"):
+        value = math.fsum(values)
+    else:
+        value = {"min": min, "max": max, "last": lambda xs: xs[-1]}[method](values)
+    return Aggregate(float(value), count, None, None)
+
+
+def _day_values(
+    indicator, buckets, fresh: dict[Key, Aggregate]
+) -> dict[tuple[str, date], Aggregate]:
+    """Day aggregates over the years touched: fresh ones for dirty days, stored ones elsewhere."""
+    low = min(buckets["year"])
+    high = next_period_start(max(buckets["year"]), "year")
+    stored = PeriodValue.objects.filter(
+        indicator=indicator, period="day", period_start__gte=low, period_start__lt=high
+    ).exclude(period_start__in=buckets["day"])
+    days = {
+        (seg, start): Aggregate(value, count, numerator, denominator)
+        for seg, start, value, count, numerator, denominator in stored.values_list(
+            "segment", "period_start", "value", "count", "numerator", "denominator"
+        )
+    }
+    days.update({(seg, day): agg for (_p, seg, day), agg in fresh.items()})
+    return days
+
+
+def _day_aggregates(indicator: Indicator, days: set[date]) -> dict[tuple[str, date], Aggregate]:
+    if not days:
+        return {}
+    if connection.vendor == "postgresql":
+        rows = _run_bucket_sql(indicator, "local_date", "local_date = ANY(%s)", [sorted(days)])
+        return {(seg, start): agg for (start, seg), agg in rows.items()}
+    rows = Measurement.objects.filter(indicator=indicator, local_date__in=days)
+    return {
+        (seg, day): agg for (day, seg), agg in _aggregate_in_python(indicator, rows, "day").items()
+    }
+
+
+def _from_raw(indicator: Indicator, period: str, starts: set[date]) -> dict[Key, Aggregate]:
+    low, high = min(starts), next_period_start(max(starts), period)
+    if connection.vendor == "postgresql":
+        rows = _run_bucket_sql(
+            indicator,
+            _TRUNC.format(unit=period),
+            "local_date >= %s AND local_date < %s",
+            [low, high],
+        )
+    else:
+        raw = Measurement.objects.filter(
+            indicator=indicator, local_date__gte=low, local_date__lt=high
+        )
+        rows = _aggregate_in_python(indicator, raw, period)
+    return {(period, seg, start): agg for (start, seg), agg in rows.items() if start in starts}
+
+
+def _run_bucket_sql(indicator, start_sql: str, where: str, params: list) -> dict:
+    ratio = indicator.aggregation == "ratio"
+    sql = _BUCKET_SQL.format(
+        start=start_sql,
+        value=_VALUE_SQL[indicator.aggregation],
+        counted="numerator IS NOT NULL AND denominator IS NOT NULL"
+        if ratio
+        else "value IS NOT NULL",
+        where=where,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [indicator.pk, *params])
+        rows = cursor.fetchall()
+    result = {}
+    for start, seg, value, count, numerator, denominator in rows:
+        if ratio:
+            value = 100 * numerator / denominator if denominator else None
+        else:
+            numerator = denominator = None
+        result[(start, seg)] = Aggregate(
+            float(value) if value is not None else None, count, numerator, denominator
+        )
+    return result
+
+
+def _aggregate_in_python(indicator: Indicator, rows, period: str) -> dict:
+    grouped = defaultdict(lambda: ([], [], []))
+    for day, segment, value, numerator, denominator in rows.order_by(
+        "observed_at", "id"
+    ).values_list("local_date", "segment", "value", "numerator", "denominator"):
+        start = period_start(day, period)
+        for seg in ["", *(f"{dim}:{member}" for dim, member in segment.items())]:
+            values, numerators, denominators = grouped[(start, seg)]
+            values.append(value)
+            numerators.append(numerator)
+            denominators.append(denominator)
+    return {
+        key: aggregate(indicator.aggregation, values, numerators, denominators)
+        for key, (values, numerators, denominators) in grouped.items()
+    }

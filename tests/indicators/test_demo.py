@@ -1,0 +1,158 @@
+import re
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from rest_framework.test import APIClient
+from scipy.stats import pearsonr
+
+from accounts.models import ApiKey, Membership, Organisation
+from accounts.services import authenticate_api_key
+from indicators.compute.periods import previous_period_start
+from indicators.demo import build_demo
+from indicators.models import Deviation, Indicator, Measurement, PeriodValue
+
+CPIS = {
+    "fast_quote",
+    "quote_turnaround",
+    "first_time_resolution",
+    "nothing_broke",
+    "payment_plan_options",
+    "prefilled_quotes",
+}
+KPIS = {"nps", "retention", "new_customers", "premium_revenue", "revenue_per_new_customer"}
+API_FIELDS = {"indicator", "observed_at", "value", "numerator", "denominator", "segment"}
+
+
+def load_demo() -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def api_key_in(output: str) -> str:
+    return re.search(r"API key[^:]*: (oc_\S+)", output).group(1)
+
+
+def monthly(code: str) -> dict[date, float]:
+    rows = PeriodValue.objects.filter(
+        indicator__organisation__slug="demo", indicator__code=code, period="month", segment=""
+    )
+    return {row.period_start: row.value for row in rows}
+
+
+def test_build_demo_is_reproducible_and_shaped_like_the_api():
+    demo = build_demo(today=date(2026, 3, 15))
+    assert demo == build_demo(today=date(2026, 3, 15))
+    assert demo.start == date(2024, 10, 1)
+    assert demo.end == date(2026, 3, 14)
+    assert 15_000 < len(demo.measurements) < 40_000
+    ratio = {i["code"] for i in demo.indicators if i["aggregation"] == "ratio"}
+    for item in demo.measurements:
+        assert set(item) <= API_FIELDS
+        if item["indicator"] in ratio:
+            assert "value" not in item and item["denominator"] > 0
+        else:
+            assert isinstance(item["value"], float)
+    assert {i["code"] for i in demo.indicators} == CPIS | KPIS
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", i["code"]) for i in demo.indicators)
+    assert "revenue_per_new_customer" not in {item["indicator"] for item in demo.measurements}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_load_demo_creates_the_insurer_and_replaces_it_when_run_again():
+    """One test, because every load takes seconds: the second run must leave a complete demo."""
+    first = load_demo()
+    counts = (Measurement.objects.count(), PeriodValue.objects.count())
+
+    output = load_demo()
+
+    assert "Created the demo organisation" in first
+    assert "Deleted the existing demo organisation and created it again" in output
+    assert Organisation.objects.filter(slug="demo").count() == 1
+    assert authenticate_api_key(api_key_in(first)) is None
+    assert ApiKey.objects.count() == 1
+    assert Membership.objects.count() == 3
+    assert (Measurement.objects.count(), PeriodValue.objects.count()) == counts
+    check_people_and_api_key(output)
+    check_indicators()
+    check_values_and_deviations()
+    check_fast_quote_leads_new_customers_by_one_month()
+
+
+def check_people_and_api_key(output: str) -> None:
+    organisation = Organisation.objects.get(slug="demo")
+    assert (organisation.time_zone, organisation.language) == ("Europe/Stockholm", "en")
+    assert "Nordic Mutual" in organisation.name
+    for username, role in [("admin", "admin"), ("analyst", "analyst"), ("viewer", "viewer")]:
+        user = get_user_model().objects.get(username=username)
+        assert user.check_password("demo-password")
+        assert Membership.objects.get(user=user, organisation=organisation).role == role
+        assert username in output
+    admin = get_user_model().objects.get(username="admin")
+    assert admin.is_staff and admin.is_superuser
+    for text in ["demo-password", "/api/docs/", "/admin/", "http://127.0.0.1:8000/"]:
+        assert text in output
+    assert "POST http://127.0.0.1:8000/api/v1/measurements/" in output
+    assert "/api/v1/indicators/fast_quote/values/?period=month" in output
+
+    key = api_key_in(output)
+    assert f"Authorization: Api-Key {key}" in output
+    assert authenticate_api_key(key).organisation == organisation
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    response = client.get("/api/v1/indicators/new_customers/values/", {"period": "month"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 17  # complete months only
+
+
+def check_indicators() -> None:
+    organisation = Organisation.objects.get(slug="demo")
+    indicators = {i.code: i for i in Indicator.objects.filter(organisation=organisation)}
+    assert set(indicators) == CPIS | KPIS
+    assert {c for c, i in indicators.items() if i.kind == "cpi"} == CPIS
+    assert indicators["revenue_per_new_customer"].formula == "premium_revenue / new_customers"
+    for indicator in indicators.values():
+        assert indicator.band_low is not None and indicator.band_high is not None
+        assert indicator.targets.count() == 2 and indicator.benchmarks.count() == 1
+        assert "What made this possible?" in indicator.action_below + indicator.action_above
+    assert Measurement.objects.filter(indicator__organisation=organisation).count() > 15_000
+
+
+def check_values_and_deviations() -> None:
+    organisation = Organisation.objects.get(slug="demo")
+    indicators = {i.code: i for i in Indicator.objects.filter(organisation=organisation)}
+    for code, indicator in indicators.items():
+        own = PeriodValue.objects.filter(indicator=indicator, period=indicator.period, segment="")
+        assert own.exists(), code
+    assert PeriodValue.objects.filter(
+        indicator=indicators["fast_quote"], period="week", segment="channel:web"
+    ).exists()
+
+    per_customer = monthly("revenue_per_new_customer")
+    revenue, customers = monthly("premium_revenue"), monthly("new_customers")
+    assert len(per_customer) == 17
+    for month, value in per_customer.items():
+        assert value == pytest.approx(revenue[month] / customers[month])
+
+    deviations = Deviation.objects.filter(indicator__organisation=organisation)
+    assert deviations.filter(kind="corrective").exists()
+    assert deviations.filter(kind="learning").exists()
+    slow_week = deviations.filter(indicator__code="fast_quote", kind="corrective").first()
+    assert slow_week.action == indicators["fast_quote"].action_above
+
+
+def check_fast_quote_leads_new_customers_by_one_month() -> None:
+    """Pearson r of new customers with last month's mean Fast Quote beats the same month's."""
+    customers = monthly("new_customers")
+    quotes = monthly("fast_quote")
+    lag_1 = [(quotes.get(previous_period_start(m, "month")), n) for m, n in customers.items()]
+    lag_1 = [(q, n) for q, n in lag_1 if q is not None]
+    lag_0 = [(quotes[m], n) for m, n in customers.items()]
+    r_lag_1 = pearsonr(*zip(*lag_1, strict=True)).statistic
+    r_lag_0 = pearsonr(*zip(*lag_0, strict=True)).statistic
+    assert len(lag_1) >= 15
+    assert r_lag_1 < -0.6
+    assert abs(r_lag_1) > abs(r_lag_0) + 0.1
