@@ -82,11 +82,6 @@ def test_production_refuses_the_default_secret_key(started):
     refused(started["production without a secret key"], "SECRET_KEY")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config/settings.py accepts SECRET_KEY='' in production; it should refuse it like "
-    "the default (needs `if not SECRET_KEY or SECRET_KEY == DEFAULT_SECRET_KEY`).",
-)
 def test_production_refuses_an_empty_secret_key(started):
     refused(started["production with an empty secret key"], "SECRET_KEY")
 

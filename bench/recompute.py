@@ -1,0 +1,308 @@
+"""Recompute bench: one dirty bucket, push-to-visible with one worker, and a full rebuild.
+
+    .venv/bin/python bench/recompute.py
+
+DATABASE_URL (default postgres://postgres@127.0.0.1:5432/oc_bench) is created and migrated here and its
+measurement tables are emptied. One gunicorn (2 workers) and ONE Celery worker are started on
+127.0.0.1 with a Redis queue of the bench's own (BENCH_REDIS_URL, default database 13).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import msgspec  # noqa: E402
+
+from bench import common  # noqa: E402
+
+ROWS = int(os.environ.get("BENCH_REBUILD_ROWS", "1000000"))
+BUCKET_TRIALS = int(os.environ.get("BENCH_BUCKET_TRIALS", "200"))
+VISIBLE_TRIALS = int(os.environ.get("BENCH_VISIBLE_TRIALS", "30"))
+CODES = [f"rebuild_{n}" for n in range(10)]
+START = datetime(2023, 1, 1, tzinfo=UTC)
+SPAN_SECONDS = 3 * 365 * 86400
+COPY_COLUMNS = (
+    "indicator_id, natural_key, key, segment, observed_at, local_date, value, numerator,"
+    " denominator, comment, created_at, updated_at"
+)
+GROUP_BY = """
+    SELECT indicator_id, date_trunc('month', local_date)::date AS period_start,
+           avg(value), count(*)
+    FROM indicators_measurement WHERE indicator_id = ANY(%s)
+    GROUP BY 1, 2
+"""
+GROUP_BY_ALL = """
+    SELECT indicator_id, p.period, p.start, s.segment, avg(value), count(*)
+    FROM indicators_measurement m
+    CROSS JOIN LATERAL (VALUES
+        ('day', m.local_date),
+        ('week', date_trunc('week', m.local_date)::date),
+        ('month', date_trunc('month', m.local_date)::date),
+        ('quarter', date_trunc('quarter', m.local_date)::date),
+        ('year', date_trunc('year', m.local_date)::date)) AS p(period, start)
+    CROSS JOIN LATERAL (VALUES (''), ('channel:' || (m.segment ->> 'channel'))) AS s(segment)
+    WHERE indicator_id = ANY(%s)
+    GROUP BY 1, 2, 3, 4
+"""
+
+
+def copy_measurements(indicators: dict, tz) -> float:
+    """COPY ROWS synthetic measurements straight into the product table; returns seconds."""
+    from django.db import connection, transaction
+
+    from indicators.compute.periods import local_date
+    from indicators.services.ingest import natural_key_of
+
+    rng = random.Random(7)
+    step = SPAN_SECONDS / (ROWS / len(CODES))
+    now = datetime.now(UTC).isoformat()
+    out = io.StringIO()
+    for n in range(ROWS):
+        indicator = indicators[CODES[n % len(CODES)]]
+        observed_at = START + timedelta(seconds=int((n // len(CODES)) * step))
+        segment = {"channel": common.CHANNELS[rng.randrange(len(common.CHANNELS))]}
+        segment_text = msgspec.json.encode(segment).decode()
+        out.write(
+            f"{indicator.pk}\t{natural_key_of(None, segment, observed_at)}\t\\N\t{segment_text}\t"
+            f"{observed_at.isoformat()}\t{local_date(observed_at, tz)}\t{rng.random() * 100!r}"
+            f"\t\\N\t\\N\t\t{now}\t{now}\n"
+        )
+    data = out.getvalue().encode()
+    started = time.perf_counter()
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY indicators_measurement ({COPY_COLUMNS}) FROM STDIN") as copy,
+    ):
+        for start in range(0, len(data), 1 << 20):
+            copy.write(data[start : start + (1 << 20)])
+    elapsed = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE indicators_measurement")
+    return elapsed
+
+
+def time_group_by(query: str, ids: list[int]) -> tuple[float, int]:
+    """Best of three runs of `query` (the first also warms the cache), and its row count."""
+    from django.db import connection
+
+    best, rows = float("inf"), 0
+    for _ in range(3):
+        with connection.cursor() as cursor:
+            started = time.perf_counter()
+            cursor.execute(query, [ids])
+            rows = len(cursor.fetchall())
+            best = min(best, time.perf_counter() - started)
+    return best, rows
+
+
+def mark(indicator_id: int, day: date) -> None:
+    from django.utils import timezone
+
+    from indicators.models import DirtyMark
+
+    DirtyMark.objects.update_or_create(
+        indicator_id=indicator_id, day=day, defaults={"marked_at": timezone.now()}
+    )
+
+
+def bucket_trials(indicator, days: list[date]) -> list[float]:
+    """Seconds of recompute_dirty() for one dirty (indicator, day), BUCKET_TRIALS times."""
+    from indicators.services import recompute_dirty
+
+    rng = random.Random(11)
+    samples = []
+    for _ in range(BUCKET_TRIALS):
+        mark(indicator.pk, rng.choice(days))
+        started = time.perf_counter()
+        done = recompute_dirty()
+        samples.append(time.perf_counter() - started)
+        assert done == 1, done
+    return samples
+
+
+def visible_trials(port: int, api_key: str, code: str, first_day: date, trials: int) -> list:
+    """Seconds from a push's 200 until the values endpoint shows the pushed value."""
+    client = common.Client(port, api_key)
+    samples = []
+    for n in range(trials):
+        day = first_day + timedelta(days=n)
+        value = 1000.0 + n
+        item = {"indicator": code, "observed_at": day.isoformat(), "value": value}
+        status, data = client.post("/api/v1/measurements/", common.body_of([item]))
+        assert status == 200, data
+        acknowledged = time.perf_counter()
+        path = f"/api/v1/indicators/{code}/values/?period=day&from={day}&to={day}"
+        deadline = acknowledged + 60
+        while True:
+            status, body = client.get_json(path)
+            assert status == 200, body
+            results = body["results"]
+            if results and results[0]["value"] is not None:
+                break
+            if time.perf_counter() > deadline:
+                raise RuntimeError(f"value of {day} not visible after 60 s")
+            time.sleep(0.005)
+        samples.append(time.perf_counter() - acknowledged)
+    client.close()
+    return samples
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f} ms"
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def main() -> int:
+    database_url = os.environ.get("DATABASE_URL", common.DEFAULT_DATABASE_URL)
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        print("bench/recompute.py needs a PostgreSQL DATABASE_URL")
+        return 2
+    redis_url = os.environ.get("BENCH_REDIS_URL", common.DEFAULT_REDIS_URL)
+    queue = common.new_queue_name()
+    overall = time.perf_counter()
+    common.ensure_database(database_url)
+    common.setup_django(database_url=database_url, redis_url=redis_url, queue=queue)
+    common.reset_measurements()
+    organisation, indicators, api_key = common.bench_organisation(CODES)
+    _org, live, _key = common.bench_organisation(["live_day"], period="day")
+    ids = [indicators[code].pk for code in CODES]
+
+    from indicators.models import DirtyMark, PeriodValue
+    from indicators.services import mark_indicator_dirty, recompute_dirty
+
+    copy_seconds = copy_measurements(indicators, organisation.tz)
+    print(f"{ROWS:,} measurements of {len(CODES)} indicators copied in {copy_seconds:.1f} s")
+
+    # Full rebuild against one GROUP BY over the same rows.
+    group_seconds, group_rows = time_group_by(GROUP_BY, ids)
+    group_all_seconds, group_all_rows = time_group_by(GROUP_BY_ALL, ids)
+    print(
+        f"GROUP BY month: {group_seconds:.2f} s ({group_rows} rows); all periods and segments:"
+        f" {group_all_seconds:.2f} s ({group_all_rows} rows)"
+    )
+    started = time.perf_counter()
+    marked = sum(mark_indicator_dirty(indicator=indicators[code]) for code in CODES)
+    mark_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    done = recompute_dirty()
+    rebuild_seconds = time.perf_counter() - started
+    assert not DirtyMark.objects.exists(), "the rebuild left dirty marks"
+    values = PeriodValue.objects.filter(indicator_id__in=ids).count()
+    print(
+        f"rebuild: marked {marked} days in {mark_seconds:.2f} s, recomputed {done} marks in"
+        f" {rebuild_seconds:.1f} s, {values} period values"
+    )
+
+    # One dirty (indicator, day) bucket, on an indicator with ~{ROWS/10} measurements.
+    days = sorted(
+        {
+            d
+            for d in PeriodValue.objects.filter(
+                indicator_id=ids[0], period="day", segment=""
+            ).values_list("period_start", flat=True)
+        }
+    )
+    samples = bucket_trials(indicators[CODES[0]], days)
+    bucket_p50, bucket_p95 = common.median(samples), common.percentile(samples, 95)
+    print(f"bucket: p50 {ms(bucket_p50)}, p95 {ms(bucket_p95)} over {len(samples)} trials")
+    # The same on an indicator with a few measurements only.
+    light = common.bench_organisation(["light_month"])[1]["light_month"]
+    from indicators.services import ingest_measurements
+
+    ingest_measurements(
+        organisation=organisation,
+        items=[
+            {"indicator": "light_month", "observed_at": f"2024-03-{d:02d}", "value": float(d)}
+            for d in range(1, 29)
+        ],
+    )
+    recompute_dirty()
+    light_samples = bucket_trials(light, [date(2024, 3, d) for d in range(1, 29)])
+    light_p50, light_p95 = common.median(light_samples), common.percentile(light_samples, 95)
+
+    # Push to visible, with one real worker.
+    log_dir = Path(tempfile.gettempdir())
+    env = common.server_env(database_url=database_url, redis_url=redis_url, queue=queue)
+    worker = common.start_worker(env, queue, log=log_dir / f"{queue}-worker.log")
+    gunicorn, port = common.start_gunicorn(env, workers=2, log=log_dir / f"{queue}-gunicorn.log")
+    try:
+        visible_trials(port, api_key, "live_day", date(2020, 1, 1), 3)  # warm up
+        visible = visible_trials(port, api_key, "live_day", date(2021, 1, 1), VISIBLE_TRIALS)
+        heavy = visible_trials(
+            port, api_key, CODES[1], date(2025, 6, 1), max(5, VISIBLE_TRIALS // 3)
+        )
+    finally:
+        common.stop(gunicorn)
+        common.stop(worker)
+        common.purge_queue(redis_url, queue)
+    visible_p50, visible_p95 = common.median(visible), common.percentile(visible, 95)
+    heavy_p50, heavy_p95 = common.median(heavy), common.percentile(heavy, 95)
+    del live
+
+    ratio = rebuild_seconds / group_seconds
+    rows = [
+        ("measure", "result", "goal", "verdict"),
+        (
+            f"one dirty bucket, indicator with {ROWS // len(CODES):,} rows (n={len(samples)})",
+            f"p50 {ms(bucket_p50)}, p95 {ms(bucket_p95)}",
+            "p95 <= 20 ms",
+            verdict(bucket_p95 <= 0.020),
+        ),
+        (
+            f"one dirty bucket, indicator with 28 rows (n={len(light_samples)})",
+            f"p50 {ms(light_p50)}, p95 {ms(light_p95)}",
+            "p95 <= 20 ms",
+            verdict(light_p95 <= 0.020),
+        ),
+        (
+            f"push 200 -> visible, 1 worker, light indicator (n={len(visible)})",
+            f"p50 {ms(visible_p50)}, p95 {ms(visible_p95)}",
+            "p95 <= 2 s",
+            verdict(visible_p95 <= 2.0),
+        ),
+        (
+            f"push 200 -> visible, 1 worker, {ROWS // len(CODES):,}-row indicator (n={len(heavy)})",
+            f"p50 {ms(heavy_p50)}, p95 {ms(heavy_p95)}",
+            "p95 <= 2 s",
+            verdict(heavy_p95 <= 2.0),
+        ),
+        (
+            f"GROUP BY (indicator, month) over {ROWS:,} rows",
+            f"{group_seconds:.2f} s",
+            "baseline",
+            "-",
+        ),
+        ("GROUP BY all 5 periods x (total, channel)", f"{group_all_seconds:.2f} s", "-", "-"),
+        (
+            f"full rebuild of {ROWS:,} measurements",
+            f"{rebuild_seconds:.1f} s (+ {mark_seconds:.1f} s marking)",
+            "-",
+            "-",
+        ),
+        ("    rebuild / GROUP BY", f"{ratio:.1f}x", "<= 1.5x", verdict(ratio <= 1.5)),
+        (
+            "    rebuild / GROUP BY all periods and segments",
+            f"{rebuild_seconds / group_all_seconds:.1f}x",
+            "-",
+            "-",
+        ),
+    ]
+    common.print_table(f"Recompute bench ({time.perf_counter() - overall:.0f} s in all)", rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
