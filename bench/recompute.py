@@ -131,23 +131,33 @@ def bucket_trials(indicator, days: list[date]) -> list[float]:
 
 
 def visible_trials(port: int, api_key: str, code: str, first_day: date, trials: int) -> list:
-    """Seconds from a push's 200 until the values endpoint shows the pushed value."""
+    """Seconds from a push's 200 until the values endpoint shows the day's new mean."""
+    from django.db import connection
+
     client = common.Client(port, api_key)
     samples = []
     for n in range(trials):
         day = first_day + timedelta(days=n)
-        value = 1000.0 + n
-        item = {"indicator": code, "observed_at": day.isoformat(), "value": value}
+        item = {"indicator": code, "observed_at": f"{day}T12:00:00+00:00", "value": 1000.0 + n}
         status, data = client.post("/api/v1/measurements/", common.body_of([item]))
         assert status == 200, data
         acknowledged = time.perf_counter()
+        with connection.cursor() as cursor:  # what the value must now be, from the rows
+            cursor.execute(
+                "SELECT avg(m.value) FROM indicators_measurement m"
+                " JOIN indicators_indicator i ON i.id = m.indicator_id"
+                " WHERE i.code = %s AND m.local_date = %s",
+                [code, day],
+            )
+            expected = cursor.fetchone()[0]
         path = f"/api/v1/indicators/{code}/values/?period=day&from={day}&to={day}"
         deadline = acknowledged + 60
         while True:
             status, body = client.get_json(path)
             assert status == 200, body
             results = body["results"]
-            if results and results[0]["value"] is not None:
+            value = results[0]["value"] if results else None
+            if value is not None and abs(value - expected) <= 1e-9 * max(1.0, abs(expected)):
                 break
             if time.perf_counter() > deadline:
                 raise RuntimeError(f"value of {day} not visible after 60 s")

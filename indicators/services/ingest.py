@@ -17,7 +17,14 @@ from django.utils import timezone
 from accounts.models import Organisation
 
 from ..compute.periods import local_date, parse_observed_at
-from ..models import Aggregation, DirtyMark, Indicator, Measurement, MeasurementRevision
+from ..models import Aggregation, Indicator
+from .measurement_store import (
+    StoredRow,
+    existing_rows,
+    insert_rows,
+    update_rows,
+    upsert_dirty_marks,
+)
 
 ITEM_FIELDS = {
     "indicator",
@@ -30,6 +37,7 @@ ITEM_FIELDS = {
     "comment",
 }
 UPSERT_ATTEMPTS = 3
+MAX_MAGNITUDE = 1e300
 # Wide enough for any history or plan, narrow enough that every period around it is a valid date.
 EARLIEST_DAY = date(1900, 1, 1)
 LATEST_DAY = date(2999, 12, 31)
@@ -95,6 +103,10 @@ def _number(raw, index: int, name: str, errors: _Errors, required: bool) -> floa
         return None
     if not is_number(raw):
         errors.add(index, name, f"'{name}' must be a finite JSON number, got {json.dumps(raw)}.")
+        return None
+    if abs(raw) > MAX_MAGNITUDE:
+        # Far beyond any real indicator, and sums of such values would overflow a float.
+        errors.add(index, name, f"'{name}' must lie between -1e300 and 1e300.")
         return None
     return float(raw)
 
@@ -243,7 +255,7 @@ def validate_batch(*, organisation: Organisation, items: list) -> list[CleanItem
     return clean
 
 
-def _is_same(item: CleanItem, row: Measurement) -> bool:
+def _is_same(item: CleanItem, row: StoredRow) -> bool:
     return (
         item.value == row.value
         and item.numerator == row.numerator
@@ -254,25 +266,8 @@ def _is_same(item: CleanItem, row: Measurement) -> bool:
     )
 
 
-def _existing(items: list[CleanItem]) -> dict[tuple, Measurement]:
-    if not items:
-        return {}
-    rows = Measurement.objects.filter(
-        indicator_id__in={item.indicator.pk for item in items},
-        natural_key__in={item.natural_key for item in items},
-    ).only(
-        "id",
-        "indicator_id",
-        "natural_key",
-        "segment",
-        "observed_at",
-        "local_date",
-        "value",
-        "numerator",
-        "denominator",
-        "comment",
-    )
-    return {(row.indicator_id, row.natural_key): row for row in rows}
+def _existing(items: list[CleanItem]) -> dict[tuple, StoredRow]:
+    return existing_rows([(item.indicator.pk, item.natural_key) for item in items])
 
 
 @contextmanager
@@ -298,91 +293,33 @@ def sqlite_parameter_limit():
         features.max_query_params = before
 
 
-MEASUREMENT_UPDATE_FIELDS = [
-    "segment",
-    "observed_at",
-    "local_date",
-    "value",
-    "numerator",
-    "denominator",
-    "comment",
-    "updated_at",
-]
-
-
 def _write(items: list[CleanItem], existing: dict, now: datetime) -> IngestResult:
     result = IngestResult()
-    new_rows, changed_rows, revisions, dirty = [], [], [], set()
+    new, changes, dirty = [], [], set()
     for item in items:
         row = existing.get((item.indicator.pk, item.natural_key))
         if row is None:
-            new_rows.append(_new_row(item, now))
+            new.append(item)
         elif _is_same(item, row):
             result.unchanged += 1
             continue
         else:
-            revisions.append(_revision_of(row, now))
+            changes.append((row, item))
             dirty.add((row.indicator_id, row.local_date))
-            changed_rows.append(_new_row(item, now))
         dirty.add((item.indicator.pk, item.local_date))
-    result.created, result.updated = len(new_rows), len(changed_rows)
+    result.created, result.updated = len(new), len(changes)
     with sqlite_parameter_limit():
         # New rows are plain inserts: a concurrent insert of the same key raises and we retry.
-        Measurement.objects.bulk_create(new_rows, batch_size=5000)
-        MeasurementRevision.objects.bulk_create(revisions, batch_size=5000)
-        # Changed rows are rewritten by one upsert on the natural key: linear in the batch,
-        # unlike bulk_update's CASE WHEN per row and field.
-        Measurement.objects.bulk_create(
-            changed_rows,
-            update_conflicts=True,
-            unique_fields=["indicator", "natural_key"],
-            update_fields=MEASUREMENT_UPDATE_FIELDS,
-            batch_size=5000,
-        )
+        insert_rows(new, now)
+        update_rows(changes, now)
         mark_dirty(dirty, now)
     return result
 
 
-def _new_row(item: CleanItem, now: datetime) -> Measurement:
-    return Measurement(
-        indicator_id=item.indicator.pk,
-        natural_key=item.natural_key,
-        key=item.key,
-        segment=item.segment,
-        observed_at=item.observed_at,
-        local_date=item.local_date,
-        value=item.value,
-        numerator=item.numerator,
-        denominator=item.denominator,
-        comment=item.comment,
-        created_at=now,
-        updated_at=now,
-    )
-
-
-def _revision_of(row: Measurement, now: datetime) -> MeasurementRevision:
-    return MeasurementRevision(
-        measurement_id=row.pk,
-        observed_at=row.observed_at,
-        value=row.value,
-        numerator=row.numerator,
-        denominator=row.denominator,
-        comment=row.comment,
-        replaced_at=now,
-    )
-
-
 def mark_dirty(pairs: set[tuple[int, object]], now: datetime) -> None:
     """Upsert (indicator, day) dirty marks; a newer mark replaces the version of an older one."""
-    if not pairs:
-        return
-    DirtyMark.objects.bulk_create(
-        [DirtyMark(indicator_id=i, day=d, marked_at=now) for i, d in sorted(pairs)],
-        update_conflicts=True,
-        unique_fields=["indicator", "day"],
-        update_fields=["marked_at"],
-        batch_size=5000,
-    )
+    with sqlite_parameter_limit():
+        upsert_dirty_marks(pairs, now)
 
 
 def ingest_measurements(

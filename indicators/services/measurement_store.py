@@ -54,6 +54,18 @@ ON CONFLICT (indicator_id, day) DO UPDATE SET marked_at = EXCLUDED.marked_at
 """
 
 
+UPDATED_FIELDS = [
+    "segment",
+    "observed_at",
+    "local_date",
+    "value",
+    "numerator",
+    "denominator",
+    "comment",
+    "updated_at",
+]
+
+
 @dataclass
 class StoredRow:
     id: int
@@ -85,7 +97,11 @@ def existing_rows(keys: list[tuple[int, str]]) -> dict[tuple[int, str], StoredRo
     if _postgres():
         with connection.cursor() as cursor:
             cursor.execute(EXISTING_SQL, [indicator_ids, natural_keys])
+            # Django's psycopg setup hands jsonb back as text.
             rows = [StoredRow(*row) for row in cursor.fetchall()]
+            for row in rows:
+                if isinstance(row.segment, str):
+                    row.segment = json.loads(row.segment)
     else:
         rows = [
             StoredRow(*row)
@@ -203,10 +219,13 @@ def _update_rows_orm(changes: list[tuple[StoredRow, object]], now: datetime) -> 
         ],
         batch_size=2000,
     )
-    Measurement.objects.bulk_update(
+    # One upsert on the natural key: linear in the batch, unlike bulk_update's CASE WHEN.
+    Measurement.objects.bulk_create(
         [
             Measurement(
-                id=old.id,
+                indicator_id=new.indicator.pk,
+                natural_key=new.natural_key,
+                key=new.key,
                 segment=new.segment,
                 observed_at=new.observed_at,
                 local_date=new.local_date,
@@ -214,21 +233,15 @@ def _update_rows_orm(changes: list[tuple[StoredRow, object]], now: datetime) -> 
                 numerator=new.numerator,
                 denominator=new.denominator,
                 comment=new.comment,
+                created_at=now,
                 updated_at=now,
             )
-            for old, new in changes
+            for _old, new in changes
         ],
-        [
-            "segment",
-            "observed_at",
-            "local_date",
-            "value",
-            "numerator",
-            "denominator",
-            "comment",
-            "updated_at",
-        ],
-        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["indicator", "natural_key"],
+        update_fields=UPDATED_FIELDS,
+        batch_size=2000,
     )
 
 

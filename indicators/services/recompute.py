@@ -15,11 +15,12 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ..compute.aggregate import EMPTY, Aggregate, aggregate
+from ..compute.aggregate import EMPTY, Aggregate
 from ..compute.formula import evaluate_formula, formula_inputs, topological_order
-from ..compute.periods import PERIODS, next_period_start, period_start
+from ..compute.periods import PERIODS, period_start
 from ..models import DirtyMark, Indicator, Measurement, PeriodValue
 from .ingest import mark_dirty
+from .rollup import raw_buckets
 from .scoring import rescore_series
 
 CLAIM_SECONDS = 300
@@ -141,41 +142,12 @@ def _series_keys(segment: dict) -> list[str]:
 
 def _compute_raw(indicator: Indicator, days: set[date]) -> None:
     buckets = _buckets(days)
-    # Not just the years: an ISO week can start in December and end in January.
-    low = min(start for starts in buckets.values() for start in starts)
-    high = max(
-        next_period_start(start, period) for period, starts in buckets.items() for start in starts
-    )
-    rows = list(
-        Measurement.objects.filter(indicator=indicator, local_date__gte=low, local_date__lt=high)
-        .order_by("observed_at", "id")
-        .values_list("local_date", "segment", "value", "numerator", "denominator")
-    )
-    computed = {}
-    for period in PERIODS:
-        grouped = defaultdict(lambda: ([], [], []))
-        for local_day, segment, value, numerator, denominator in rows:
-            start = period_start(local_day, period)
-            if start not in buckets[period]:
-                continue
-            for key in _series_keys(segment):
-                values, numerators, denominators = grouped[(start, key)]
-                values.append(value)
-                numerators.append(numerator)
-                denominators.append(denominator)
-        for (start, key), (values, numerators, denominators) in grouped.items():
-            computed[(period, key, start)] = _finite_aggregate(
-                indicator.aggregation, values, numerators, denominators
-            )
+    computed = {key: _finite(result) for key, result in raw_buckets(indicator, buckets).items()}
     _store(indicator, buckets, computed)
 
 
-def _finite_aggregate(method: str, values, numerators, denominators) -> Aggregate:
-    """The aggregate, or no value when it does not fit a float (sums of values near 1e308)."""
-    try:
-        result = aggregate(method, values, numerators, denominators)
-    except OverflowError:  # math.fsum refuses an intermediate overflow
-        return EMPTY
+def _finite(result: Aggregate) -> Aggregate:
+    """No value when an aggregate does not fit a float (sums of values near 1e308)."""
     if result.value is not None and not math.isfinite(result.value):
         return EMPTY
     return result

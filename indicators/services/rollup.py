@@ -96,8 +96,9 @@ def _day_values(
     indicator, buckets, fresh: dict[Key, Aggregate]
 ) -> dict[tuple[str, date], Aggregate]:
     """Day aggregates over the years touched: fresh ones for dirty days, stored ones elsewhere."""
-    low = min(buckets["year"])
-    high = next_period_start(max(buckets["year"]), "year")
+    # Every day of every touched bucket: an ISO week can start in December and end in January.
+    low = min(start for starts in buckets.values() for start in starts)
+    high = max(next_period_start(start, p) for p, starts in buckets.items() for start in starts)
     stored = PeriodValue.objects.filter(
         indicator=indicator, period="day", period_start__gte=low, period_start__lt=high
     ).exclude(period_start__in=buckets["day"])

@@ -8,6 +8,7 @@ from ..compute.periods import previous_period_start
 from ..compute.scoring import assessment, band_position, in_force, progress
 from ..compute.spc import xmr_signals
 from ..models import Deviation, DeviationKind, DeviationState, Indicator, PeriodValue
+from .ingest import sqlite_parameter_limit
 
 SCORED_FIELDS = [
     "target",
@@ -42,7 +43,15 @@ def rescore_series(*, indicator: Indicator, series: set[tuple[str, str]], now: d
     changed = []
     for (period, _segment), series_rows in grouped.items():
         changed += _score_rows(indicator, period, series_rows, targets, benchmarks)
-    PeriodValue.objects.bulk_update(changed, SCORED_FIELDS, batch_size=2000)
+    # One upsert instead of bulk_update's CASE WHEN per row and field (linear in the rows).
+    with sqlite_parameter_limit():
+        PeriodValue.objects.bulk_create(
+            changed,
+            update_conflicts=True,
+            unique_fields=["indicator", "period", "segment", "period_start"],
+            update_fields=SCORED_FIELDS,
+            batch_size=2000,
+        )
     if (indicator.period, "") in series:
         sync_deviations(indicator=indicator, rows=grouped.get((indicator.period, ""), []))
 

@@ -497,28 +497,32 @@ def test_an_indicator_without_values_answers_an_empty_list(api, organisation):
     assert body["results"] == [] and body["computed_at"] is None
 
 
-def test_a_sum_beyond_the_float_range_has_no_value_and_the_rest_is_still_computed(
-    api, organisation, pushed
-):
+def test_values_near_the_accepted_limit_aggregate_exactly(api, organisation, pushed):
     IndicatorFactory(organisation=organisation, code="x", aggregation="sum", period="day")
     pushed(
         [
-            {"indicator": "x", "observed_at": "2026-03-02T08:00:00Z", "value": 1e308},
-            {"indicator": "x", "observed_at": "2026-03-02T09:00:00Z", "value": 1e308},
-            {"indicator": "x", "observed_at": "2026-03-03", "value": 1e308},
-            {"indicator": "x", "observed_at": "2026-03-04", "value": -1e308},
+            {"indicator": "x", "observed_at": "2026-03-02T08:00:00Z", "value": 1e300},
+            {"indicator": "x", "observed_at": "2026-03-02T09:00:00Z", "value": 1e300},
+            {"indicator": "x", "observed_at": "2026-03-03", "value": -1e300},
             {"indicator": "x", "observed_at": "2026-03-05", "value": 5.0},
         ]
     )
-    response = api.get("/api/v1/indicators/x/values/", {"period": "day"})
-    assert response.status_code == 200
-    rows = {r["period_start"]: r for r in response.json()["results"]}
-    # 2e308 is not a float: no row for 2 March, and the month's exact sum 2e308 + 5 has none
-    assert {start: r["value"] for start, r in rows.items()} == {
-        "2026-03-03": 1e308,
-        "2026-03-04": -1e308,
+    assert by_start(api, "x", period="day") == {
+        "2026-03-02": 2e300,
+        "2026-03-03": -1e300,
         "2026-03-05": 5.0,
     }
-    assert rows["2026-03-04"]["change"] is None  # -1e308 - 1e308 is not a float either
-    assert rows["2026-03-05"]["change"] == pytest.approx(5.0 + 1e308)
-    assert by_start(api, "x", period="month") == {}
+    assert by_start(api, "x", period="month") == {"2026-03-01": pytest.approx(1e300)}
+
+
+def test_a_value_beyond_1e300_is_refused(api, organisation):
+    IndicatorFactory(organisation=organisation, code="x", aggregation="sum", period="day")
+    response = api.post(
+        "/api/v1/measurements/",
+        {"measurements": [{"indicator": "x", "observed_at": "2026-03-02", "value": -1e301}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"index": 0, "field": "value", "message": "'value' must lie between -1e300 and 1e300."}
+    ]
