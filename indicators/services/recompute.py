@@ -11,7 +11,7 @@ import math
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -23,7 +23,7 @@ from .ingest import mark_dirty
 from .rollup import raw_buckets
 from .scoring import rescore_series
 
-CLAIM_SECONDS = 300
+CLAIM_SECONDS = 120
 logger = logging.getLogger(__name__)
 ADVISORY_NAMESPACE = 0x0C0C
 
@@ -31,28 +31,49 @@ ADVISORY_NAMESPACE = 0x0C0C
 def recompute_dirty(*, limit: int = 5000, max_rounds: int = 50) -> int:
     """Claim dirty marks and recompute their buckets until none are left; returns marks done.
 
-    One organisation whose recompute fails does not hold back the others: its marks stay claimed
-    and are tried again when the claim runs out. A database outage still raises, for the task's
-    retry.
+    One organisation whose recompute fails does not hold back the others. A failed organisation's
+    marks are unclaimed at once, so the task's retry (or the sweep) takes them up again; a
+    database outage still raises, for the task's retry with back-off.
     """
     done = 0
     for _round in range(max_rounds):
         marks = _claim(limit)
         if not marks:
             break
-        failed = set()
-        for organisation_id, work in _work_by_organisation(marks).items():
+        finished = _recompute_marks(marks)
+        done += len(finished)
+        if len(finished) < len(marks):
+            break  # leave the failed ones to the retry instead of spinning on them now
+    return done
+
+
+def _recompute_marks(marks: list[dict]) -> list[dict]:
+    by_organisation = _work_by_organisation(marks)
+    done_organisations = set()
+    try:
+        for organisation_id, work in by_organisation.items():
             try:
                 _recompute_organisation(organisation_id, work)
+                done_organisations.add(organisation_id)
             except (OperationalError, InterfaceError):
                 raise
             except Exception:
                 logger.exception("recompute failed organisation=%s", organisation_id)
-                failed.add(organisation_id)
-        finished = [m for m in marks if m["indicator__organisation_id"] not in failed]
+    finally:
+        finished = [m for m in marks if m["indicator__organisation_id"] in done_organisations]
         _release(finished)
-        done += len(finished)
-    return done
+        _unclaim([m for m in marks if m["indicator__organisation_id"] not in done_organisations])
+    return finished
+
+
+def _unclaim(marks: list[dict]) -> None:
+    """Give marks back for another try now; if the database is down, their claim runs out."""
+    if not marks:
+        return
+    try:
+        DirtyMark.objects.filter(id__in=[m["id"] for m in marks]).update(claimed_until=None)
+    except DatabaseError:
+        logger.warning("could not unclaim %d dirty marks; their claim will expire", len(marks))
 
 
 def _claim(limit: int) -> list[dict]:
