@@ -216,7 +216,8 @@ def _clean_item(raw, index: int, indicators: dict, tz, errors: _Errors) -> Clean
         natural_key=natural_key_of(key, segment, observed_at),
         key=key,
         segment=segment,
-        observed_at=observed_at,
+        # In UTC: an aware time in the repeated DST hour never equals one in another zone.
+        observed_at=observed_at.astimezone(UTC),
         local_date=local_date(observed_at, tz),
         value=values[0],
         numerator=values[1],

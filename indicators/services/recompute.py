@@ -11,6 +11,7 @@ import math
 from collections import defaultdict
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -23,7 +24,8 @@ from .ingest import mark_dirty
 from .rollup import raw_buckets
 from .scoring import rescore_series
 
-CLAIM_SECONDS = 120
+# How long a worker may hold dirty marks before another may take them over (a dead worker).
+CLAIM_SECONDS = settings.RECOMPUTE_CLAIM_SECONDS
 logger = logging.getLogger(__name__)
 ADVISORY_NAMESPACE = 0x0C0C
 

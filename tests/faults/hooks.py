@@ -9,6 +9,19 @@ FAULT_FAIL_ONCE        the first recompute of this process fails as if the datab
 import os
 import time
 
+# Where a fault goes: the first of these the recompute service has, innermost first (all run
+# after the marks are claimed, the first two inside the recompute transaction).
+RECOMPUTE_STEPS = ("_store", "_lock_organisation", "_recompute_organisation")
+
+
+def _wrap_recompute_step(recompute, make_wrapper) -> None:
+    for name in RECOMPUTE_STEPS:
+        inner = getattr(recompute, name, None)
+        if inner is not None:
+            setattr(recompute, name, make_wrapper(inner))
+            return
+    raise RuntimeError(f"none of {RECOMPUTE_STEPS} in indicators.services.recompute")
+
 
 def apply() -> None:
     from indicators import tasks
@@ -19,26 +32,30 @@ def apply() -> None:
         recompute.CLAIM_SECONDS = int(claim)
     delay = float(os.environ.get("FAULT_RECOMPUTE_DELAY", "0") or 0)
     if delay:
-        store = recompute._store
 
-        def slow_store(*args, **kwargs):
-            time.sleep(delay)
-            return store(*args, **kwargs)
+        def slow(inner):
+            def slow_step(*args, **kwargs):
+                time.sleep(delay)
+                return inner(*args, **kwargs)
 
-        recompute._store = slow_store
+            return slow_step
+
+        _wrap_recompute_step(recompute, slow)
     if os.environ.get("FAULT_FAIL_ONCE"):
         from django.db import OperationalError
 
-        inner = recompute._store
         failed = []
 
-        def failing_store(*args, **kwargs):
-            if not failed:
-                failed.append(True)
-                raise OperationalError("injected: server closed the connection unexpectedly")
-            return inner(*args, **kwargs)
+        def failing(inner):
+            def failing_step(*args, **kwargs):
+                if not failed:
+                    failed.append(True)
+                    raise OperationalError("injected: server closed the connection unexpectedly")
+                return inner(*args, **kwargs)
 
-        recompute._store = failing_store
+            return failing_step
+
+        _wrap_recompute_step(recompute, failing)
     if os.environ.get("FAULT_SKIP_ENQUEUE"):
 
         def lost() -> None:

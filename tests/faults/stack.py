@@ -284,6 +284,7 @@ class Stack:
             stop_process(process)
         self.redis.destroy()
         self.pg.destroy()
+        shutil.rmtree(self.logs, ignore_errors=True)
 
     def log_tail(self, chars: int = 3000) -> str:
         text = []

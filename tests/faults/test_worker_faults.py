@@ -103,11 +103,6 @@ def test_a_lost_wake_up_between_commit_and_enqueue_is_swept(stack, queue, report
     assert found == acknowledged == len(items)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="recompute_dirty() keeps its claim (claimed_until = now + CLAIM_SECONDS = 300 s) when a"
-    " recompute raises, so the task's own retry and every sweep skip those marks for 5 minutes",
-)
 def test_a_failed_recompute_frees_its_claim_for_the_retry(stack, queue, report):
     code = "failed_once"
     stack.worker(queue, FAULT_FAIL_ONCE="1")  # the product's own CLAIM_SECONDS

@@ -86,3 +86,10 @@ def test_keyed_measurement_is_updated_by_key(api, fast_quote):
     assert response.json() == {"created": 0, "updated": 1, "unchanged": 0}
     results = values(api, "fast_quote")["results"]
     assert [(r["period_start"], r["value"]) for r in results] == [("2026-03-05", 2.0)]
+
+
+def test_replaying_a_time_in_the_repeated_dst_hour_changes_nothing(api, fast_quote):
+    # 2025-10-26 00:30Z is 03:30 local in Helsinki, inside the hour that repeats (fold=1).
+    batch = [{"indicator": "fast_quote", "observed_at": "2025-10-26T00:30:00+00:00", "value": 1}]
+    assert push(api, batch).json() == {"created": 1, "updated": 0, "unchanged": 0}
+    assert push(api, batch).json() == {"created": 0, "updated": 0, "unchanged": 1}
