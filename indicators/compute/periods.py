@@ -96,10 +96,11 @@ def parse_observed_at(text: str, tz: tzinfo) -> datetime:
     if not isinstance(text, str) or not text.strip():
         raise ValueError("observed_at must be an ISO-8601 date or timestamp, e.g. 2026-03-01")
     text = text.strip()
-    try:
-        return _local_midnight(date.fromisoformat(text), tz)
-    except ValueError:
-        pass
+    if "T" not in text and " " not in text:  # only a timestamp has a time part
+        try:
+            return _local_midnight(date.fromisoformat(text), tz)
+        except ValueError:
+            pass
     try:
         ts = datetime.fromisoformat(text)
     except ValueError:

@@ -9,15 +9,26 @@ import math
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Organisation
 
-from ..compute.periods import local_date, parse_observed_at
+from ..compute.periods import parse_observed_at
 from ..models import Aggregation, Indicator
+from .ingest_fast import fast_item
+from .items import (
+    EARLIEST_DAY,
+    ITEM_FIELDS,
+    LATEST_DAY,
+    MAX_MAGNITUDE,
+    CleanItem,
+    natural_key,
+    segment_json,
+    segment_problem,
+)
 from .measurement_store import (
     StoredRow,
     existing_rows,
@@ -26,23 +37,7 @@ from .measurement_store import (
     upsert_dirty_marks,
 )
 
-ITEM_FIELDS = {
-    "indicator",
-    "observed_at",
-    "value",
-    "numerator",
-    "denominator",
-    "segment",
-    "key",
-    "comment",
-}
 UPSERT_ATTEMPTS = 3
-MAX_MAGNITUDE = 1e300
-# Wide enough for any history or plan, narrow enough that every period around it is a valid date.
-EARLIEST_DAY = date(1900, 1, 1)
-LATEST_DAY = date(2999, 12, 31)
-SERIES_KEY_MAX = 200  # "dimension:member" is stored in PeriodValue.segment
-SEGMENT_JSON_MAX = 300  # keeps the natural key within Measurement.natural_key (400)
 
 
 @dataclass
@@ -61,21 +56,6 @@ class IngestError(Exception):
     def __init__(self, errors: list[dict]):
         super().__init__(f"{len(errors)} invalid item(s)")
         self.errors = errors
-
-
-@dataclass
-class CleanItem:
-    index: int
-    indicator: Indicator
-    natural_key: str
-    key: str | None
-    segment: dict
-    observed_at: datetime
-    local_date: object
-    value: float | None
-    numerator: float | None
-    denominator: float | None
-    comment: str
 
 
 @dataclass
@@ -114,22 +94,10 @@ def _number(raw, index: int, name: str, errors: _Errors, required: bool) -> floa
 def _segment(raw, index: int, errors: _Errors) -> dict:
     if raw is None:
         return {}
-    if not isinstance(raw, dict) or not all(
-        isinstance(k, str) and k and isinstance(v, str) and v for k, v in raw.items()
-    ):
-        errors.add(index, "segment", "'segment' must map dimension names to member names.")
+    problem = segment_problem(raw)
+    if problem:
+        errors.add(index, "segment", problem)
         return {}
-    if any(":" in k for k in raw):
-        errors.add(index, "segment", "A dimension name may not contain ':'.")
-    if any(len(k) + 1 + len(v) > SERIES_KEY_MAX for k, v in raw.items()) or (
-        len(json.dumps(raw, separators=(",", ":"))) > SEGMENT_JSON_MAX
-    ):
-        errors.add(
-            index,
-            "segment",
-            f"A segment may take at most {SEGMENT_JSON_MAX} characters as JSON, and each "
-            f"'dimension:member' at most {SERIES_KEY_MAX}.",
-        )
     return raw
 
 
@@ -162,13 +130,6 @@ def _optional_text(raw, index: int, name: str, errors: _Errors, max_length: int)
     return raw
 
 
-def natural_key_of(key: str | None, segment: dict, observed_at: datetime) -> str:
-    if key is not None:
-        return f"k:{key}"
-    segment_text = json.dumps(segment, sort_keys=True, separators=(",", ":"))
-    return f"t:{segment_text}@{observed_at.astimezone(UTC).isoformat()}"
-
-
 def _values(raw: dict, indicator: Indicator, index: int, errors: _Errors):
     if indicator.aggregation == Aggregation.RATIO:
         if raw.get("value") is not None:
@@ -191,7 +152,7 @@ def _clean_item(raw, index: int, indicators: dict, tz, errors: _Errors) -> Clean
         errors.add(index, "", "Each measurement must be a JSON object.")
         return None
     before = len(errors.items)
-    for name in sorted(set(raw) - ITEM_FIELDS):
+    for name in sorted(raw.keys() - ITEM_FIELDS):
         errors.add(index, name, f"Unknown field '{name}'.")
     indicator = (
         indicators.get(raw.get("indicator")) if isinstance(raw.get("indicator"), str) else None
@@ -210,15 +171,18 @@ def _clean_item(raw, index: int, indicators: dict, tz, errors: _Errors) -> Clean
     values = _values(raw, indicator, index, errors) if indicator else (None, None, None)
     if len(errors.items) > before:
         return None
+    segment_text = segment_json(segment)
+    # In UTC: an aware time in the repeated DST hour never equals one in another zone.
+    observed_utc = observed_at.astimezone(UTC)
     return CleanItem(
         index=index,
         indicator=indicator,
-        natural_key=natural_key_of(key, segment, observed_at),
+        natural_key=natural_key(key, segment_text, observed_utc),
         key=key,
         segment=segment,
-        # In UTC: an aware time in the repeated DST hour never equals one in another zone.
-        observed_at=observed_at.astimezone(UTC),
-        local_date=local_date(observed_at, tz),
+        segment_text=segment_text,
+        observed_at=observed_utc,
+        local_date=observed_at.date(),  # parse_observed_at answers in the organisation's zone
         value=values[0],
         numerator=values[1],
         denominator=values[2],
@@ -238,10 +202,13 @@ def validate_batch(*, organisation: Organisation, items: list) -> list[CleanItem
         i.code: i for i in Indicator.objects.filter(organisation=organisation, code__in=codes)
     }
     errors = _Errors()
+    tz = organisation.tz
     clean: list[CleanItem] = []
     seen: dict[tuple, int] = {}
     for index, raw in enumerate(items):
-        item = _clean_item(raw, index, indicators, organisation.tz, errors)
+        item = fast_item(raw, index, indicators, tz) or _clean_item(
+            raw, index, indicators, tz, errors
+        )
         if item is None:
             continue
         identity = (item.indicator.pk, item.natural_key)

@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import psycopg
 from django.db import connection
 
 from ..models import DirtyMark, Measurement, MeasurementRevision
@@ -17,39 +18,32 @@ EXISTING_SQL = """
 SELECT id, indicator_id, natural_key, segment, observed_at, local_date, value, numerator,
        denominator, comment
 FROM indicators_measurement
-WHERE indicator_id = ANY(%s) AND natural_key = ANY(%s)
+WHERE indicator_id = ANY(%b) AND natural_key = ANY(%b)
 """
-INSERT_SQL = """
-INSERT INTO indicators_measurement
-    (indicator_id, natural_key, key, segment, observed_at, local_date, value, numerator,
-     denominator, comment, created_at, updated_at)
-SELECT t.indicator_id, t.natural_key, t.key, t.segment::jsonb, t.observed_at, t.local_date,
-       t.value, t.numerator, t.denominator, t.comment, %s, %s
-FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::date[],
-            %s::float8[], %s::float8[], %s::float8[], %s::text[])
-     AS t(indicator_id, natural_key, key, segment, observed_at, local_date, value, numerator,
-          denominator, comment)
-"""
+COPY_SQL = (
+    "COPY indicators_measurement (indicator_id, natural_key, key, segment, observed_at,"
+    " local_date, value, numerator, denominator, comment, created_at, updated_at) FROM STDIN"
+)
 REVISIONS_SQL = """
 INSERT INTO indicators_measurementrevision
     (measurement_id, observed_at, value, numerator, denominator, comment, replaced_at)
-SELECT t.id, t.observed_at, t.value, t.numerator, t.denominator, t.comment, %s
-FROM unnest(%s::bigint[], %s::timestamptz[], %s::float8[], %s::float8[], %s::float8[], %s::text[])
+SELECT t.id, t.observed_at, t.value, t.numerator, t.denominator, t.comment, %b
+FROM unnest(%b::bigint[], %b::timestamptz[], %b::float8[], %b::float8[], %b::float8[], %b::text[])
      AS t(id, observed_at, value, numerator, denominator, comment)
 """
 UPDATE_SQL = """
 UPDATE indicators_measurement AS m
 SET segment = t.segment::jsonb, observed_at = t.observed_at, local_date = t.local_date,
     value = t.value, numerator = t.numerator, denominator = t.denominator, comment = t.comment,
-    updated_at = %s
-FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::date[], %s::float8[], %s::float8[],
-            %s::float8[], %s::text[])
+    updated_at = %b
+FROM unnest(%b::bigint[], %b::text[], %b::timestamptz[], %b::date[], %b::float8[], %b::float8[],
+            %b::float8[], %b::text[])
      AS t(id, segment, observed_at, local_date, value, numerator, denominator, comment)
 WHERE m.id = t.id
 """
 DIRTY_SQL = """
 INSERT INTO indicators_dirtymark (indicator_id, day, marked_at)
-SELECT t.indicator_id, t.day, %s FROM unnest(%s::bigint[], %s::date[]) AS t(indicator_id, day)
+SELECT t.indicator_id, t.day, %b FROM unnest(%b::bigint[], %b::date[]) AS t(indicator_id, day)
 ON CONFLICT (indicator_id, day) DO UPDATE SET marked_at = EXCLUDED.marked_at
 """
 
@@ -84,8 +78,13 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _segment_text(segment: dict) -> str:
-    return json.dumps(segment, sort_keys=True, separators=(",", ":"))
+def _binary_cursor():
+    """A server-side-binding cursor: `%b` parameters travel in binary, arrays unquoted.
+
+    Wrapped like every Django cursor, so its queries (COPY included) are logged and counted.
+    """
+    connection.ensure_connection()
+    return connection._prepare_cursor(psycopg.Cursor(connection.connection))
 
 
 def existing_rows(keys: list[tuple[int, str]]) -> dict[tuple[int, str], StoredRow]:
@@ -95,7 +94,7 @@ def existing_rows(keys: list[tuple[int, str]]) -> dict[tuple[int, str], StoredRo
     indicator_ids = sorted({indicator_id for indicator_id, _ in keys})
     natural_keys = sorted({natural_key for _, natural_key in keys})
     if _postgres():
-        with connection.cursor() as cursor:
+        with _binary_cursor() as cursor:
             cursor.execute(EXISTING_SQL, [indicator_ids, natural_keys])
             # Django's psycopg setup hands jsonb back as text.
             rows = [StoredRow(*row) for row in cursor.fetchall()]
@@ -149,20 +148,30 @@ def insert_rows(items: list, now: datetime) -> None:
             batch_size=2000,
         )
         return
-    columns = [
-        [i.indicator.pk for i in items],
-        [i.natural_key for i in items],
-        [i.key for i in items],
-        [_segment_text(i.segment) for i in items],
-        [i.observed_at for i in items],
-        [i.local_date for i in items],
-        [i.value for i in items],
-        [i.numerator for i in items],
-        [i.denominator for i in items],
-        [i.comment for i in items],
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(INSERT_SQL, [now, now, *columns])
+    # COPY straight into the table, in natural-key order so concurrent pushes lock alike.
+    rows = sorted(items, key=lambda i: (i.indicator.pk, i.natural_key))
+    with (
+        connection.wrap_database_errors,
+        _binary_cursor() as cursor,
+        cursor.copy(COPY_SQL) as copy,
+    ):
+        for i in rows:
+            copy.write_row(
+                (
+                    i.indicator.pk,
+                    i.natural_key,
+                    i.key,
+                    i.segment_text,
+                    i.observed_at,
+                    i.local_date,
+                    i.value,
+                    i.numerator,
+                    i.denominator,
+                    i.comment,
+                    now,
+                    now,
+                )
+            )
 
 
 def update_rows(changes: list[tuple[StoredRow, object]], now: datetime) -> None:
@@ -174,7 +183,7 @@ def update_rows(changes: list[tuple[StoredRow, object]], now: datetime) -> None:
         return
     olds = [old for old, _ in changes]
     news = [new for _, new in changes]
-    with connection.cursor() as cursor:
+    with _binary_cursor() as cursor:
         cursor.execute(
             REVISIONS_SQL,
             [
@@ -192,7 +201,7 @@ def update_rows(changes: list[tuple[StoredRow, object]], now: datetime) -> None:
             [
                 now,
                 [o.id for o in olds],
-                [_segment_text(n.segment) for n in news],
+                [n.segment_text for n in news],
                 [n.observed_at for n in news],
                 [n.local_date for n in news],
                 [n.value for n in news],
@@ -251,7 +260,7 @@ def upsert_dirty_marks(pairs: set[tuple[int, date]], now: datetime) -> None:
         return
     ordered = sorted(pairs)  # a fixed order avoids deadlocks between concurrent pushes
     if _postgres():
-        with connection.cursor() as cursor:
+        with _binary_cursor() as cursor:
             cursor.execute(DIRTY_SQL, [now, [i for i, _ in ordered], [d for _, d in ordered]])
         return
     DirtyMark.objects.bulk_create(
