@@ -22,7 +22,7 @@ from ..compute.periods import PERIODS, period_start
 from ..models import DirtyMark, Indicator, Measurement, PeriodValue
 from .ingest import mark_dirty
 from .rollup import raw_buckets
-from .scoring import rescore_series
+from .scoring import rescore
 
 # How long a worker may hold dirty marks before another may take them over (a dead worker).
 CLAIM_SECONDS = settings.RECOMPUTE_CLAIM_SECONDS
@@ -213,14 +213,14 @@ def _store(indicator: Indicator, buckets: dict[str, set[date]], computed: dict) 
     """Upsert the computed values, delete rows of these buckets that no longer have data."""
     now = timezone.now()
     existing = PeriodValue.objects.filter(indicator=indicator).filter(_in_buckets(buckets))
-    gone, series = [], set()
+    gone, touched = [], defaultdict(set)
     for pk, period, segment, start in existing.values_list(
         "pk", "period", "segment", "period_start"
     ):
         result = computed.get((period, segment, start))
         if result is None or result.value is None:
             gone.append(pk)
-            series.add((period, segment))
+            touched[(period, segment)].add(start)
     PeriodValue.objects.filter(pk__in=gone).delete()
     rows = [
         PeriodValue(
@@ -244,8 +244,9 @@ def _store(indicator: Indicator, buckets: dict[str, set[date]], computed: dict) 
         update_fields=["value", "count", "numerator", "denominator", "computed_at"],
         batch_size=2000,
     )
-    series |= {(period, segment) for period, segment, _start in computed}
-    rescore_series(indicator=indicator, series=series, now=now)
+    for period, segment, start in computed:
+        touched[(period, segment)].add(start)
+    rescore(indicator=indicator, touched=touched)
 
 
 def mark_indicator_dirty(*, indicator: Indicator) -> int:

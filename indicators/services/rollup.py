@@ -20,7 +20,7 @@ Key = tuple[str, str, date]  # (period, segment, period start)
 
 _VALUE_SQL = {
     "sum": "sum(value)",
-    "mean": "avg(value)",
+    "mean": "sum(value) / count(value)",  # not avg: PostgreSQL's also sums squares
     "median": "percentile_cont(0.5) WITHIN GROUP (ORDER BY value)",
     "min": "min(value)",
     "max": "max(value)",

@@ -2,15 +2,17 @@
 
 import math
 from collections import defaultdict
-from datetime import datetime
+from datetime import date
 
-from ..compute.periods import previous_period_start
+from django.db import connection
+from django.db.models import Q
+
+from ..compute.periods import next_period_start, previous_period_start
 from ..compute.scoring import assessment, band_position, in_force, progress
-from ..compute.spc import xmr_signals
 from ..models import Deviation, DeviationKind, DeviationState, Indicator, PeriodValue
 from .ingest import sqlite_parameter_limit
 
-SCORED_FIELDS = [
+ROW_FIELDS = [
     "target",
     "progress",
     "band_low",
@@ -20,61 +22,108 @@ SCORED_FIELDS = [
     "previous",
     "change",
     "benchmark",
-    "signal",
 ]
 OPEN_STATES = (DeviationState.OPEN, DeviationState.ACKNOWLEDGED)
+Series = tuple[str, str]  # (period, segment)
+
+# XmR signals of whole series in one statement (PostgreSQL and SQLite alike): centre = mean,
+# limits = centre +/- 2.66 * mean moving range; beyond a limit, else part of a run of >= 8 on one
+# side of the centre (gaps and islands: a point on the centre breaks a run).
+SIGNALS_SQL = """
+WITH base AS (
+    SELECT id, period, segment, period_start, value, signal,
+           abs(value - lag(value) OVER (PARTITION BY period, segment ORDER BY period_start)) AS mr
+    FROM indicators_periodvalue
+    WHERE indicator_id = %s AND (period, segment) IN ({series})
+), limits AS (
+    -- sum / count rather than avg: PostgreSQL's float avg also sums squares, which overflow
+    SELECT *, sum(value) OVER s / count(*) OVER s AS centre,
+           sum(mr) OVER s / NULLIF(count(mr) OVER s, 0) AS mmr, count(*) OVER s AS n
+    FROM base WINDOW s AS (PARTITION BY period, segment)
+), sided AS (
+    SELECT *, CASE WHEN value > centre THEN 1 WHEN value < centre THEN -1 ELSE 0 END AS side
+    FROM limits
+), runs AS (
+    SELECT *, row_number() OVER (PARTITION BY period, segment ORDER BY period_start)
+              - row_number() OVER (PARTITION BY period, segment, side ORDER BY period_start)
+              AS island
+    FROM sided
+), classified AS (
+    SELECT id, signal, CASE
+        WHEN n < 2 THEN ''
+        WHEN value > centre + 2.66 * mmr THEN 'above_limit'
+        WHEN value < centre - 2.66 * mmr THEN 'below_limit'
+        WHEN side <> 0 AND count(*) OVER (PARTITION BY period, segment, side, island) >= 8
+            THEN CASE WHEN side = 1 THEN 'run_above' ELSE 'run_below' END
+        ELSE '' END AS new_signal
+    FROM runs
+)
+UPDATE indicators_periodvalue SET signal = classified.new_signal
+FROM classified
+WHERE indicators_periodvalue.id = classified.id AND classified.signal <> classified.new_signal
+"""
 
 
-def rescore_series(*, indicator: Indicator, series: set[tuple[str, str]], now: datetime) -> None:
-    """Recompute the derived fields of every row of the given (period, segment) series."""
-    if not series:
+def rescore(*, indicator: Indicator, touched: dict[Series, set[date]]) -> None:
+    """Rescore what changed: the touched periods and the ones after them (previous, change),
+    then the XmR signals of the touched series, then the deviations of the metric pipe."""
+    touched = {series: starts for series, starts in touched.items() if starts}
+    if not touched:
         return
-    rows = PeriodValue.objects.filter(
-        indicator=indicator,
-        period__in={period for period, _ in series},
-        segment__in={segment for _, segment in series},
-    ).order_by("period_start")
-    grouped = defaultdict(list)
-    for row in rows:
-        if (row.period, row.segment) in series:
-            grouped[(row.period, row.segment)].append(row)
+    rows = _rows_around(indicator, touched)
     targets = [(t.valid_from, t.value) for t in indicator.targets.all()]
     benchmarks = [(b.valid_from, b.value) for b in indicator.benchmarks.all()]
     changed = []
-    for (period, _segment), series_rows in grouped.items():
-        changed += _score_rows(indicator, period, series_rows, targets, benchmarks)
-    # One upsert instead of bulk_update's CASE WHEN per row and field (linear in the rows).
+    for (period, segment), starts in touched.items():
+        by_start = rows.get((period, segment), {})
+        for start in starts | {next_period_start(s, period) for s in starts}:
+            row = by_start.get(start)
+            if row is not None and _score(indicator, period, row, by_start, targets, benchmarks):
+                changed.append(row)
     with sqlite_parameter_limit():
         PeriodValue.objects.bulk_create(
             changed,
             update_conflicts=True,
             unique_fields=["indicator", "period", "segment", "period_start"],
-            update_fields=SCORED_FIELDS,
+            update_fields=ROW_FIELDS,
             batch_size=2000,
         )
-    if (indicator.period, "") in series:
-        sync_deviations(indicator=indicator, rows=grouped.get((indicator.period, ""), []))
+    _update_signals(indicator, list(touched))
+    own = (indicator.period, "")
+    if own in touched:
+        sync_deviations(indicator=indicator, rows=rows.get(own, {}), starts=touched[own])
 
 
-def _score_rows(indicator, period, rows, targets, benchmarks) -> list[PeriodValue]:
-    signals = _signals([row.value for row in rows])
-    by_start = {row.period_start: row for row in rows}
-    changed = []
-    for row, signal in zip(rows, signals, strict=True):
-        before = [getattr(row, name) for name in SCORED_FIELDS]
-        previous_row = by_start.get(previous_period_start(row.period_start, period))
-        row.previous = previous_row.value if previous_row else None
-        row.change = _finite(row.value - row.previous) if row.previous is not None else None
-        row.target = in_force(targets, row.period_start)
-        row.progress = progress(row.value, indicator.baseline_value, row.target)
-        row.benchmark = in_force(benchmarks, row.period_start)
-        row.band_low, row.band_high = indicator.band_low, indicator.band_high
-        row.position = band_position(row.value, row.band_low, row.band_high) or ""
-        row.assessment = assessment(row.position or None, indicator.direction) or ""
-        row.signal = signal or ""
-        if [getattr(row, name) for name in SCORED_FIELDS] != before:
-            changed.append(row)
-    return changed
+def _rows_around(indicator: Indicator, touched: dict[Series, set[date]]) -> dict:
+    """Rows of each touched series from the period before the first touched one to the one after
+    the last, by series and start."""
+    condition = Q(pk__in=[])
+    for (period, segment), starts in touched.items():
+        condition |= Q(
+            period=period,
+            segment=segment,
+            period_start__gte=previous_period_start(min(starts), period),
+            period_start__lte=next_period_start(max(starts), period),
+        )
+    rows = defaultdict(dict)
+    for row in PeriodValue.objects.filter(indicator=indicator).filter(condition):
+        rows[(row.period, row.segment)][row.period_start] = row
+    return rows
+
+
+def _score(indicator, period, row, by_start, targets, benchmarks) -> bool:
+    """Set the row's derived fields; True if any of them changed."""
+    before = [getattr(row, name) for name in ROW_FIELDS]
+    previous_row = by_start.get(previous_period_start(row.period_start, period))
+    row.previous = previous_row.value if previous_row else None
+    row.change = _finite(row.value - row.previous) if row.previous is not None else None
+    row.target = in_force(targets, row.period_start)
+    row.progress = progress(row.value, indicator.baseline_value, row.target)
+    row.benchmark = in_force(benchmarks, row.period_start)
+    row.band_low, row.band_high = indicator.band_low, indicator.band_high
+    row.position = band_position(row.value, row.band_low, row.band_high) or ""
+    row.assessment = assessment(row.position or None, indicator.direction) or ""
+    return [getattr(row, name) for name in ROW_FIELDS] != before
 
 
 def _finite(number: float) -> float | None:
@@ -82,30 +131,28 @@ def _finite(number: float) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _signals(values: list[float]) -> list[str | None]:
-    try:
-        return xmr_signals(values)
-    except OverflowError:  # the mean of values near the float limit; no limits, no signals
-        return [None] * len(values)
+def _update_signals(indicator: Indicator, series: list[Series]) -> None:
+    placeholders = ", ".join(["(%s, %s)"] * len(series))
+    params = [indicator.pk, *(part for pair in series for part in pair)]
+    with connection.cursor() as cursor:
+        cursor.execute(SIGNALS_SQL.format(series=f"VALUES {placeholders}"), params)
 
 
-def sync_deviations(*, indicator: Indicator, rows: list[PeriodValue]) -> None:
-    """Open a deviation for each out-of-band value; close by data those back in the band."""
-    existing = {d.period_start: d for d in indicator.deviations.filter(period=indicator.period)}
-    seen = set()
-    for row in rows:
-        seen.add(row.period_start)
-        deviation = existing.get(row.period_start)
-        if row.position in ("below", "above"):
+def sync_deviations(*, indicator: Indicator, rows: dict[date, PeriodValue], starts) -> None:
+    """Open a deviation for each out-of-band value among `starts`; resolve by data the ones
+    whose value came back into the band or is gone."""
+    existing = {
+        d.period_start: d
+        for d in indicator.deviations.filter(period=indicator.period, period_start__in=starts)
+    }
+    for start in starts:
+        row, deviation = rows.get(start), existing.get(start)
+        if row is not None and row.position in ("below", "above"):
             _open_deviation(indicator, row, deviation)
         elif deviation is not None and deviation.state in OPEN_STATES:
             deviation.state = DeviationState.RESOLVED_BY_DATA
-            deviation.value = row.value
+            deviation.value = row.value if row is not None else deviation.value
             deviation.save(update_fields=["state", "value", "updated_at"])
-    for start, deviation in existing.items():
-        if start not in seen and deviation.state in OPEN_STATES:
-            deviation.state = DeviationState.RESOLVED_BY_DATA
-            deviation.save(update_fields=["state", "updated_at"])
 
 
 def _open_deviation(indicator: Indicator, row: PeriodValue, deviation: Deviation | None) -> None:

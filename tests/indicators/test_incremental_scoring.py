@@ -1,0 +1,69 @@
+"""Rescoring after a push touches only what changed, yet every derived field stays right."""
+
+import pytest
+
+from indicators.compute.spc import xmr_signals
+from tests.factories import IndicatorFactory, push
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# 12 points low, 10 points high (two runs of >= 8), then one far beyond the upper limit.
+SERIES = [10, 10.2, 9.9, 10.1, 10, 10.3, 9.8, 10.1, 10, 10.2, 9.9, 10.1]
+SERIES += [12, 12.1, 11.9, 12.2, 12, 12.1, 11.8, 12, 12.1, 11.9, 20]
+
+
+@pytest.fixture
+def daily(organisation):
+    return IndicatorFactory(
+        organisation=organisation, code="daily", period="day", aggregation="sum"
+    )
+
+
+def _push_series(api, numbers, first_day=1):
+    items = [
+        {"indicator": "daily", "observed_at": f"2026-03-{first_day + i:02d}", "value": v}
+        for i, v in enumerate(numbers)
+    ]
+    assert push(api, items).status_code == 200
+
+
+def _rows(api):
+    return api.get("/api/v1/indicators/daily/values/", {"period": "day"}).json()["results"]
+
+
+def test_signals_equal_an_independent_xmr_computation(api, daily):
+    _push_series(api, SERIES)
+    rows = _rows(api)
+    expected = xmr_signals([float(v) for v in SERIES])
+    assert [r["signal"] for r in rows] == expected
+    assert {"above_limit", "run_above", "run_below"} <= set(expected)
+
+
+def test_a_changed_day_updates_the_next_days_previous_and_change(api, daily):
+    _push_series(api, [5, 7, 9])
+    _push_series(api, [6], first_day=2)  # 2 March: 7 -> 6
+    rows = {r["period_start"]: r for r in _rows(api)}
+    assert (rows["2026-03-02"]["previous"], rows["2026-03-02"]["change"]) == (5, 1)
+    assert (rows["2026-03-03"]["previous"], rows["2026-03-03"]["change"]) == (6, 3)
+
+
+def test_signals_follow_when_a_new_point_moves_the_limits(api, daily):
+    _push_series(api, SERIES)
+    _push_series(api, [100], first_day=len(SERIES) + 1)
+    values = [float(v) for v in SERIES] + [100.0]
+    assert [r["signal"] for r in _rows(api)] == xmr_signals(values)
+
+
+def test_a_deleted_day_leaves_the_next_day_without_previous(api, daily, organisation):
+    _push_series(api, [5, 7])
+    push(api, [{"indicator": "daily", "observed_at": "2026-03-01", "value": 5, "key": None}])
+    from indicators.models import Measurement
+    from indicators.services import mark_indicator_dirty, recompute_dirty
+
+    Measurement.objects.filter(local_date="2026-03-01").delete()
+    mark_indicator_dirty(indicator=daily)
+    recompute_dirty()
+    rows = _rows(api)
+    assert [(r["period_start"], r["previous"], r["change"]) for r in rows] == [
+        ("2026-03-02", None, None)
+    ]
