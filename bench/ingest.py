@@ -38,7 +38,7 @@ COPY_COLUMNS = (
 def copy_text(items: list[dict], indicators: dict, tz) -> bytes:
     """The same rows the API would store, in COPY text format."""
     from indicators.compute.periods import local_date, parse_observed_at
-    from indicators.services.ingest import natural_key_of
+    from indicators.services.items import natural_key_of
 
     now = common.EPOCH.isoformat()
     out = io.StringIO()

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from indicators.compute.periods import local_date
 from indicators.models import DirtyMark, Indicator, Measurement
-from indicators.services.ingest import natural_key_of
+from indicators.services.items import natural_key_of
 
 
 class NaiveMeasurementSerializer(serializers.ModelSerializer):

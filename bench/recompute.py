@@ -60,7 +60,7 @@ def copy_measurements(indicators: dict, tz) -> float:
     from django.db import connection, transaction
 
     from indicators.compute.periods import local_date
-    from indicators.services.ingest import natural_key_of
+    from indicators.services.items import natural_key_of
 
     rng = random.Random(7)
     step = SPAN_SECONDS / (ROWS / len(CODES))
