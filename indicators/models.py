@@ -191,9 +191,7 @@ class MeasurementRevision(models.Model):
     """The values a measurement had before a push replaced them."""
 
     id = models.BigAutoField(primary_key=True)
-    measurement = models.ForeignKey(
-        Measurement, on_delete=models.CASCADE, related_name="revisions"
-    )
+    measurement = models.ForeignKey(Measurement, on_delete=models.CASCADE, related_name="revisions")
     observed_at = models.DateTimeField()
     value = models.FloatField(null=True)
     numerator = models.FloatField(null=True)
@@ -212,9 +210,7 @@ class PeriodValue(models.Model):
     """The computed value of one indicator, period and segment (`""` is the total)."""
 
     id = models.BigAutoField(primary_key=True)
-    indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, related_name="period_values"
-    )
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="period_values")
     period = models.CharField(max_length=10, choices=Period.choices)
     segment = models.CharField(max_length=200, blank=True, default="")
     period_start = models.DateField()
@@ -231,7 +227,6 @@ class PeriodValue(models.Model):
     previous = models.FloatField(null=True)
     change = models.FloatField(null=True)
     benchmark = models.FloatField(null=True)
-    signal = models.CharField(max_length=12, blank=True)
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -244,7 +239,9 @@ class PeriodValue(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.indicator_id} {self.period} {self.period_start} {self.segment} = {self.value}"
+        return (
+            f"{self.indicator_id} {self.period} {self.period_start} {self.segment} = {self.value}"
+        )
 
 
 class DirtyMark(models.Model):

@@ -8,6 +8,7 @@ from django.http import Http404
 
 from accounts.models import Organisation
 
+from .compute.spc import xmr_signals
 from .models import Deviation, Indicator, PeriodValue
 
 RESULT_FIELDS = [
@@ -25,9 +26,8 @@ RESULT_FIELDS = [
     "previous",
     "change",
     "benchmark",
-    "signal",
 ]
-TEXT_FIELDS = {"position", "assessment", "signal"}
+TEXT_FIELDS = {"position", "assessment"}
 
 
 def indicators_of(*, organisation: Organisation) -> QuerySet[Indicator]:
@@ -65,7 +65,8 @@ def indicator_values(
     segment: str = "",
 ) -> dict:
     """The values answer of the API contract: period values whose start lies in [start, end]."""
-    rows = PeriodValue.objects.filter(indicator=indicator, period=period, segment=segment)
+    series = PeriodValue.objects.filter(indicator=indicator, period=period, segment=segment)
+    rows = series
     if start:
         rows = rows.filter(period_start__gte=start)
     if end:
@@ -78,6 +79,7 @@ def indicator_values(
             row[name] = row[name] or None
         row["period_start"] = row["period_start"].isoformat()
         results.append(row)
+    _add_signals(results, None if rows is series else series)
     return {
         "indicator": indicator.code,
         "period": period,
@@ -160,3 +162,21 @@ def deviation_by_id(*, organisation: Organisation, pk: int) -> Deviation:
     if deviation is None:
         raise Http404(f"No deviation {pk}.")
     return deviation
+
+
+def _add_signals(results: list[dict], series: QuerySet | None) -> None:
+    """XmR signals of the returned rows, with limits from the whole series, not the window
+    (`series` None: the rows are the whole series)."""
+    if not results:
+        return
+    if series is None:
+        pairs = [(row["period_start"], row["value"]) for row in results]
+    else:
+        pairs = [
+            (start.isoformat(), value)
+            for start, value in series.order_by("period_start").values_list("period_start", "value")
+        ]
+    signals = xmr_signals([value for _, value in pairs])
+    by_start = {start: signal for (start, _), signal in zip(pairs, signals, strict=True)}
+    for row in results:
+        row["signal"] = by_start.get(row["period_start"])

@@ -4,7 +4,6 @@ import math
 from collections import defaultdict
 from datetime import date
 
-from django.db import connection
 from django.db.models import Q
 
 from ..compute.periods import next_period_start, previous_period_start
@@ -26,47 +25,11 @@ ROW_FIELDS = [
 OPEN_STATES = (DeviationState.OPEN, DeviationState.ACKNOWLEDGED)
 Series = tuple[str, str]  # (period, segment)
 
-# XmR signals of whole series in one statement (PostgreSQL and SQLite alike): centre = mean,
-# limits = centre +/- 2.66 * mean moving range; beyond a limit, else part of a run of >= 8 on one
-# side of the centre (gaps and islands: a point on the centre breaks a run).
-SIGNALS_SQL = """
-WITH base AS (
-    SELECT id, period, segment, period_start, value, signal,
-           abs(value - lag(value) OVER (PARTITION BY period, segment ORDER BY period_start)) AS mr
-    FROM indicators_periodvalue
-    WHERE indicator_id = %s AND (period, segment) IN ({series})
-), limits AS (
-    -- sum / count rather than avg: PostgreSQL's float avg also sums squares, which overflow
-    SELECT *, sum(value) OVER s / count(*) OVER s AS centre,
-           sum(mr) OVER s / NULLIF(count(mr) OVER s, 0) AS mmr, count(*) OVER s AS n
-    FROM base WINDOW s AS (PARTITION BY period, segment)
-), sided AS (
-    SELECT *, CASE WHEN value > centre THEN 1 WHEN value < centre THEN -1 ELSE 0 END AS side
-    FROM limits
-), runs AS (
-    SELECT *, row_number() OVER (PARTITION BY period, segment ORDER BY period_start)
-              - row_number() OVER (PARTITION BY period, segment, side ORDER BY period_start)
-              AS island
-    FROM sided
-), classified AS (
-    SELECT id, signal, CASE
-        WHEN n < 2 THEN ''
-        WHEN value > centre + 2.66 * mmr THEN 'above_limit'
-        WHEN value < centre - 2.66 * mmr THEN 'below_limit'
-        WHEN side <> 0 AND count(*) OVER (PARTITION BY period, segment, side, island) >= 8
-            THEN CASE WHEN side = 1 THEN 'run_above' ELSE 'run_below' END
-        ELSE '' END AS new_signal
-    FROM runs
-)
-UPDATE indicators_periodvalue SET signal = classified.new_signal
-FROM classified
-WHERE indicators_periodvalue.id = classified.id AND classified.signal <> classified.new_signal
-"""
-
 
 def rescore(*, indicator: Indicator, touched: dict[Series, set[date]]) -> None:
     """Rescore what changed: the touched periods and the ones after them (previous, change),
-    then the XmR signals of the touched series, then the deviations of the metric pipe."""
+    then the deviations of the metric pipe. XmR signals are derived when a series is read: they
+    depend on the whole series, so storing them would rewrite it on every change."""
     touched = {series: starts for series, starts in touched.items() if starts}
     if not touched:
         return
@@ -88,7 +51,6 @@ def rescore(*, indicator: Indicator, touched: dict[Series, set[date]]) -> None:
             update_fields=ROW_FIELDS,
             batch_size=2000,
         )
-    _update_signals(indicator, list(touched))
     own = (indicator.period, "")
     if own in touched:
         sync_deviations(indicator=indicator, rows=rows.get(own, {}), starts=touched[own])
@@ -129,13 +91,6 @@ def _score(indicator, period, row, by_start, targets, benchmarks) -> bool:
 def _finite(number: float) -> float | None:
     """None instead of an infinity: values near the float limit can overflow a difference."""
     return number if math.isfinite(number) else None
-
-
-def _update_signals(indicator: Indicator, series: list[Series]) -> None:
-    placeholders = ", ".join(["(%s, %s)"] * len(series))
-    params = [indicator.pk, *(part for pair in series for part in pair)]
-    with connection.cursor() as cursor:
-        cursor.execute(SIGNALS_SQL.format(series=f"VALUES {placeholders}"), params)
 
 
 def sync_deviations(*, indicator: Indicator, rows: dict[date, PeriodValue], starts) -> None:

@@ -105,7 +105,6 @@ def snapshot():
             "assessment",
             "previous",
             "change",
-            "signal",
         )
     )
     deviations = Deviation.objects.order_by("id").values_list(

@@ -67,3 +67,13 @@ def test_a_deleted_day_leaves_the_next_day_without_previous(api, daily, organisa
     assert [(r["period_start"], r["previous"], r["change"]) for r in rows] == [
         ("2026-03-02", None, None)
     ]
+
+
+def test_signals_of_a_window_use_the_limits_of_the_whole_series(api, daily):
+    _push_series(api, SERIES)
+    window = api.get(
+        "/api/v1/indicators/daily/values/",
+        {"period": "day", "from": "2026-03-13", "to": "2026-03-23"},
+    ).json()["results"]
+    expected = xmr_signals([float(v) for v in SERIES])[12:23]
+    assert [r["signal"] for r in window] == expected
