@@ -30,6 +30,29 @@ logger = logging.getLogger(__name__)
 ADVISORY_NAMESPACE = 0x0C0C
 
 
+CLAIM_SQL = """
+UPDATE indicators_dirtymark AS d SET claimed_until = %s
+FROM indicators_indicator AS i
+WHERE i.id = d.indicator_id AND d.id IN (
+    SELECT id FROM indicators_dirtymark
+    WHERE claimed_until IS NULL OR claimed_until < %s
+    ORDER BY marked_at LIMIT %s FOR UPDATE SKIP LOCKED
+)
+RETURNING d.id, d.indicator_id, i.organisation_id, d.day, d.marked_at
+"""
+RELEASE_SQL = """
+WITH gone AS (
+    DELETE FROM indicators_dirtymark AS d
+    USING unnest(%s::bigint[], %s::timestamptz[]) AS t(id, marked_at)
+    WHERE d.id = t.id AND d.marked_at = t.marked_at
+    RETURNING d.id
+)
+UPDATE indicators_dirtymark SET claimed_until = NULL
+WHERE id = ANY(%s::bigint[]) AND id NOT IN (SELECT id FROM gone)
+"""
+MARK_FIELDS = ("id", "indicator_id", "indicator__organisation_id", "day", "marked_at")
+
+
 def recompute_dirty(*, limit: int = 5000, max_rounds: int = 50) -> int:
     """Claim dirty marks and recompute their buckets until none are left; returns marks done.
 
@@ -40,31 +63,35 @@ def recompute_dirty(*, limit: int = 5000, max_rounds: int = 50) -> int:
     done = 0
     for _round in range(max_rounds):
         marks = _claim(limit)
-        if not marks:
-            break
-        finished = _recompute_marks(marks)
+        finished = _recompute_marks(marks) if marks else []
         done += len(finished)
-        if len(finished) < len(marks):
-            break  # leave the failed ones to the retry instead of spinning on them now
+        # A short round took all there was; a failure is left to the retry, not spun on now.
+        if len(marks) < limit or len(finished) < len(marks):
+            break
     return done
 
 
 def _recompute_marks(marks: list[dict]) -> list[dict]:
-    by_organisation = _work_by_organisation(marks)
-    done_organisations = set()
+    """Recompute each organisation in its own transaction, which also releases its marks."""
+    by_organisation = defaultdict(list)
+    for mark in marks:
+        by_organisation[mark["indicator__organisation_id"]].append(mark)
+    finished, failed = [], []
     try:
-        for organisation_id, work in by_organisation.items():
+        for organisation_id, own in by_organisation.items():
             try:
-                _recompute_organisation(organisation_id, work)
-                done_organisations.add(organisation_id)
+                with transaction.atomic():
+                    _recompute_organisation(organisation_id, _work_of(own))
+                    _release(own)
+                finished += own
             except (OperationalError, InterfaceError):
+                failed = [m for m in marks if m not in finished]
                 raise
             except Exception:
                 logger.exception("recompute failed organisation=%s", organisation_id)
+                failed += own
     finally:
-        finished = [m for m in marks if m["indicator__organisation_id"] in done_organisations]
-        _release(finished)
-        _unclaim([m for m in marks if m["indicator__organisation_id"] not in done_organisations])
+        _unclaim(failed)
     return finished
 
 
@@ -79,37 +106,40 @@ def _unclaim(marks: list[dict]) -> None:
 
 
 def _claim(limit: int) -> list[dict]:
+    """Take up to `limit` free marks, oldest first, for CLAIM_SECONDS (one statement on PostgreSQL;
+    SKIP LOCKED lets concurrent workers take different marks)."""
     now = timezone.now()
+    until = now + timedelta(seconds=CLAIM_SECONDS)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(CLAIM_SQL, [until, now, limit])
+            return [dict(zip(MARK_FIELDS, row, strict=True)) for row in cursor.fetchall()]
     with transaction.atomic():
         free = DirtyMark.objects.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        if connection.features.has_select_for_update_skip_locked:
-            free = free.select_for_update(skip_locked=True)
-        marks = list(
-            free.order_by("marked_at").values(
-                "id", "indicator_id", "indicator__organisation_id", "day", "marked_at"
-            )[:limit]
-        )
-        if marks:
-            DirtyMark.objects.filter(id__in=[m["id"] for m in marks]).update(
-                claimed_until=now + timedelta(seconds=CLAIM_SECONDS)
-            )
+        marks = list(free.order_by("marked_at").values(*MARK_FIELDS)[:limit])
+        DirtyMark.objects.filter(id__in=[m["id"] for m in marks]).update(claimed_until=until)
     return marks
 
 
 def _release(marks: list[dict]) -> None:
     """Delete the marks nobody marked again meanwhile; free the others for the next round."""
+    ids = [m["id"] for m in marks]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(RELEASE_SQL, [ids, [m["marked_at"] for m in marks], ids])
+        return
     ids_by_version = defaultdict(list)
     for mark in marks:
         ids_by_version[mark["marked_at"]].append(mark["id"])
-    for marked_at, ids in ids_by_version.items():
-        DirtyMark.objects.filter(id__in=ids, marked_at=marked_at).delete()
-    DirtyMark.objects.filter(id__in=[m["id"] for m in marks]).update(claimed_until=None)
+    for marked_at, same in ids_by_version.items():
+        DirtyMark.objects.filter(id__in=same, marked_at=marked_at).delete()
+    DirtyMark.objects.filter(id__in=ids).update(claimed_until=None)
 
 
-def _work_by_organisation(marks: list[dict]) -> dict[int, dict[int, set[date]]]:
-    work: dict[int, dict[int, set[date]]] = defaultdict(lambda: defaultdict(set))
+def _work_of(marks: list[dict]) -> dict[int, set[date]]:
+    work: dict[int, set[date]] = defaultdict(set)
     for mark in marks:
-        work[mark["indicator__organisation_id"]][mark["indicator_id"]].add(mark["day"])
+        work[mark["indicator_id"]].add(mark["day"])
     return work
 
 
@@ -123,22 +153,22 @@ def _lock_organisation(organisation_id: int) -> None:
 
 
 def _recompute_organisation(organisation_id: int, work: dict[int, set[date]]) -> None:
-    with transaction.atomic():
-        _lock_organisation(organisation_id)
-        indicators = {
-            i.pk: i
-            for i in Indicator.objects.filter(organisation_id=organisation_id)
-            .select_related("organisation")
-            .prefetch_related("targets", "benchmarks")
-        }
-        for indicator in _in_dependency_order(indicators.values(), work):
-            days = work.get(indicator.pk)
-            if not days:
-                continue
-            if indicator.is_formula:
-                _compute_formula(indicator, days, indicators)
-            else:
-                _compute_raw(indicator, days)
+    """Recompute one organisation inside the caller's transaction, under its advisory lock."""
+    _lock_organisation(organisation_id)
+    indicators = {
+        i.pk: i
+        for i in Indicator.objects.filter(organisation_id=organisation_id)
+        .select_related("organisation")
+        .prefetch_related("targets", "benchmarks")
+    }
+    for indicator in _in_dependency_order(indicators.values(), work):
+        days = work.get(indicator.pk)
+        if not days:
+            continue
+        if indicator.is_formula:
+            _compute_formula(indicator, days, indicators)
+        else:
+            _compute_raw(indicator, days)
 
 
 def _in_dependency_order(indicators, work: dict[int, set[date]]) -> list[Indicator]:

@@ -1,8 +1,8 @@
 """Period aggregates of a raw indicator, computed incrementally.
 
 Dirty days are aggregated from their raw measurements (one set-based statement on PostgreSQL);
-weeks, months, quarters and years are rolled up from the day values, since sum, mean, min, max,
-last, count and ratio all decompose over days. The median does not, so a median indicator's longer
+weeks and months are rolled up from the day values and quarters and years from the month values,
+since sum, mean, min, max, last, count and ratio all decompose over time. The median does not, so a median indicator's longer
 periods are aggregated from the raw measurements of each bucket.
 """
 
@@ -56,20 +56,27 @@ def raw_buckets(indicator: Indicator, buckets: dict[str, set[date]]) -> dict[Key
         for period in longer:
             result.update(_from_raw(indicator, period, buckets[period]))
         return result
-    days = _day_values(indicator, buckets, result)
-    for period in longer:
-        grouped = defaultdict(list)
-        for (seg, day), agg in sorted(days.items(), key=lambda kv: kv[0][1]):
-            start = period_start(day, period)
-            if start in buckets[period]:
-                grouped[(seg, start)].append(agg)
-        for (seg, start), aggs in grouped.items():
-            result[(period, seg, start)] = roll_up(indicator.aggregation, aggs)
+    # Weeks and months from days; quarters and years from months (twelve rows, not 365).
+    days = _parts(indicator, "day", ("week", "month"), buckets, result)
+    _roll_up_into(result, indicator.aggregation, days, ("week", "month"), buckets)
+    months = _parts(indicator, "month", ("quarter", "year"), buckets, result)
+    _roll_up_into(result, indicator.aggregation, months, ("quarter", "year"), buckets)
     return result
 
 
+def _roll_up_into(result: dict, method: str, parts: dict, periods, buckets) -> None:
+    for period in periods:
+        grouped = defaultdict(list)
+        for (seg, start), agg in sorted(parts.items(), key=lambda kv: kv[0][1]):
+            bucket = period_start(start, period)
+            if bucket in buckets[period]:
+                grouped[(seg, bucket)].append(agg)
+        for (seg, bucket), aggs in grouped.items():
+            result[(period, seg, bucket)] = roll_up(method, aggs)
+
+
 def roll_up(method: str, days: list[Aggregate]) -> Aggregate:
-    """Combine day aggregates (in day order) into one longer period's aggregate.
+    """Combine day (or month) aggregates, in time order, into one longer period's aggregate.
 
     sum/count: sum of the days; mean: sum(mean_d * n_d) / sum(n_d); min/max: of the days;
     last: the last day's; ratio: 100 * sum(numerators) / sum(denominators).
@@ -92,24 +99,26 @@ def roll_up(method: str, days: list[Aggregate]) -> Aggregate:
     return Aggregate(float(value), count, None, None)
 
 
-def _day_values(
-    indicator, buckets, fresh: dict[Key, Aggregate]
-) -> dict[tuple[str, date], Aggregate]:
-    """Day aggregates over the years touched: fresh ones for dirty days, stored ones elsewhere."""
-    # Every day of every touched bucket: an ISO week can start in December and end in January.
-    low = min(start for starts in buckets.values() for start in starts)
-    high = max(next_period_start(start, p) for p, starts in buckets.items() for start in starts)
+def _parts(indicator, part: str, periods, buckets, fresh: dict[Key, Aggregate]) -> dict:
+    """The `part` aggregates (days or months) inside the touched buckets of `periods`: fresh
+    ones where just computed, stored ones elsewhere."""
+    starts = [start for period in periods for start in buckets[period]]
+    if not starts:
+        return {}
+    # Every part of every touched bucket: an ISO week can start in December and end in January.
+    low = min(starts)
+    high = max(next_period_start(start, p) for p in periods for start in buckets[p])
     stored = PeriodValue.objects.filter(
-        indicator=indicator, period="day", period_start__gte=low, period_start__lt=high
-    ).exclude(period_start__in=buckets["day"])
-    days = {
+        indicator=indicator, period=part, period_start__gte=low, period_start__lt=high
+    ).exclude(period_start__in=buckets[part])
+    parts = {
         (seg, start): Aggregate(value, count, numerator, denominator)
         for seg, start, value, count, numerator, denominator in stored.values_list(
             "segment", "period_start", "value", "count", "numerator", "denominator"
         )
     }
-    days.update({(seg, day): agg for (_p, seg, day), agg in fresh.items()})
-    return days
+    parts.update({(seg, start): agg for (p, seg, start), agg in fresh.items() if p == part})
+    return parts
 
 
 def _day_aggregates(indicator: Indicator, days: set[date]) -> dict[tuple[str, date], Aggregate]:
