@@ -57,19 +57,24 @@ def rescore(*, indicator: Indicator, touched: dict[Series, set[date]]) -> None:
 
 
 def _rows_around(indicator: Indicator, touched: dict[Series, set[date]]) -> dict:
-    """Rows of each touched series from the period before the first touched one to the one after
-    the last, by series and start."""
+    """Rows of the touched series from the period before the first touched one to the one after
+    the last, by series and start (one range per period keeps the query small)."""
+    ranges: dict[str, list[date]] = {}
+    for (period, _segment), starts in touched.items():
+        low = previous_period_start(min(starts), period)
+        high = next_period_start(max(starts), period)
+        known = ranges.get(period)
+        ranges[period] = [min(low, known[0]), max(high, known[1])] if known else [low, high]
     condition = Q(pk__in=[])
-    for (period, segment), starts in touched.items():
-        condition |= Q(
-            period=period,
-            segment=segment,
-            period_start__gte=previous_period_start(min(starts), period),
-            period_start__lte=next_period_start(max(starts), period),
-        )
+    for period, (low, high) in ranges.items():
+        condition |= Q(period=period, period_start__gte=low, period_start__lte=high)
     rows = defaultdict(dict)
-    for row in PeriodValue.objects.filter(indicator=indicator).filter(condition):
-        rows[(row.period, row.segment)][row.period_start] = row
+    segments = {segment for _, segment in touched}
+    for row in PeriodValue.objects.filter(indicator=indicator, segment__in=segments).filter(
+        condition
+    ):
+        if (row.period, row.segment) in touched:
+            rows[(row.period, row.segment)][row.period_start] = row
     return rows
 
 
