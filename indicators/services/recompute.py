@@ -22,7 +22,7 @@ from ..compute.periods import PERIODS, period_start
 from ..models import DirtyMark, Indicator, Measurement, PeriodValue
 from .ingest import mark_dirty
 from .rollup import raw_buckets
-from .scoring import rescore
+from .scoring import store_and_rescore
 
 # How long a worker may hold dirty marks before another may take them over (a dead worker).
 CLAIM_SECONDS = settings.RECOMPUTE_CLAIM_SECONDS
@@ -241,42 +241,7 @@ def _in_buckets(buckets: dict[str, set[date]]) -> Q:
 
 def _store(indicator: Indicator, buckets: dict[str, set[date]], computed: dict) -> None:
     """Upsert the computed values, delete rows of these buckets that no longer have data."""
-    now = timezone.now()
-    existing = PeriodValue.objects.filter(indicator=indicator).filter(_in_buckets(buckets))
-    gone, touched = [], defaultdict(set)
-    for pk, period, segment, start in existing.values_list(
-        "pk", "period", "segment", "period_start"
-    ):
-        result = computed.get((period, segment, start))
-        if result is None or result.value is None:
-            gone.append(pk)
-            touched[(period, segment)].add(start)
-    PeriodValue.objects.filter(pk__in=gone).delete()
-    rows = [
-        PeriodValue(
-            indicator=indicator,
-            period=period,
-            segment=segment,
-            period_start=start,
-            value=result.value,
-            count=result.count,
-            numerator=result.numerator,
-            denominator=result.denominator,
-            computed_at=now,
-        )
-        for (period, segment, start), result in computed.items()
-        if result.value is not None
-    ]
-    PeriodValue.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["indicator", "period", "segment", "period_start"],
-        update_fields=["value", "count", "numerator", "denominator", "computed_at"],
-        batch_size=2000,
-    )
-    for period, segment, start in computed:
-        touched[(period, segment)].add(start)
-    rescore(indicator=indicator, touched=touched)
+    store_and_rescore(indicator=indicator, buckets=buckets, computed=computed, now=timezone.now())
 
 
 def mark_indicator_dirty(*, indicator: Indicator) -> int:

@@ -2,7 +2,7 @@
 
 import math
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Q
 
@@ -26,14 +26,50 @@ OPEN_STATES = (DeviationState.OPEN, DeviationState.ACKNOWLEDGED)
 Series = tuple[str, str]  # (period, segment)
 
 
-def rescore(*, indicator: Indicator, touched: dict[Series, set[date]]) -> None:
-    """Rescore what changed: the touched periods and the ones after them (previous, change),
-    then the deviations of the metric pipe. XmR signals are derived when a series is read: they
-    depend on the whole series, so storing them would rewrite it on every change."""
-    touched = {series: starts for series, starts in touched.items() if starts}
-    if not touched:
-        return
-    rows = _rows_around(indicator, touched)
+VALUE_FIELDS = ["value", "count", "numerator", "denominator", "computed_at"]
+UNIQUE_FIELDS = ["indicator", "period", "segment", "period_start"]
+
+
+def store_and_rescore(
+    *, indicator: Indicator, buckets: dict[str, set[date]], computed: dict, now: datetime
+) -> None:
+    """Write the computed values of `buckets` and rescore what they touch, in one pass.
+
+    Rows of the buckets without a computed value are deleted. The touched periods and the ones
+    after them (previous, change) are rescored, and the metric pipe's deviations follow. XmR
+    signals are derived when a series is read: they depend on the whole series, so storing them
+    would rewrite it on every change.
+    """
+    rows = _rows_around(indicator, buckets)
+    touched: dict[Series, set[date]] = defaultdict(set)
+    gone = []
+    for (period, segment), by_start in rows.items():
+        for start in [s for s in by_start if s in buckets[period]]:
+            result = computed.get((period, segment, start))
+            if result is None or result.value is None:
+                gone.append(by_start.pop(start).pk)
+                touched[(period, segment)].add(start)
+    changed = {}
+    for (period, segment, start), result in computed.items():
+        if result.value is None:
+            continue
+        row = rows[(period, segment)].get(start) or PeriodValue(
+            indicator=indicator, period=period, segment=segment, period_start=start
+        )
+        row.value, row.count = result.value, result.count
+        row.numerator, row.denominator, row.computed_at = result.numerator, result.denominator, now
+        rows[(period, segment)][start] = changed[id(row)] = row
+        touched[(period, segment)].add(start)
+    for row in _rescored(indicator, rows, touched):
+        changed[id(row)] = row
+    _write(gone, list(changed.values()))
+    own = (indicator.period, "")
+    if own in touched:
+        sync_deviations(indicator=indicator, rows=rows.get(own, {}), starts=touched[own])
+
+
+def _rescored(indicator, rows: dict, touched: dict[Series, set[date]]) -> list[PeriodValue]:
+    """The rows whose derived fields changed: touched periods and the periods after them."""
     targets = [(t.valid_from, t.value) for t in indicator.targets.all()]
     benchmarks = [(b.valid_from, b.value) for b in indicator.benchmarks.all()]
     changed = []
@@ -43,38 +79,33 @@ def rescore(*, indicator: Indicator, touched: dict[Series, set[date]]) -> None:
             row = by_start.get(start)
             if row is not None and _score(indicator, period, row, by_start, targets, benchmarks):
                 changed.append(row)
+    return changed
+
+
+def _write(gone: list[int], changed: list[PeriodValue]) -> None:
+    PeriodValue.objects.filter(pk__in=gone).delete()
     with sqlite_parameter_limit():
         PeriodValue.objects.bulk_create(
             changed,
             update_conflicts=True,
-            unique_fields=["indicator", "period", "segment", "period_start"],
-            update_fields=ROW_FIELDS,
+            unique_fields=UNIQUE_FIELDS,
+            update_fields=VALUE_FIELDS + ROW_FIELDS,
             batch_size=2000,
         )
-    own = (indicator.period, "")
-    if own in touched:
-        sync_deviations(indicator=indicator, rows=rows.get(own, {}), starts=touched[own])
 
 
-def _rows_around(indicator: Indicator, touched: dict[Series, set[date]]) -> dict:
-    """Rows of the touched series from the period before the first touched one to the one after
+def _rows_around(indicator: Indicator, buckets: dict[str, set[date]]) -> dict:
+    """Stored rows of every segment from the period before the first bucket to the one after
     the last, by series and start (one range per period keeps the query small)."""
-    ranges: dict[str, list[date]] = {}
-    for (period, _segment), starts in touched.items():
-        low = previous_period_start(min(starts), period)
-        high = next_period_start(max(starts), period)
-        known = ranges.get(period)
-        ranges[period] = [min(low, known[0]), max(high, known[1])] if known else [low, high]
     condition = Q(pk__in=[])
-    for period, (low, high) in ranges.items():
-        condition |= Q(period=period, period_start__gte=low, period_start__lte=high)
+    for period, starts in buckets.items():
+        if starts:
+            low = previous_period_start(min(starts), period)
+            high = next_period_start(max(starts), period)
+            condition |= Q(period=period, period_start__gte=low, period_start__lte=high)
     rows = defaultdict(dict)
-    segments = {segment for _, segment in touched}
-    for row in PeriodValue.objects.filter(indicator=indicator, segment__in=segments).filter(
-        condition
-    ):
-        if (row.period, row.segment) in touched:
-            rows[(row.period, row.segment)][row.period_start] = row
+    for row in PeriodValue.objects.filter(indicator=indicator).filter(condition):
+        rows[(row.period, row.segment)][row.period_start] = row
     return rows
 
 
