@@ -359,19 +359,7 @@ class DeviationSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = [
-            "id",
-            "indicator",
-            "period",
-            "period_start",
-            "kind",
-            "value",
-            "band_low",
-            "band_high",
-            "action",
-            "created_at",
-            "updated_at",
-        ]
+        read_only_fields = [name for name in fields if name not in ("state", "note")]
 
 
 class DeviationFilter(django_filters.FilterSet):

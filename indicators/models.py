@@ -209,6 +209,19 @@ class MeasurementRevision(models.Model):
 class PeriodValue(models.Model):
     """The computed value of one indicator, period and segment (`""` is the total)."""
 
+    # Fields derived from the value, the indicator's definition and the previous period.
+    DERIVED_FIELDS = (
+        "target",
+        "progress",
+        "band_low",
+        "band_high",
+        "position",
+        "assessment",
+        "previous",
+        "change",
+        "benchmark",
+    )
+
     id = models.BigAutoField(primary_key=True)
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="period_values")
     period = models.CharField(max_length=10, choices=Period.choices)

@@ -17,15 +17,7 @@ RESULT_FIELDS = [
     "count",
     "numerator",
     "denominator",
-    "target",
-    "progress",
-    "band_low",
-    "band_high",
-    "position",
-    "assessment",
-    "previous",
-    "change",
-    "benchmark",
+    *PeriodValue.DERIVED_FIELDS,
 ]
 TEXT_FIELDS = {"position", "assessment"}
 

@@ -122,29 +122,30 @@ def existing_rows(keys: list[tuple[int, str]]) -> dict[tuple[int, str], StoredRo
     return {(row.indicator_id, row.natural_key): row for row in rows}
 
 
+def _measurement_of(item, now: datetime) -> Measurement:
+    return Measurement(
+        indicator_id=item.indicator.pk,
+        natural_key=item.natural_key,
+        key=item.key,
+        segment=item.segment,
+        observed_at=item.observed_at,
+        local_date=item.local_date,
+        value=item.value,
+        numerator=item.numerator,
+        denominator=item.denominator,
+        comment=item.comment,
+        created_at=now,
+        updated_at=now,
+    )
+
+
 def insert_rows(items: list, now: datetime) -> None:
     """Insert new measurements; `items` carry indicator, natural_key, key, segment, ... fields."""
     if not items:
         return
     if not _postgres():
         Measurement.objects.bulk_create(
-            [
-                Measurement(
-                    indicator_id=i.indicator.pk,
-                    natural_key=i.natural_key,
-                    key=i.key,
-                    segment=i.segment,
-                    observed_at=i.observed_at,
-                    local_date=i.local_date,
-                    value=i.value,
-                    numerator=i.numerator,
-                    denominator=i.denominator,
-                    comment=i.comment,
-                    created_at=now,
-                    updated_at=now,
-                )
-                for i in items
-            ],
+            [_measurement_of(i, now) for i in items],
             batch_size=2000,
         )
         return
@@ -230,23 +231,7 @@ def _update_rows_orm(changes: list[tuple[StoredRow, object]], now: datetime) -> 
     )
     # One upsert on the natural key: linear in the batch, unlike bulk_update's CASE WHEN.
     Measurement.objects.bulk_create(
-        [
-            Measurement(
-                indicator_id=new.indicator.pk,
-                natural_key=new.natural_key,
-                key=new.key,
-                segment=new.segment,
-                observed_at=new.observed_at,
-                local_date=new.local_date,
-                value=new.value,
-                numerator=new.numerator,
-                denominator=new.denominator,
-                comment=new.comment,
-                created_at=now,
-                updated_at=now,
-            )
-            for _old, new in changes
-        ],
+        [_measurement_of(new, now) for _old, new in changes],
         update_conflicts=True,
         unique_fields=["indicator", "natural_key"],
         update_fields=UPDATED_FIELDS,

@@ -11,17 +11,7 @@ from ..compute.scoring import assessment, band_position, in_force, progress
 from ..models import Deviation, DeviationKind, DeviationState, Indicator, PeriodValue
 from .ingest import sqlite_parameter_limit
 
-ROW_FIELDS = [
-    "target",
-    "progress",
-    "band_low",
-    "band_high",
-    "position",
-    "assessment",
-    "previous",
-    "change",
-    "benchmark",
-]
+ROW_FIELDS = list(PeriodValue.DERIVED_FIELDS)
 OPEN_STATES = (DeviationState.OPEN, DeviationState.ACKNOWLEDGED)
 Series = tuple[str, str]  # (period, segment)
 
