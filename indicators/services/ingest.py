@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from django.db import IntegrityError, connection, transaction
+import psycopg
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Organisation
@@ -307,11 +308,18 @@ def ingest_measurements(
                 if result.created or result.updated:
                     transaction.on_commit(enqueue_recompute)
             return result
-        except IntegrityError:
-            # A concurrent push created one of our natural keys first: read again and retry.
-            if attempt == UPSERT_ATTEMPTS - 1:
+        except (IntegrityError, OperationalError) as error:
+            # A concurrent push created one of our natural keys first, or two pushes of
+            # overlapping batches deadlocked: nothing was written, so read again and retry.
+            if not _is_write_conflict(error) or attempt == UPSERT_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def _is_write_conflict(error: Exception) -> bool:
+    if isinstance(error, IntegrityError):
+        return True
+    return isinstance(error.__cause__, psycopg.errors.DeadlockDetected)
 
 
 def _count_only(items: list[CleanItem]) -> IngestResult:

@@ -182,6 +182,7 @@ def update_rows(changes: list[tuple[StoredRow, object]], now: datetime) -> None:
     if not _postgres():
         _update_rows_orm(changes, now)
         return
+    changes = sorted(changes, key=lambda change: change[0].id)  # lock rows in one order
     olds = [old for old, _ in changes]
     news = [new for _, new in changes]
     with _binary_cursor() as cursor:

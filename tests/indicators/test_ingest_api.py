@@ -14,16 +14,23 @@ def fast_quote(organisation):
 @pytest.fixture
 def resolution(organisation):
     return IndicatorFactory(
-        organisation=organisation, code="ftr", aggregation="ratio", unit="%",
-        direction="higher_is_better", period="month",
+        organisation=organisation,
+        code="ftr",
+        aggregation="ratio",
+        unit="%",
+        direction="higher_is_better",
+        period="month",
     )
 
 
 def test_push_becomes_a_period_value(api, fast_quote):
-    response = push(api, [
-        {"indicator": "fast_quote", "observed_at": "2026-03-02T09:00:00+02:00", "value": 30},
-        {"indicator": "fast_quote", "observed_at": "2026-03-02T15:00:00+02:00", "value": 50},
-    ])
+    response = push(
+        api,
+        [
+            {"indicator": "fast_quote", "observed_at": "2026-03-02T09:00:00+02:00", "value": 30},
+            {"indicator": "fast_quote", "observed_at": "2026-03-02T15:00:00+02:00", "value": 50},
+        ],
+    )
     assert response.status_code == 200, response.json()
     assert response.json() == {"created": 2, "updated": 0, "unchanged": 0}
     body = values(api, "fast_quote")
@@ -60,8 +67,10 @@ def test_a_changed_value_updates_and_keeps_history(api, fast_quote):
 def test_dry_run_writes_nothing(api, fast_quote):
     response = api.post(
         "/api/v1/measurements/",
-        {"measurements": [{"indicator": "fast_quote", "observed_at": "2026-03-01", "value": 1}],
-         "dry_run": True},
+        {
+            "measurements": [{"indicator": "fast_quote", "observed_at": "2026-03-01", "value": 1}],
+            "dry_run": True,
+        },
         format="json",
     )
     assert response.json() == {"created": 1, "updated": 0, "unchanged": 0}
@@ -69,10 +78,13 @@ def test_dry_run_writes_nothing(api, fast_quote):
 
 
 def test_ratio_is_sum_of_numerators_over_sum_of_denominators(api, resolution):
-    push(api, [
-        {"indicator": "ftr", "observed_at": "2026-03-01", "numerator": 1, "denominator": 2},
-        {"indicator": "ftr", "observed_at": "2026-03-02", "numerator": 99, "denominator": 100},
-    ])
+    push(
+        api,
+        [
+            {"indicator": "ftr", "observed_at": "2026-03-01", "numerator": 1, "denominator": 2},
+            {"indicator": "ftr", "observed_at": "2026-03-02", "numerator": 99, "denominator": 100},
+        ],
+    )
     [row] = values(api, "ftr")["results"]
     assert row["value"] == pytest.approx(100 * 100 / 102)  # not (50 + 99) / 2
     assert (row["numerator"], row["denominator"]) == (100, 102)
@@ -93,3 +105,40 @@ def test_replaying_a_time_in_the_repeated_dst_hour_changes_nothing(api, fast_quo
     batch = [{"indicator": "fast_quote", "observed_at": "2025-10-26T00:30:00+00:00", "value": 1}]
     assert push(api, batch).json() == {"created": 1, "updated": 0, "unchanged": 0}
     assert push(api, batch).json() == {"created": 0, "updated": 0, "unchanged": 1}
+
+
+def test_a_deadlock_with_a_concurrent_push_is_retried(api, fast_quote, monkeypatch):
+    import psycopg
+    from django.db import OperationalError
+
+    from indicators.services import ingest
+
+    real_write, failures = ingest._write, []
+
+    def deadlock_once(*args, **kwargs):
+        if not failures:
+            failures.append(1)
+            try:
+                raise psycopg.errors.DeadlockDetected("deadlock detected")
+            except psycopg.errors.DeadlockDetected as cause:
+                raise OperationalError("deadlock detected") from cause
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "_write", deadlock_once)
+    batch = [{"indicator": "fast_quote", "observed_at": "2026-03-02", "value": 1}]
+    assert push(api, batch).json() == {"created": 1, "updated": 0, "unchanged": 0}
+    assert failures == [1] and Measurement.objects.count() == 1
+
+
+def test_a_database_outage_is_not_retried_but_answers_503(api, fast_quote, monkeypatch):
+    from django.db import OperationalError
+
+    from indicators.services import ingest
+
+    def down(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(ingest, "_write", down)
+    response = push(api, [{"indicator": "fast_quote", "observed_at": "2026-03-02", "value": 1}])
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
