@@ -55,5 +55,7 @@ lint: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The benches use (and empty) their own database, oc_bench; see bench/README.md.
 bench: services venv
-	DATABASE_URL=$(PG_URL) $(BIN)/python bench/ingest.py
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/recompute.py
