@@ -78,7 +78,7 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _binary_cursor():
+def binary_cursor():
     """A server-side-binding cursor: `%b` parameters travel in binary, arrays unquoted.
 
     Wrapped like every Django cursor, so its queries (COPY included) are logged and counted.
@@ -94,7 +94,7 @@ def existing_rows(keys: list[tuple[int, str]]) -> dict[tuple[int, str], StoredRo
     indicator_ids = sorted({indicator_id for indicator_id, _ in keys})
     natural_keys = sorted({natural_key for _, natural_key in keys})
     if _postgres():
-        with _binary_cursor() as cursor:
+        with binary_cursor() as cursor:
             cursor.execute(EXISTING_SQL, [indicator_ids, natural_keys])
             # Django's psycopg setup hands jsonb back as text.
             rows = [StoredRow(*row) for row in cursor.fetchall()]
@@ -153,7 +153,7 @@ def insert_rows(items: list, now: datetime) -> None:
     rows = sorted(items, key=lambda i: (i.indicator.pk, i.natural_key))
     with (
         connection.wrap_database_errors,
-        _binary_cursor() as cursor,
+        binary_cursor() as cursor,
         cursor.copy(COPY_SQL) as copy,
     ):
         for i in rows:
@@ -185,7 +185,7 @@ def update_rows(changes: list[tuple[StoredRow, object]], now: datetime) -> None:
     changes = sorted(changes, key=lambda change: change[0].id)  # lock rows in one order
     olds = [old for old, _ in changes]
     news = [new for _, new in changes]
-    with _binary_cursor() as cursor:
+    with binary_cursor() as cursor:
         cursor.execute(
             REVISIONS_SQL,
             [
@@ -246,7 +246,7 @@ def upsert_dirty_marks(pairs: set[tuple[int, date]], now: datetime) -> None:
         return
     ordered = sorted(pairs)  # a fixed order avoids deadlocks between concurrent pushes
     if _postgres():
-        with _binary_cursor() as cursor:
+        with binary_cursor() as cursor:
             cursor.execute(DIRTY_SQL, [now, [i for i, _ in ordered], [d for _, d in ordered]])
         return
     DirtyMark.objects.bulk_create(

@@ -15,6 +15,7 @@ from django.db import connection
 from ..compute.aggregate import Aggregate, aggregate
 from ..compute.periods import PERIODS, next_period_start, period_start
 from ..models import Indicator, Measurement, PeriodValue
+from .measurement_store import binary_cursor
 
 Key = tuple[str, str, date]  # (period, segment, period start)
 
@@ -39,7 +40,7 @@ CROSS JOIN LATERAL (
     UNION ALL
     SELECT e.key || ':' || e.value FROM jsonb_each_text(m.segment) AS e
 ) AS s
-WHERE m.indicator_id = %s AND {where}
+WHERE m.indicator_id = %b AND {where}
 GROUP BY 1, 2
 """
 _TRUNC = "date_trunc('{unit}', local_date::timestamp)::date"
@@ -125,7 +126,7 @@ def _day_aggregates(indicator: Indicator, days: set[date]) -> dict[tuple[str, da
     if not days:
         return {}
     if connection.vendor == "postgresql":
-        rows = _run_bucket_sql(indicator, "local_date", "local_date = ANY(%s)", [sorted(days)])
+        rows = _run_bucket_sql(indicator, "local_date", "local_date = ANY(%b)", [sorted(days)])
         return {(seg, start): agg for (start, seg), agg in rows.items()}
     rows = Measurement.objects.filter(indicator=indicator, local_date__in=days)
     return {
@@ -139,7 +140,7 @@ def _from_raw(indicator: Indicator, period: str, starts: set[date]) -> dict[Key,
         rows = _run_bucket_sql(
             indicator,
             _TRUNC.format(unit=period),
-            "local_date >= %s AND local_date < %s",
+            "local_date >= %b AND local_date < %b",
             [low, high],
         )
     else:
@@ -160,7 +161,7 @@ def _run_bucket_sql(indicator, start_sql: str, where: str, params: list) -> dict
         else "value IS NOT NULL",
         where=where,
     )
-    with connection.cursor() as cursor:
+    with binary_cursor() as cursor:
         cursor.execute(sql, [indicator.pk, *params])
         rows = cursor.fetchall()
     result = {}
