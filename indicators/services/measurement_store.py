@@ -5,17 +5,17 @@ the same five statements as a batch of ten, and no Python object per row is buil
 databases (the embedded SQLite) use the ORM's bulk operations.
 """
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import msgspec
 import psycopg
 from django.db import connection
 
 from ..models import DirtyMark, Measurement, MeasurementRevision
 
 EXISTING_SQL = """
-SELECT id, indicator_id, natural_key, segment, observed_at, local_date, value, numerator,
+SELECT id, indicator_id, natural_key, segment::text, observed_at, local_date, value, numerator,
        denominator, comment
 FROM indicators_measurement
 WHERE indicator_id = ANY(%b) AND natural_key = ANY(%b)
@@ -79,12 +79,14 @@ def _postgres() -> bool:
 
 
 def binary_cursor():
-    """A server-side-binding cursor: `%b` parameters travel in binary, arrays unquoted.
+    """A server-side-binding cursor: `%b` parameters and results travel in binary.
 
     Wrapped like every Django cursor, so its queries (COPY included) are logged and counted.
     """
     connection.ensure_connection()
-    return connection._prepare_cursor(psycopg.Cursor(connection.connection))
+    raw = psycopg.Cursor(connection.connection)
+    raw.format = psycopg.pq.Format.BINARY  # results in binary too: no text parsing per value
+    return connection._prepare_cursor(raw)
 
 
 def existing_rows(keys: list[tuple[int, str]]) -> dict[tuple[int, str], StoredRow]:
@@ -96,11 +98,13 @@ def existing_rows(keys: list[tuple[int, str]]) -> dict[tuple[int, str], StoredRo
     if _postgres():
         with binary_cursor() as cursor:
             cursor.execute(EXISTING_SQL, [indicator_ids, natural_keys])
-            # Django's psycopg setup hands jsonb back as text.
             rows = [StoredRow(*row) for row in cursor.fetchall()]
-            for row in rows:
-                if isinstance(row.segment, str):
-                    row.segment = json.loads(row.segment)
+        # Segments repeat (a few channels): parse each distinct text once.
+        segments: dict[str, dict] = {}
+        for row in rows:
+            if row.segment not in segments:
+                segments[row.segment] = msgspec.json.decode(row.segment)
+            row.segment = segments[row.segment]
     else:
         rows = [
             StoredRow(*row)
