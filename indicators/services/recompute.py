@@ -21,8 +21,8 @@ from ..compute.formula import evaluate_formula, formula_inputs, topological_orde
 from ..compute.periods import PERIODS, period_start
 from ..models import DirtyMark, Indicator, Measurement, PeriodValue
 from .ingest import mark_dirty
-from .rollup import raw_buckets
-from .scoring import store_and_rescore
+from .rollup import parts_ranges, raw_buckets
+from .scoring import rows_around, store_and_rescore
 
 # How long a worker may hold dirty marks before another may take them over (a dead worker).
 CLAIM_SECONDS = settings.RECOMPUTE_CLAIM_SECONDS
@@ -195,8 +195,10 @@ def _series_keys(segment: dict) -> list[str]:
 
 def _compute_raw(indicator: Indicator, days: set[date]) -> None:
     buckets = _buckets(days)
-    computed = {key: _finite(result) for key, result in raw_buckets(indicator, buckets).items()}
-    _store(indicator, buckets, computed)
+    # One read of the stored values: the parts to roll up from and the rows to rescore.
+    stored = rows_around(indicator, buckets, extra=parts_ranges(buckets))
+    computed = raw_buckets(indicator, buckets, stored)
+    _store(indicator, buckets, {key: _finite(result) for key, result in computed.items()}, stored)
 
 
 def _finite(result: Aggregate) -> Aggregate:
@@ -239,9 +241,11 @@ def _in_buckets(buckets: dict[str, set[date]]) -> Q:
     return condition
 
 
-def _store(indicator: Indicator, buckets: dict[str, set[date]], computed: dict) -> None:
+def _store(indicator: Indicator, buckets, computed: dict, stored: dict | None = None) -> None:
     """Upsert the computed values, delete rows of these buckets that no longer have data."""
-    store_and_rescore(indicator=indicator, buckets=buckets, computed=computed, now=timezone.now())
+    store_and_rescore(
+        indicator=indicator, buckets=buckets, computed=computed, now=timezone.now(), rows=stored
+    )
 
 
 def mark_indicator_dirty(*, indicator: Indicator) -> int:

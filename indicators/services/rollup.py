@@ -14,7 +14,7 @@ from django.db import connection
 
 from ..compute.aggregate import Aggregate, aggregate
 from ..compute.periods import PERIODS, next_period_start, period_start
-from ..models import Indicator, Measurement, PeriodValue
+from ..models import Indicator, Measurement
 from .measurement_store import binary_cursor
 
 Key = tuple[str, str, date]  # (period, segment, period start)
@@ -46,8 +46,12 @@ GROUP BY 1, 2
 _TRUNC = "date_trunc('{unit}', local_date::timestamp)::date"
 
 
-def raw_buckets(indicator: Indicator, buckets: dict[str, set[date]]) -> dict[Key, Aggregate]:
-    """Aggregates of every (period, segment) series for the given bucket starts."""
+def raw_buckets(indicator: Indicator, buckets: dict[str, set[date]], stored: dict) -> dict:
+    """Aggregates of every (period, segment) series for the given bucket starts.
+
+    `stored` holds the stored period values around the buckets (`parts_ranges` says which),
+    by series and start: the days and months the longer periods roll up from.
+    """
     result = {
         ("day", seg, day): agg
         for (seg, day), agg in _day_aggregates(indicator, buckets["day"]).items()
@@ -58,9 +62,9 @@ def raw_buckets(indicator: Indicator, buckets: dict[str, set[date]]) -> dict[Key
             result.update(_from_raw(indicator, period, buckets[period]))
         return result
     # Weeks and months from days; quarters and years from months (twelve rows, not 365).
-    days = _parts(indicator, "day", ("week", "month"), buckets, result)
+    days = _parts("day", buckets, stored, result)
     _roll_up_into(result, indicator.aggregation, days, ("week", "month"), buckets)
-    months = _parts(indicator, "month", ("quarter", "year"), buckets, result)
+    months = _parts("month", buckets, stored, result)
     _roll_up_into(result, indicator.aggregation, months, ("quarter", "year"), buckets)
     return result
 
@@ -100,23 +104,30 @@ def roll_up(method: str, days: list[Aggregate]) -> Aggregate:
     return Aggregate(float(value), count, None, None)
 
 
-def _parts(indicator, part: str, periods, buckets, fresh: dict[Key, Aggregate]) -> dict:
-    """The `part` aggregates (days or months) inside the touched buckets of `periods`: fresh
-    ones where just computed, stored ones elsewhere."""
-    starts = [start for period in periods for start in buckets[period]]
-    if not starts:
-        return {}
-    # Every part of every touched bucket: an ISO week can start in December and end in January.
-    low = min(starts)
-    high = max(next_period_start(start, p) for p in periods for start in buckets[p])
-    stored = PeriodValue.objects.filter(
-        indicator=indicator, period=part, period_start__gte=low, period_start__lt=high
-    ).exclude(period_start__in=buckets[part])
+ROLLED_UP_FROM = {"day": ("week", "month"), "month": ("quarter", "year")}
+
+
+def parts_ranges(buckets: dict[str, set[date]]) -> dict[str, tuple[date, date]]:
+    """For days and months: the span of the longer buckets that roll up from them."""
+    ranges = {}
+    for part, periods in ROLLED_UP_FROM.items():
+        starts = [start for period in periods for start in buckets[period]]
+        if starts:
+            # An ISO week can start in December and end in January: take every touched bucket.
+            high = max(next_period_start(start, p) for p in periods for start in buckets[p])
+            ranges[part] = (min(starts), high)
+    return ranges
+
+
+def _parts(part: str, buckets, stored: dict, fresh: dict[Key, Aggregate]) -> dict:
+    """The `part` aggregates (days or months) of the touched longer buckets: fresh ones where
+    just computed, stored ones elsewhere (never a stored one of a recomputed part)."""
     parts = {
-        (seg, start): Aggregate(value, count, numerator, denominator)
-        for seg, start, value, count, numerator, denominator in stored.values_list(
-            "segment", "period_start", "value", "count", "numerator", "denominator"
-        )
+        (seg, start): Aggregate(row.value, row.count, row.numerator, row.denominator)
+        for (period, seg), by_start in stored.items()
+        if period == part
+        for start, row in by_start.items()
+        if start not in buckets[part]
     }
     parts.update({(seg, start): agg for (p, seg, start), agg in fresh.items() if p == part})
     return parts

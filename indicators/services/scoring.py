@@ -23,16 +23,21 @@ UNIQUE_FIELDS = ["indicator", "period", "segment", "period_start"]
 
 
 def store_and_rescore(
-    *, indicator: Indicator, buckets: dict[str, set[date]], computed: dict, now: datetime
+    *,
+    indicator: Indicator,
+    buckets: dict[str, set[date]],
+    computed: dict,
+    now: datetime,
+    rows: dict | None = None,
 ) -> None:
     """Write the computed values of `buckets` and rescore what they touch, in one pass.
 
     Rows of the buckets without a computed value are deleted. The touched periods and the ones
     after them (previous, change) are rescored, and the metric pipe's deviations follow. XmR
     signals are derived when a series is read: they depend on the whole series, so storing them
-    would rewrite it on every change.
+    would rewrite it on every change. `rows`, if given, are the stored rows from `rows_around`.
     """
-    rows = _rows_around(indicator, buckets)
+    rows = rows_around(indicator, buckets) if rows is None else rows
     touched: dict[Series, set[date]] = defaultdict(set)
     gone = []
     for (period, segment), by_start in rows.items():
@@ -110,15 +115,20 @@ def _write(gone: list[int], changed: list[PeriodValue]) -> None:
         )
 
 
-def _rows_around(indicator: Indicator, buckets: dict[str, set[date]]) -> dict:
+def rows_around(indicator: Indicator, buckets: dict[str, set[date]], extra=None) -> dict:
     """Stored rows of every segment from the period before the first bucket to the one after
-    the last, by series and start (one range per period keeps the query small)."""
-    condition = Q(pk__in=[])
+    the last (and over the `extra` ranges by period), by series and start: one range per period
+    keeps the query small."""
+    ranges = dict(extra or {})
     for period, starts in buckets.items():
         if starts:
             low = previous_period_start(min(starts), period)
             high = next_period_start(max(starts), period)
-            condition |= Q(period=period, period_start__gte=low, period_start__lte=high)
+            known = ranges.get(period)
+            ranges[period] = (min(low, known[0]), max(high, known[1])) if known else (low, high)
+    condition = Q(pk__in=[])
+    for period, (low, high) in ranges.items():
+        condition |= Q(period=period, period_start__gte=low, period_start__lte=high)
     rows = defaultdict(dict)
     for row in PeriodValue.objects.filter(indicator=indicator).filter(condition):
         rows[(row.period, row.segment)][row.period_start] = row
