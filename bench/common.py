@@ -269,3 +269,22 @@ def print_table(title: str, rows: list[tuple]) -> None:
         print(" | ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)))
         if n == 0:
             print("-+-".join("-" * w for w in widths))
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def start(name: str):
+    """Database, Django and a fresh queue for bench `name`; None without PostgreSQL."""
+    database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        print(f"bench/{name}.py needs a PostgreSQL DATABASE_URL")
+        return None
+    redis_url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
+    queue = new_queue_name()
+    overall = time.perf_counter()
+    ensure_database(database_url)
+    setup_django(database_url=database_url, redis_url=redis_url, queue=queue)
+    reset_measurements()
+    return database_url, redis_url, queue, overall

@@ -168,21 +168,11 @@ def queries_per_request(api_key: str, items: list[dict]) -> tuple[int, int, list
     return len(captured), response.status_code, [q["sql"][:90] for q in captured]
 
 
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
-
-
 def main() -> int:
-    database_url = os.environ.get("DATABASE_URL", common.DEFAULT_DATABASE_URL)
-    if not database_url.startswith(("postgres://", "postgresql://")):
-        print("bench/ingest.py needs a PostgreSQL DATABASE_URL")
+    started = common.start("ingest")
+    if started is None:
         return 2
-    redis_url = os.environ.get("BENCH_REDIS_URL", common.DEFAULT_REDIS_URL)
-    queue = common.new_queue_name()
-    overall = time.perf_counter()
-    common.ensure_database(database_url)
-    common.setup_django(database_url=database_url, redis_url=redis_url, queue=queue)
-    common.reset_measurements()
+    database_url, redis_url, queue, overall = started
     from django.db import connection
 
     organisation, indicators, api_key = common.bench_organisation(CODES + ["bench_warmup"])
@@ -292,7 +282,7 @@ def main() -> int:
             "    push / COPY",
             f"{push_rate / copy_rate:.2f}x",
             ">= 0.4x (aim 0.6x)",
-            verdict(push_rate / copy_rate >= 0.4),
+            common.verdict(push_rate / copy_rate >= 0.4),
         ),
         ("    push / COPY with foreign key", f"{push_rate / copy_fk_rate:.2f}x", "-", "-"),
         ("(c) naive DRF per-row", f"{naive_rate:,.0f} rows/s ({NAIVE_ROWS:,} rows)", "-", "-"),
@@ -300,44 +290,59 @@ def main() -> int:
             "    push / naive",
             f"{push_rate / naive_rate:.1f}x",
             ">= 30x",
-            verdict(push_rate / naive_rate >= 30),
+            common.verdict(push_rate / naive_rate >= 30),
         ),
-        ("(d) replay: rows rewritten (xmin)", f"{rewritten}", "0", verdict(rewritten == 0)),
-        ("    replay: n_tup_ins+upd+del delta", f"{stat_writes}", "0", verdict(stat_writes == 0)),
+        ("(d) replay: rows rewritten (xmin)", f"{rewritten}", "0", common.verdict(rewritten == 0)),
+        (
+            "    replay: n_tup_ins+upd+del delta",
+            f"{stat_writes}",
+            "0",
+            common.verdict(stat_writes == 0),
+        ),
         (
             "    replay: revisions written",
             f"{replay_revisions}",
             "0",
-            verdict(replay_revisions == 0),
+            common.verdict(replay_revisions == 0),
         ),
         (
             "    replay answers",
             f"{replayed}",
             f"unchanged={ROWS}",
-            verdict(replayed == {"created": 0, "updated": 0, "unchanged": ROWS}),
+            common.verdict(replayed == {"created": 0, "updated": 0, "unchanged": ROWS}),
         ),
         (
             "    replay time / first push",
             f"{replay_seconds / push_seconds:.2f}x ({ROWS / replay_seconds:,.0f} rows/s)",
             "<= 1.0x",
-            verdict(replay_seconds <= push_seconds),
+            common.verdict(replay_seconds <= push_seconds),
         ),
         (
             "(e) half new / half changed",
             f"{mixed_counts}",
             f"{expected_mixed}",
-            verdict(mixed_counts == expected_mixed),
+            common.verdict(mixed_counts == expected_mixed),
         ),
-        ("    revisions kept", f"{mixed_revisions}", f"{half}", verdict(mixed_revisions == half)),
+        (
+            "    revisions kept",
+            f"{mixed_revisions}",
+            f"{half}",
+            common.verdict(mixed_revisions == half),
+        ),
         ("    time", f"{mixed_seconds:.2f} s ({BATCH / mixed_seconds:,.0f} rows/s)", "-", "-"),
-        ("(f) SQL queries, batch of 10", f"{q_small}", "<= 10", verdict(q_small <= 10)),
+        ("(f) SQL queries, batch of 10", f"{q_small}", "<= 10", common.verdict(q_small <= 10)),
         (
             "    SQL queries, batch of 10,000",
             f"{q_large}",
             "<= 10, = batch of 10",
-            verdict(q_large <= 10 and q_large == q_small),
+            common.verdict(q_large <= 10 and q_large == q_small),
         ),
-        ("    SQL queries, replay of 10,000", f"{q_replay}", "<= 10", verdict(q_replay <= 10)),
+        (
+            "    SQL queries, replay of 10,000",
+            f"{q_replay}",
+            "<= 10",
+            common.verdict(q_replay <= 10),
+        ),
     ]
     common.print_table(f"Ingest bench ({time.perf_counter() - overall:.0f} s in all)", rows)
     print("\nqueries of a push of 10:")

@@ -171,21 +171,11 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:,.1f} ms"
 
 
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
-
-
 def main() -> int:
-    database_url = os.environ.get("DATABASE_URL", common.DEFAULT_DATABASE_URL)
-    if not database_url.startswith(("postgres://", "postgresql://")):
-        print("bench/recompute.py needs a PostgreSQL DATABASE_URL")
+    started = common.start("recompute")
+    if started is None:
         return 2
-    redis_url = os.environ.get("BENCH_REDIS_URL", common.DEFAULT_REDIS_URL)
-    queue = common.new_queue_name()
-    overall = time.perf_counter()
-    common.ensure_database(database_url)
-    common.setup_django(database_url=database_url, redis_url=redis_url, queue=queue)
-    common.reset_measurements()
+    database_url, redis_url, queue, overall = started
     organisation, indicators, api_key = common.bench_organisation(CODES)
     _org, live, _key = common.bench_organisation(["live_day"], period="day")
     ids = [indicators[code].pk for code in CODES]
@@ -269,25 +259,25 @@ def main() -> int:
             f"one dirty bucket, indicator with {ROWS // len(CODES):,} rows (n={len(samples)})",
             f"p50 {ms(bucket_p50)}, p95 {ms(bucket_p95)}",
             "p95 <= 20 ms",
-            verdict(bucket_p95 <= 0.020),
+            common.verdict(bucket_p95 <= 0.020),
         ),
         (
             f"one dirty bucket, indicator with 28 rows (n={len(light_samples)})",
             f"p50 {ms(light_p50)}, p95 {ms(light_p95)}",
             "p95 <= 20 ms",
-            verdict(light_p95 <= 0.020),
+            common.verdict(light_p95 <= 0.020),
         ),
         (
             f"push 200 -> visible, 1 worker, light indicator (n={len(visible)})",
             f"p50 {ms(visible_p50)}, p95 {ms(visible_p95)}",
             "p95 <= 2 s",
-            verdict(visible_p95 <= 2.0),
+            common.verdict(visible_p95 <= 2.0),
         ),
         (
             f"push 200 -> visible, 1 worker, {ROWS // len(CODES):,}-row indicator (n={len(heavy)})",
             f"p50 {ms(heavy_p50)}, p95 {ms(heavy_p95)}",
             "p95 <= 2 s",
-            verdict(heavy_p95 <= 2.0),
+            common.verdict(heavy_p95 <= 2.0),
         ),
         (
             f"GROUP BY (indicator, month) over {ROWS:,} rows",
@@ -302,7 +292,7 @@ def main() -> int:
             "-",
             "-",
         ),
-        ("    rebuild / GROUP BY", f"{ratio:.1f}x", "<= 1.5x", verdict(ratio <= 1.5)),
+        ("    rebuild / GROUP BY", f"{ratio:.1f}x", "<= 1.5x", common.verdict(ratio <= 1.5)),
         (
             "    rebuild / GROUP BY all periods and segments",
             f"{rebuild_seconds / group_all_seconds:.1f}x",

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import Aggregation, DeviationState, Direction, Evidence, Kind, Layer, Period
+from .services.definitions import PLAIN_FIELDS
 from .upload import parse_number, parse_segment
 
 
@@ -138,19 +139,7 @@ class IndicatorForm(forms.Form):
         initial = {
             name: getattr(indicator, name)
             for name in (
-                "code",
-                "name",
-                "description",
-                "owner",
-                "unit",
-                "kind",
-                "direction",
-                "aggregation",
-                "period",
-                "evidence",
-                "layer",
-                "leading",
-                "formula",
+                *PLAIN_FIELDS,
                 "baseline_value",
                 "baseline_date",
                 "band_low",
