@@ -189,10 +189,6 @@ def _buckets(days: set[date]) -> dict[str, set[date]]:
     return {p: {period_start(d, p) for d in days} for p in PERIODS}
 
 
-def _series_keys(segment: dict) -> list[str]:
-    return ["", *(f"{dim}:{member}" for dim, member in segment.items())]
-
-
 def _compute_raw(indicator: Indicator, days: set[date]) -> None:
     buckets = _buckets(days)
     # One read of the stored values: the parts to roll up from and the rows to rescore.
@@ -223,15 +219,8 @@ def _compute_formula(indicator: Indicator, days: set[date], indicators: dict) ->
         for bucket, inputs_of_bucket in values.items():
             result = evaluate_formula(indicator.formula, inputs_of_bucket)
             if result is not None:
-                computed[bucket] = _FormulaValue(result, min(counts[bucket]))
+                computed[bucket] = Aggregate(result, min(counts[bucket]), None, None)
     _store(indicator, buckets, computed)
-
-
-class _FormulaValue:
-    numerator = denominator = None
-
-    def __init__(self, value: float, count: int):
-        self.value, self.count = value, count
 
 
 def _in_buckets(buckets: dict[str, set[date]]) -> Q:

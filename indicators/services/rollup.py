@@ -187,13 +187,18 @@ def _run_bucket_sql(indicator, start_sql: str, where: str, params: list) -> dict
     return result
 
 
+def series_keys(segment: dict) -> list[str]:
+    """The series a measurement counts in: the total ("") and each `dimension:member`."""
+    return ["", *(f"{dim}:{member}" for dim, member in segment.items())]
+
+
 def _aggregate_in_python(indicator: Indicator, rows, period: str) -> dict:
     grouped = defaultdict(lambda: ([], [], []))
     for day, segment, value, numerator, denominator in rows.order_by(
         "observed_at", "id"
     ).values_list("local_date", "segment", "value", "numerator", "denominator"):
         start = period_start(day, period)
-        for seg in ["", *(f"{dim}:{member}" for dim, member in segment.items())]:
+        for seg in series_keys(segment):
             values, numerators, denominators = grouped[(start, seg)]
             values.append(value)
             numerators.append(numerator)
