@@ -10,8 +10,10 @@ import csv
 import io
 import json
 import math
+import os
 import secrets
 import tempfile
+import time as time_module
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -39,7 +41,11 @@ NUMBER_COLUMNS = {"value", "numerator", "denominator"}
 MAX_FILE_BYTES = 25 * 1024 * 1024
 MAX_ROWS = 100_000
 ERROR_COLUMN = "error"
-STORE = Path(tempfile.gettempdir()) / "outcome-chain-uploads"
+# Parsed files wait here between preview and confirm (shared storage when several web servers run).
+STORE = Path(
+    os.environ.get("UPLOAD_PENDING_DIR") or Path(tempfile.gettempdir()) / "outcome-chain-uploads"
+)
+PENDING_SECONDS = 24 * 3600
 
 
 class UploadRefused(Exception):
@@ -417,6 +423,7 @@ def store(
 ) -> str:
     """Keep the parsed file until the user confirms; returns a random token."""
     STORE.mkdir(parents=True, exist_ok=True)
+    _forget_abandoned()
     token = secrets.token_urlsafe(16)
     payload = {
         "organisation": organisation.pk,
@@ -436,10 +443,23 @@ def load(*, organisation: Organisation, token: str) -> dict | None:
         return None
     path = STORE / f"{token}.json"
     try:
+        if time_module.time() - path.stat().st_mtime > PENDING_SECONDS:
+            return None  # abandoned: the user has to upload again
         payload = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return payload if payload.get("organisation") == organisation.pk else None
+
+
+def _forget_abandoned() -> None:
+    """Delete previews nobody confirmed within PENDING_SECONDS."""
+    cutoff = time_module.time() - PENDING_SECONDS
+    for path in STORE.glob("*.json"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            pass  # another process removed it first
 
 
 def discard(token: str) -> None:

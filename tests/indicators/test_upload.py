@@ -277,3 +277,21 @@ def test_a_refused_batch_rolls_back_the_batches_before_it(client, analyst, indic
     client.post(reverse("upload-confirm"), {"token": token})
     assert len(calls) == 3
     assert Measurement.objects.count() == 0
+
+
+def test_a_preview_left_unconfirmed_for_a_day_expires_and_is_swept(signed_in, indicators):
+    import os
+
+    from indicators import upload
+
+    response = send(signed_in, b"indicator,observed_at,value\nfast_quote,2026-03-02,12\n")
+    token = token_of(response)
+    path = upload.STORE / f"{token}.json"
+    day_ago = time.time() - upload.PENDING_SECONDS - 1
+    os.utime(path, (day_ago, day_ago))
+    response = signed_in.post(reverse("upload-confirm"), {"token": token})
+    assert Measurement.objects.count() == 0
+    fresh = token_of(send(signed_in, b"indicator,observed_at,value\nfast_quote,2026-03-03,13\n"))
+    assert not path.exists()
+    signed_in.post(reverse("upload-confirm"), {"token": fresh})
+    assert Measurement.objects.count() == 1  # a fresh preview still confirms
