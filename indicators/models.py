@@ -250,6 +250,12 @@ class PeriodValue(models.Model):
                 name="one_period_value",
             )
         ]
+        # The recompute reads every segment of a date range around a dirty day.
+        indexes = [
+            models.Index(
+                fields=["indicator", "period", "period_start"], name="period_value_by_start"
+            )
+        ]
 
     def __str__(self) -> str:
         return (

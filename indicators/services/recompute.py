@@ -22,7 +22,7 @@ from ..compute.periods import PERIODS, period_start
 from ..models import DirtyMark, Indicator, Measurement, PeriodValue
 from .ingest import mark_dirty
 from .rollup import parts_ranges, raw_buckets
-from .scoring import rows_around, store_and_rescore
+from .scoring import Schedule, rows_around, schedules_of, store_and_rescore
 
 # How long a worker may hold dirty marks before another may take them over (a dead worker).
 CLAIM_SECONDS = settings.RECOMPUTE_CLAIM_SECONDS
@@ -155,20 +155,17 @@ def _lock_organisation(organisation_id: int) -> None:
 def _recompute_organisation(organisation_id: int, work: dict[int, set[date]]) -> None:
     """Recompute one organisation inside the caller's transaction, under its advisory lock."""
     _lock_organisation(organisation_id)
-    indicators = {
-        i.pk: i
-        for i in Indicator.objects.filter(organisation_id=organisation_id)
-        .select_related("organisation")
-        .prefetch_related("targets", "benchmarks")
-    }
+    indicators = {i.pk: i for i in Indicator.objects.filter(organisation_id=organisation_id)}
+    schedules = schedules_of(list(work))
     for indicator in _in_dependency_order(indicators.values(), work):
         days = work.get(indicator.pk)
         if not days:
             continue
+        schedule = schedules.get(indicator.pk, Schedule())
         if indicator.is_formula:
-            _compute_formula(indicator, days, indicators)
+            _compute_formula(indicator, days, indicators, schedule)
         else:
-            _compute_raw(indicator, days)
+            _compute_raw(indicator, days, schedule)
 
 
 def _in_dependency_order(indicators, work: dict[int, set[date]]) -> list[Indicator]:
@@ -189,12 +186,13 @@ def _buckets(days: set[date]) -> dict[str, set[date]]:
     return {p: {period_start(d, p) for d in days} for p in PERIODS}
 
 
-def _compute_raw(indicator: Indicator, days: set[date]) -> None:
+def _compute_raw(indicator: Indicator, days: set[date], schedule: Schedule) -> None:
     buckets = _buckets(days)
     # One read of the stored values: the parts to roll up from and the rows to rescore.
     stored = rows_around(indicator, buckets, extra=parts_ranges(buckets))
     computed = raw_buckets(indicator, buckets, stored)
-    _store(indicator, buckets, {key: _finite(result) for key, result in computed.items()}, stored)
+    finite = {key: _finite(result) for key, result in computed.items()}
+    _store(indicator, buckets, finite, schedule, stored)
 
 
 def _finite(result: Aggregate) -> Aggregate:
@@ -204,7 +202,9 @@ def _finite(result: Aggregate) -> Aggregate:
     return result
 
 
-def _compute_formula(indicator: Indicator, days: set[date], indicators: dict) -> None:
+def _compute_formula(
+    indicator: Indicator, days: set[date], indicators: dict, schedule: Schedule
+) -> None:
     buckets = _buckets(days)
     codes = formula_inputs(indicator.formula)
     inputs = [i for i in indicators.values() if i.code in codes]
@@ -220,7 +220,7 @@ def _compute_formula(indicator: Indicator, days: set[date], indicators: dict) ->
             result = evaluate_formula(indicator.formula, inputs_of_bucket)
             if result is not None:
                 computed[bucket] = Aggregate(result, min(counts[bucket]), None, None)
-    _store(indicator, buckets, computed)
+    _store(indicator, buckets, computed, schedule)
 
 
 def _in_buckets(buckets: dict[str, set[date]]) -> Q:
@@ -230,10 +230,15 @@ def _in_buckets(buckets: dict[str, set[date]]) -> Q:
     return condition
 
 
-def _store(indicator: Indicator, buckets, computed: dict, stored: dict | None = None) -> None:
+def _store(indicator: Indicator, buckets, computed: dict, schedule, stored=None) -> None:
     """Upsert the computed values, delete rows of these buckets that no longer have data."""
     store_and_rescore(
-        indicator=indicator, buckets=buckets, computed=computed, now=timezone.now(), rows=stored
+        indicator=indicator,
+        buckets=buckets,
+        computed=computed,
+        schedule=schedule,
+        now=timezone.now(),
+        rows=stored,
     )
 
 

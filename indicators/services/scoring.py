@@ -2,14 +2,24 @@
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import ClassVar
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, Value
 
 from ..compute.periods import next_period_start, previous_period_start
 from ..compute.scoring import assessment, band_position, in_force, progress
-from ..models import Deviation, DeviationKind, DeviationState, Indicator, PeriodValue
+from ..models import (
+    Benchmark,
+    Deviation,
+    DeviationKind,
+    DeviationState,
+    Indicator,
+    PeriodValue,
+    Target,
+)
 from .ingest import sqlite_parameter_limit
 from .measurement_store import binary_cursor
 
@@ -27,6 +37,7 @@ def store_and_rescore(
     indicator: Indicator,
     buckets: dict[str, set[date]],
     computed: dict,
+    schedule: "Schedule",
     now: datetime,
     rows: dict | None = None,
 ) -> None:
@@ -50,14 +61,12 @@ def store_and_rescore(
     for (period, segment, start), result in computed.items():
         if result.value is None:
             continue
-        row = rows[(period, segment)].get(start) or PeriodValue(
-            indicator=indicator, period=period, segment=segment, period_start=start
-        )
+        row = rows[(period, segment)].get(start) or Row.new(indicator.pk, period, segment, start)
         row.value, row.count = result.value, result.count
         row.numerator, row.denominator, row.computed_at = result.numerator, result.denominator, now
         rows[(period, segment)][start] = changed[id(row)] = row
         touched[(period, segment)].add(start)
-    for row in _rescored(indicator, rows, touched):
+    for row in _rescored(indicator, rows, touched, schedule):
         changed[id(row)] = row
     _write(gone, list(changed.values()))
     own = (indicator.period, "")
@@ -65,10 +74,9 @@ def store_and_rescore(
         sync_deviations(indicator=indicator, rows=rows.get(own, {}), starts=touched[own])
 
 
-def _rescored(indicator, rows: dict, touched: dict[Series, set[date]]) -> list[PeriodValue]:
+def _rescored(indicator, rows: dict, touched: dict[Series, set[date]], schedule) -> list["Row"]:
     """The rows whose derived fields changed: touched periods and the periods after them."""
-    targets = [(t.valid_from, t.value) for t in indicator.targets.all()]
-    benchmarks = [(b.valid_from, b.value) for b in indicator.benchmarks.all()]
+    targets, benchmarks = schedule.targets, schedule.benchmarks
     changed = []
     for (period, segment), starts in touched.items():
         by_start = rows.get((period, segment), {})
@@ -97,7 +105,7 @@ _UPSERT = UPSERT_SQL.format(
 )
 
 
-def _write(gone: list[int], changed: list[PeriodValue]) -> None:
+def _write(gone: list[int], changed: list["Row"]) -> None:
     PeriodValue.objects.filter(pk__in=gone).delete()
     if changed and connection.vendor == "postgresql":
         # One statement over arrays: no ORM object-to-SQL work per row (a rebuild writes many).
@@ -107,7 +115,7 @@ def _write(gone: list[int], changed: list[PeriodValue]) -> None:
         return
     with sqlite_parameter_limit():
         PeriodValue.objects.bulk_create(
-            changed,
+            [row.as_model() for row in changed],
             update_conflicts=True,
             unique_fields=UNIQUE_FIELDS,
             update_fields=VALUE_FIELDS + ROW_FIELDS,
@@ -126,13 +134,85 @@ def rows_around(indicator: Indicator, buckets: dict[str, set[date]], extra=None)
             high = next_period_start(max(starts), period)
             known = ranges.get(period)
             ranges[period] = (min(low, known[0]), max(high, known[1])) if known else (low, high)
+    rows = defaultdict(dict)
+    for values in _select_ranges(indicator, ranges):
+        row = Row(*values)
+        rows[(row.period, row.segment)][row.period_start] = row
+    return rows
+
+
+def _select_ranges(indicator: Indicator, ranges: dict[str, tuple[date, date]]):
+    if not ranges:
+        return []
+    if connection.vendor == "postgresql":
+        # Raw and binary: on this hot path the ORM's compile and text parsing cost more than the
+        # query itself.
+        where = " OR ".join(["(period = %b AND period_start BETWEEN %b AND %b)"] * len(ranges))
+        sql = (
+            f"SELECT {', '.join(Row.COLUMNS)} FROM indicators_periodvalue"
+            f" WHERE indicator_id = %b AND ({where})"
+        )
+        params = [
+            indicator.pk,
+            *(v for period, (low, high) in ranges.items() for v in (period, low, high)),
+        ]
+        with binary_cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
     condition = Q(pk__in=[])
     for period, (low, high) in ranges.items():
         condition |= Q(period=period, period_start__gte=low, period_start__lte=high)
-    rows = defaultdict(dict)
-    for row in PeriodValue.objects.filter(indicator=indicator).filter(condition):
-        rows[(row.period, row.segment)][row.period_start] = row
-    return rows
+    return (
+        PeriodValue.objects.filter(indicator=indicator).filter(condition).values_list(*Row.COLUMNS)
+    )
+
+
+@dataclass(slots=True)
+class Row:
+    """A period value as the recompute handles it: plain attributes, no model instance to build
+    for each of the hundreds of rows around a bucket."""
+
+    COLUMNS: ClassVar[tuple] = (
+        "id",
+        "indicator_id",
+        "period",
+        "segment",
+        "period_start",
+        "value",
+        "count",
+        "numerator",
+        "denominator",
+        "computed_at",
+        *PeriodValue.DERIVED_FIELDS,
+    )
+
+    pk: int | None
+    indicator_id: int
+    period: str
+    segment: str
+    period_start: date
+    value: float | None = None
+    count: int = 0
+    numerator: float | None = None
+    denominator: float | None = None
+    computed_at: datetime | None = None
+    target: float | None = None
+    progress: float | None = None
+    band_low: float | None = None
+    band_high: float | None = None
+    position: str = ""
+    assessment: str = ""
+    previous: float | None = None
+    change: float | None = None
+    benchmark: float | None = None
+
+    @classmethod
+    def new(cls, indicator_id: int, period: str, segment: str, start: date) -> "Row":
+        return cls(None, indicator_id, period, segment, start)
+
+    def as_model(self) -> PeriodValue:
+        fields = {name: getattr(self, name) for name in self.COLUMNS[1:]}
+        return PeriodValue(id=self.pk, **fields)
 
 
 def _score(indicator, period, row, by_start, targets, benchmarks) -> bool:
@@ -155,7 +235,7 @@ def _finite(number: float) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def sync_deviations(*, indicator: Indicator, rows: dict[date, PeriodValue], starts) -> None:
+def sync_deviations(*, indicator: Indicator, rows: dict[date, "Row"], starts) -> None:
     """Open a deviation for each out-of-band value among `starts`; resolve by data the ones
     whose value came back into the band or is gone."""
     existing = {
@@ -172,7 +252,7 @@ def sync_deviations(*, indicator: Indicator, rows: dict[date, PeriodValue], star
             deviation.save(update_fields=["state", "value", "updated_at"])
 
 
-def _open_deviation(indicator: Indicator, row: PeriodValue, deviation: Deviation | None) -> None:
+def _open_deviation(indicator: Indicator, row: "Row", deviation: Deviation | None) -> None:
     kind = DeviationKind.LEARNING if row.assessment == "better" else DeviationKind.CORRECTIVE
     action = indicator.action_below if row.position == "below" else indicator.action_above
     fields = {
@@ -194,3 +274,31 @@ def _open_deviation(indicator: Indicator, row: PeriodValue, deviation: Deviation
         for name, value in changed.items():
             setattr(deviation, name, value)
         deviation.save(update_fields=[*changed, "updated_at"])
+
+
+@dataclass
+class Schedule:
+    """An indicator's targets and benchmarks as (from, value), each in force until the next."""
+
+    targets: list[tuple[date, float]] = field(default_factory=list)
+    benchmarks: list[tuple[date, float]] = field(default_factory=list)
+
+
+def schedules_of(indicator_ids: list[int]) -> dict[int, Schedule]:
+    """Targets and benchmarks of these indicators, in one query."""
+    targets = (
+        Target.objects.filter(indicator_id__in=indicator_ids)
+        .order_by()
+        .values_list("indicator_id", "valid_from", "value")
+    )
+    benchmarks = (
+        Benchmark.objects.filter(indicator_id__in=indicator_ids)
+        .order_by()
+        .values_list("indicator_id", "valid_from", "value")
+    )
+    tagged = targets.annotate(kind=Value("t")).union(benchmarks.annotate(kind=Value("b")), all=True)
+    schedules: dict[int, Schedule] = defaultdict(Schedule)
+    for indicator_id, valid_from, value, kind in tagged:
+        schedule = schedules[indicator_id]
+        (schedule.targets if kind == "t" else schedule.benchmarks).append((valid_from, value))
+    return schedules

@@ -161,10 +161,10 @@ def test_one_organisations_failing_recompute_does_not_hold_back_the_others(
     theirs = IndicatorFactory(organisation=other_organisation, code="quote_time", period="day")
     real = recompute_module._compute_raw
 
-    def broken_for_us(indicator, days):
+    def broken_for_us(indicator, days, *rest):
         if indicator.pk == quote_time.pk:
             raise RuntimeError("a bug that only our data triggers")
-        return real(indicator, days)
+        return real(indicator, days, *rest)
 
     monkeypatch.setattr(recompute_module, "_compute_raw", broken_for_us)
     push(api, BATCH)
