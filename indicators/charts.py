@@ -107,26 +107,20 @@ def indicator_figure(*, values: dict, unit: str, height: int = 380) -> go.Figure
     period = values["period"]
     x = [period_label(date.fromisoformat(r["period_start"]), period) for r in results]
     traces = _band_traces(x, results)
-    if _has(results, "target"):
-        traces.append(
-            go.Scatter(
-                x=x,
-                y=_series(results, "target"),
-                mode="lines",
-                name=gettext("Target"),
-                line={"color": TARGET_COLOUR, "dash": "dash", "width": 2, "shape": "hv"},
+    for field, name, colour, dash in (
+        ("target", gettext("Target"), TARGET_COLOUR, "dash"),
+        ("benchmark", gettext("Benchmark"), BENCHMARK_COLOUR, "dot"),
+    ):
+        if _has(results, field):
+            traces.append(
+                go.Scatter(
+                    x=x,
+                    y=_series(results, field),
+                    mode="lines",
+                    name=name,
+                    line={"color": colour, "dash": dash, "width": 2, "shape": "hv"},
+                )
             )
-        )
-    if _has(results, "benchmark"):
-        traces.append(
-            go.Scatter(
-                x=x,
-                y=_series(results, "benchmark"),
-                mode="lines",
-                name=gettext("Benchmark"),
-                line={"color": BENCHMARK_COLOUR, "dash": "dot", "width": 2, "shape": "hv"},
-            )
-        )
     traces.append(
         go.Scatter(
             x=x,

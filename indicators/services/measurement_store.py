@@ -126,6 +126,11 @@ def existing_rows(keys: list[tuple[int, str]]) -> dict[tuple[int, str], StoredRo
     return {(row.indicator_id, row.natural_key): row for row in rows}
 
 
+def columns(objects: list, *names: str) -> list[list]:
+    """One list per attribute name: the arrays an `unnest` statement takes."""
+    return [[getattr(o, name) for o in objects] for name in names]
+
+
 def _measurement_of(item, now: datetime) -> Measurement:
     return Measurement(
         indicator_id=item.indicator.pk,
@@ -194,12 +199,7 @@ def update_rows(changes: list[tuple[StoredRow, object]], now: datetime) -> None:
             REVISIONS_SQL,
             [
                 now,
-                [o.id for o in olds],
-                [o.observed_at for o in olds],
-                [o.value for o in olds],
-                [o.numerator for o in olds],
-                [o.denominator for o in olds],
-                [o.comment for o in olds],
+                *columns(olds, "id", "observed_at", "value", "numerator", "denominator", "comment"),
             ],
         )
         cursor.execute(
@@ -207,13 +207,16 @@ def update_rows(changes: list[tuple[StoredRow, object]], now: datetime) -> None:
             [
                 now,
                 [o.id for o in olds],
-                [n.segment_text for n in news],
-                [n.observed_at for n in news],
-                [n.local_date for n in news],
-                [n.value for n in news],
-                [n.numerator for n in news],
-                [n.denominator for n in news],
-                [n.comment for n in news],
+                *columns(
+                    news,
+                    "segment_text",
+                    "observed_at",
+                    "local_date",
+                    "value",
+                    "numerator",
+                    "denominator",
+                    "comment",
+                ),
             ],
         )
 

@@ -21,7 +21,7 @@ from ..models import (
     Target,
 )
 from .ingest import sqlite_parameter_limit
-from .measurement_store import binary_cursor
+from .measurement_store import binary_cursor, columns
 
 ROW_FIELDS = list(PeriodValue.DERIVED_FIELDS)
 OPEN_STATES = (DeviationState.OPEN, DeviationState.ACKNOWLEDGED)
@@ -109,9 +109,9 @@ def _write(gone: list[int], changed: list["Row"]) -> None:
     PeriodValue.objects.filter(pk__in=gone).delete()
     if changed and connection.vendor == "postgresql":
         # One statement over arrays: no ORM object-to-SQL work per row (a rebuild writes many).
-        columns = ["indicator_id", "period", "segment", "period_start", *VALUE_FIELDS, *ROW_FIELDS]
+        names = ["indicator_id", "period", "segment", "period_start", *VALUE_FIELDS, *ROW_FIELDS]
         with binary_cursor() as cursor:
-            cursor.execute(_UPSERT, [[getattr(r, c) for r in changed] for c in columns])
+            cursor.execute(_UPSERT, columns(changed, *names))
         return
     with sqlite_parameter_limit():
         PeriodValue.objects.bulk_create(
