@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 messages: venv
+	command -v msgfmt >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q gettext)
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v 0
 
 demo: venv messages
