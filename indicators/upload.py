@@ -25,17 +25,9 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation
 
 from .services import IngestError, IngestResult, ingest_measurements
+from .services.items import ITEM_COLUMNS
 
-COLUMNS = [
-    "indicator",
-    "observed_at",
-    "value",
-    "numerator",
-    "denominator",
-    "segment",
-    "key",
-    "comment",
-]
+COLUMNS = list(ITEM_COLUMNS)
 REQUIRED_COLUMNS = ["indicator", "observed_at"]
 NUMBER_COLUMNS = {"value", "numerator", "denominator"}
 MAX_FILE_BYTES = 25 * 1024 * 1024

@@ -7,7 +7,8 @@ import msgspec
 
 from ..models import Indicator
 
-ITEM_FIELDS = {
+# The fields of a measurement item, in the order of the API contract and the upload columns.
+ITEM_COLUMNS = (
     "indicator",
     "observed_at",
     "value",
@@ -16,8 +17,8 @@ ITEM_FIELDS = {
     "segment",
     "key",
     "comment",
-}
-UPSERT_ATTEMPTS = 3
+)
+ITEM_FIELDS = frozenset(ITEM_COLUMNS)
 MAX_MAGNITUDE = 1e300
 # Wide enough for any history or plan, narrow enough that every period around it is a valid date.
 EARLIEST_DAY = date(1900, 1, 1)
