@@ -6,13 +6,11 @@ enqueued after commit. The number of queries does not grow with the batch size.
 
 import json
 import math
-import sqlite3
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import psycopg
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from accounts.models import Organisation
@@ -34,6 +32,7 @@ from .measurement_store import (
     StoredRow,
     existing_rows,
     insert_rows,
+    sqlite_parameter_limit,
     update_rows,
     upsert_dirty_marks,
 )
@@ -237,29 +236,6 @@ def _is_same(item: CleanItem, row: StoredRow) -> bool:
 
 def _existing(items: list[CleanItem]) -> dict[tuple, StoredRow]:
     return existing_rows([(item.indicator.pk, item.natural_key) for item in items])
-
-
-@contextmanager
-def sqlite_parameter_limit():
-    """Let bulk writes bind as many parameters as this SQLite allows, not Django 5.2's fixed 999.
-
-    With 999, a bulk insert of 12 columns is cut into 83-row statements, so the number of queries
-    would grow with the batch. SQLite >= 3.32 allows at least 32,766 (Django 6 reads the limit
-    from the connection the same way). Scoped to this block: a CASE-based bulk_update elsewhere
-    grows quadratically with its batch and keeps its small batches.
-    """
-    if connection.vendor != "sqlite":
-        yield
-        return
-    connection.ensure_connection()
-    features = connection.features
-    before = features.max_query_params
-    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    features.max_query_params = max(limit, before)
-    try:
-        yield
-    finally:
-        features.max_query_params = before
 
 
 def _write(items: list[CleanItem], existing: dict, now: datetime) -> IngestResult:

@@ -5,6 +5,8 @@ the same five statements as a batch of ten, and no Python object per row is buil
 databases (the embedded SQLite) use the ORM's bulk operations.
 """
 
+import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -14,9 +16,20 @@ from django.db import connection
 
 from ..models import DirtyMark, Measurement, MeasurementRevision
 
-EXISTING_SQL = """
-SELECT id, indicator_id, natural_key, segment::text, observed_at, local_date, value, numerator,
-       denominator, comment
+STORED_COLUMNS = (
+    "id",
+    "indicator_id",
+    "natural_key",
+    "segment",
+    "observed_at",
+    "local_date",
+    "value",
+    "numerator",
+    "denominator",
+    "comment",
+)
+EXISTING_SQL = f"""
+SELECT {", ".join("segment::text" if c == "segment" else c for c in STORED_COLUMNS)}
 FROM indicators_measurement
 WHERE indicator_id = ANY(%b) AND natural_key = ANY(%b)
 """
@@ -74,6 +87,29 @@ class StoredRow:
     comment: str
 
 
+@contextmanager
+def sqlite_parameter_limit():
+    """Let bulk writes bind as many parameters as this SQLite allows, not Django 5.2's fixed 999.
+
+    With 999, a bulk insert of 12 columns is cut into 83-row statements, so the number of queries
+    would grow with the batch. SQLite >= 3.32 allows at least 32,766 (Django 6 reads the limit
+    from the connection the same way). Scoped to this block: a CASE-based bulk_update elsewhere
+    grows quadratically with its batch and keeps its small batches.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    connection.ensure_connection()
+    features = connection.features
+    before = features.max_query_params
+    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    features.max_query_params = max(limit, before)
+    try:
+        yield
+    finally:
+        features.max_query_params = before
+
+
 def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
@@ -110,18 +146,7 @@ def existing_rows(keys: list[tuple[int, str]]) -> dict[tuple[int, str], StoredRo
             StoredRow(*row)
             for row in Measurement.objects.filter(
                 indicator_id__in=indicator_ids, natural_key__in=natural_keys
-            ).values_list(
-                "id",
-                "indicator_id",
-                "natural_key",
-                "segment",
-                "observed_at",
-                "local_date",
-                "value",
-                "numerator",
-                "denominator",
-                "comment",
-            )
+            ).values_list(*STORED_COLUMNS)
         ]
     return {(row.indicator_id, row.natural_key): row for row in rows}
 

@@ -20,8 +20,7 @@ from ..models import (
     PeriodValue,
     Target,
 )
-from .ingest import sqlite_parameter_limit
-from .measurement_store import binary_cursor, columns
+from .measurement_store import binary_cursor, columns, sqlite_parameter_limit
 
 ROW_FIELDS = list(PeriodValue.DERIVED_FIELDS)
 OPEN_STATES = (DeviationState.OPEN, DeviationState.ACKNOWLEDGED)
