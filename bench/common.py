@@ -288,3 +288,18 @@ def start(name: str):
     setup_django(database_url=database_url, redis_url=redis_url, queue=queue)
     reset_measurements()
     return database_url, redis_url, queue, overall
+
+
+def copy_text_into(table: str, columns: str, data: bytes) -> float:
+    """Seconds for one COPY of `data` (COPY text format) into `table`, committed."""
+    from django.db import connection, transaction
+
+    started = time.perf_counter()
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for start in range(0, len(data), 1 << 20):
+            copy.write(data[start : start + (1 << 20)])
+    return time.perf_counter() - started

@@ -57,7 +57,7 @@ GROUP_BY_ALL = """
 
 def copy_measurements(indicators: dict, tz) -> float:
     """COPY ROWS synthetic measurements straight into the product table; returns seconds."""
-    from django.db import connection, transaction
+    from django.db import connection
 
     from indicators.compute.periods import local_date
     from indicators.services.items import natural_key_of
@@ -77,15 +77,7 @@ def copy_measurements(indicators: dict, tz) -> float:
             f"\t\\N\t\\N\t\t{now}\t{now}\n"
         )
     data = out.getvalue().encode()
-    started = time.perf_counter()
-    with (
-        transaction.atomic(),
-        connection.cursor() as cursor,
-        cursor.copy(f"COPY indicators_measurement ({COPY_COLUMNS}) FROM STDIN") as copy,
-    ):
-        for start in range(0, len(data), 1 << 20):
-            copy.write(data[start : start + (1 << 20)])
-    elapsed = time.perf_counter() - started
+    elapsed = common.copy_text_into("indicators_measurement", COPY_COLUMNS, data)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE indicators_measurement")
     return elapsed
