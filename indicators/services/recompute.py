@@ -21,6 +21,7 @@ from ..compute.formula import evaluate_formula, formula_inputs, topological_orde
 from ..compute.periods import PERIODS, period_start
 from ..models import DirtyMark, Indicator, Measurement, PeriodValue
 from .ingest import mark_dirty
+from .rebuild import mostly_dirty, rebuild, take_over_marks
 from .rollup import parts_ranges, raw_buckets
 from .scoring import Schedule, rows_around, schedules_of, store_and_rescore
 
@@ -49,6 +50,21 @@ WITH gone AS (
 )
 UPDATE indicators_dirtymark SET claimed_until = NULL
 WHERE id = ANY(%s::bigint[]) AND id NOT IN (SELECT id FROM gone)
+"""
+LOCK_SQL = """
+SELECT i.*, t.target_from, t.target_value, b.benchmark_from, b.benchmark_value
+FROM indicators_indicator AS i
+CROSS JOIN (SELECT pg_advisory_xact_lock(%s, %s)) AS locked
+LEFT JOIN LATERAL (
+    SELECT array_agg(valid_from ORDER BY valid_from), array_agg(value ORDER BY valid_from)
+    FROM indicators_target WHERE indicator_id = i.id
+) AS t(target_from, target_value) ON true
+LEFT JOIN LATERAL (
+    SELECT array_agg(valid_from ORDER BY valid_from), array_agg(value ORDER BY valid_from)
+    FROM indicators_benchmark WHERE indicator_id = i.id
+) AS b(benchmark_from, benchmark_value) ON true
+WHERE i.organisation_id = %s
+FOR NO KEY UPDATE OF i
 """
 MARK_FIELDS = ("id", "indicator_id", "indicator__organisation_id", "day", "marked_at")
 
@@ -143,29 +159,56 @@ def _work_of(marks: list[dict]) -> dict[int, set[date]]:
     return work
 
 
-def _lock_organisation(organisation_id: int) -> None:
-    """Serialise recomputes of one organisation, so a formula never reads half-written inputs."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_NAMESPACE, organisation_id]
-            )
+def _lock_organisation(organisation_id: int) -> tuple[dict[int, Indicator], dict]:
+    """Serialise recomputes of one organisation, so a formula never reads half-written inputs;
+    return its indicators, locked against deletion until the values written here are committed
+    (period values have no foreign-key check of their own), and their target/benchmark
+    schedules."""
+    if connection.vendor != "postgresql":
+        indicators = {i.pk: i for i in Indicator.objects.filter(organisation_id=organisation_id)}
+        return indicators, schedules_of(list(indicators))
+    # One statement, raw: it runs for every bucket. Pushes (FOR KEY SHARE by their foreign key)
+    # go on; a delete or an edit of an indicator waits.
+    rows = Indicator.objects.raw(LOCK_SQL, [ADVISORY_NAMESPACE, organisation_id, organisation_id])
+    indicators, schedules = {}, {}
+    for indicator in rows:
+        indicators[indicator.pk] = indicator
+        schedules[indicator.pk] = Schedule(
+            targets=list(
+                zip(indicator.target_from or [], indicator.target_value or [], strict=True)
+            ),
+            benchmarks=list(
+                zip(indicator.benchmark_from or [], indicator.benchmark_value or [], strict=True)
+            ),
+        )
+    return indicators, schedules
 
 
 def _recompute_organisation(organisation_id: int, work: dict[int, set[date]]) -> None:
     """Recompute one organisation inside the caller's transaction, under its advisory lock."""
-    _lock_organisation(organisation_id)
-    indicators = {i.pk: i for i in Indicator.objects.filter(organisation_id=organisation_id)}
-    schedules = schedules_of(list(work))
+    indicators, schedules = _lock_organisation(organisation_id)
+    rebuilt = _rebuild_mostly_dirty(indicators, work)
     for indicator in _in_dependency_order(indicators.values(), work):
         days = work.get(indicator.pk)
-        if not days:
+        if not days or indicator.pk in rebuilt:
             continue
         schedule = schedules.get(indicator.pk, Schedule())
         if indicator.is_formula:
             _compute_formula(indicator, days, indicators, schedule)
         else:
             _compute_raw(indicator, days, schedule)
+
+
+def _rebuild_mostly_dirty(indicators: dict, work: dict[int, set[date]]) -> set[int]:
+    """Rebuild at once, in SQL, the raw indicators with most of their days dirty; their other
+    free marks are covered too, and their days passed on to the formulas that use them."""
+    now = timezone.now()
+    whole = mostly_dirty(indicators, work, now)
+    for indicator in whole:
+        work[indicator.pk] |= take_over_marks(indicator, now)
+    if whole:
+        rebuild(whole, now)
+    return {indicator.pk for indicator in whole}
 
 
 def _in_dependency_order(indicators, work: dict[int, set[date]]) -> list[Indicator]:

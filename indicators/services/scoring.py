@@ -7,18 +7,16 @@ from datetime import date, datetime
 from typing import ClassVar
 
 from django.db import connection
-from django.db.models import Q, Value
+from django.db.models import Q
 
 from ..compute.periods import next_period_start, previous_period_start
 from ..compute.scoring import assessment, band_position, in_force, progress
 from ..models import (
-    Benchmark,
     Deviation,
     DeviationKind,
     DeviationState,
     Indicator,
     PeriodValue,
-    Target,
 )
 from .measurement_store import binary_cursor, columns, sqlite_parameter_limit
 
@@ -237,10 +235,15 @@ def _finite(number: float) -> float | None:
 def sync_deviations(*, indicator: Indicator, rows: dict[date, "Row"], starts) -> None:
     """Open a deviation for each out-of-band value among `starts`; resolve by data the ones
     whose value came back into the band or is gone."""
-    existing = {
-        d.period_start: d
-        for d in indicator.deviations.filter(period=indicator.period, period_start__in=starts)
-    }
+    if not starts:
+        return
+    # Raw: on the hot path of every bucket, building the ORM query cost more than running it.
+    between = Deviation.objects.raw(
+        "SELECT * FROM indicators_deviation WHERE indicator_id = %s AND period = %s"
+        " AND period_start BETWEEN %s AND %s",
+        [indicator.pk, indicator.period, min(starts), max(starts)],
+    )
+    existing = {d.period_start: d for d in between if d.period_start in starts}
     for start in starts:
         row, deviation = rows.get(start), existing.get(start)
         if row is not None and row.position in ("below", "above"):
@@ -283,20 +286,23 @@ class Schedule:
     benchmarks: list[tuple[date, float]] = field(default_factory=list)
 
 
+SCHEDULES_SQL = """
+SELECT indicator_id, valid_from, value, 't' FROM indicators_target WHERE indicator_id IN ({ids})
+UNION ALL
+SELECT indicator_id, valid_from, value, 'b' FROM indicators_benchmark WHERE indicator_id IN ({ids})
+"""
+
+
 def schedules_of(indicator_ids: list[int]) -> dict[int, Schedule]:
-    """Targets and benchmarks of these indicators, in one query."""
-    targets = (
-        Target.objects.filter(indicator_id__in=indicator_ids)
-        .order_by()
-        .values_list("indicator_id", "valid_from", "value")
-    )
-    benchmarks = (
-        Benchmark.objects.filter(indicator_id__in=indicator_ids)
-        .order_by()
-        .values_list("indicator_id", "valid_from", "value")
-    )
-    tagged = targets.annotate(kind=Value("t")).union(benchmarks.annotate(kind=Value("b")), all=True)
+    """Targets and benchmarks of these indicators, in one query (raw: it runs for every
+    bucket, and building the ORM union cost more than running it)."""
     schedules: dict[int, Schedule] = defaultdict(Schedule)
+    if not indicator_ids:
+        return schedules
+    ids = ", ".join(str(int(pk)) for pk in indicator_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(SCHEDULES_SQL.format(ids=ids))
+        tagged = cursor.fetchall()
     for indicator_id, valid_from, value, kind in tagged:
         schedule = schedules[indicator_id]
         (schedule.targets if kind == "t" else schedule.benchmarks).append((valid_from, value))

@@ -17,7 +17,7 @@ from tests.faults.stack import (
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
-SOAK_SECONDS = float(os.environ.get("FAULT_SOAK_SECONDS", "20"))
+SOAK_SECONDS = float(os.environ.get("FAULT_SOAK_SECONDS", "60"))
 CLIENTS = 5
 KEYS = 600  # shared by every client, so batches overlap and rewrite each other's items
 
