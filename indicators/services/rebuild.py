@@ -35,7 +35,6 @@ logger = logging.getLogger(__name__)
 REBUILD_MIN_DAYS = 60
 REBUILD_SHARE = 0.25
 PARTS_TABLE = "oc_rebuild_parts"
-ANALYZE_AFTER_ROWS = 10_000
 
 # Partial aggregates of one (indicator, day, segment combination), by the aggregations that use
 # them; the others are left out of the pass over the measurements.
@@ -345,9 +344,6 @@ def rebuild(indicators: list[Indicator], now: datetime) -> tuple[int, int]:
             "SET LOCAL work_mem TO DEFAULT; SET LOCAL jit TO DEFAULT;"
             " SET LOCAL enable_nestloop TO DEFAULT"
         )
-        if written + deleted >= ANALYZE_AFTER_ROWS:
-            # Fresh statistics, or the next buckets' reads may plan for the table as it was.
-            cursor.execute("ANALYZE indicators_periodvalue")
     for indicator in indicators:
         _sync_all_deviations(indicator)
     logger.info("rebuilt indicators %s: %d rows written, %d deleted", ids, written, deleted)

@@ -31,9 +31,14 @@ logger = logging.getLogger(__name__)
 ADVISORY_NAMESPACE = 0x0C0C
 
 
-CLAIM_SQL = """
+# Claims and recomputes commit without waiting for the WAL flush (set_config(..., true) is
+# SET LOCAL): a crash may lose the last few of them, and then it loses them whole, claims,
+# values and released marks together, so the marks come back and are recomputed. What must
+# never be lost, the measurements and their marks, commits with the server's setting.
+ASYNC_COMMIT = "(SELECT set_config('synchronous_commit', 'off', true)) AS async_commit"
+CLAIM_SQL = f"""
 UPDATE indicators_dirtymark AS d SET claimed_until = %s
-FROM indicators_indicator AS i
+FROM indicators_indicator AS i, {ASYNC_COMMIT}
 WHERE i.id = d.indicator_id AND d.id IN (
     SELECT id FROM indicators_dirtymark
     WHERE claimed_until IS NULL OR claimed_until < %s
@@ -51,10 +56,11 @@ WITH gone AS (
 UPDATE indicators_dirtymark SET claimed_until = NULL
 WHERE id = ANY(%s::bigint[]) AND id NOT IN (SELECT id FROM gone)
 """
-LOCK_SQL = """
+LOCK_SQL = f"""
 SELECT i.*, t.target_from, t.target_value, b.benchmark_from, b.benchmark_value
 FROM indicators_indicator AS i
 CROSS JOIN (SELECT pg_advisory_xact_lock(%s, %s)) AS locked
+CROSS JOIN {ASYNC_COMMIT}
 LEFT JOIN LATERAL (
     SELECT array_agg(valid_from ORDER BY valid_from), array_agg(value ORDER BY valid_from)
     FROM indicators_target WHERE indicator_id = i.id

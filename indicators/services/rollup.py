@@ -72,10 +72,13 @@ def raw_buckets(indicator: Indicator, buckets: dict[str, set[date]], stored: dic
 
 
 def _roll_up_into(result: dict, method: str, parts: dict, periods, buckets) -> None:
+    in_time_order = sorted(parts.items(), key=lambda kv: kv[0][1])
+    part_starts = {start for _seg, start in parts}
     for period in periods:
+        bucket_of = {start: period_start(start, period) for start in part_starts}
         grouped = defaultdict(list)
-        for (seg, start), agg in sorted(parts.items(), key=lambda kv: kv[0][1]):
-            bucket = period_start(start, period)
+        for (seg, start), agg in in_time_order:
+            bucket = bucket_of[start]
             if bucket in buckets[period]:
                 grouped[(seg, bucket)].append(agg)
         for (seg, bucket), aggs in grouped.items():
