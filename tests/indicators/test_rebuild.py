@@ -2,10 +2,12 @@
 
 import math
 import statistics
+import threading
+import time
 from datetime import date, timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from indicators.models import (
@@ -311,3 +313,55 @@ def test_indicators_waiting_in_free_marks_join_the_same_rebuild(
 
     assert calls == [sorted([first.code, second.code])]
     assert not DirtyMark.objects.exists()
+
+
+def test_a_push_that_lands_during_a_rebuild_is_not_lost(organisation, indicators, monkeypatch):
+    """A push commits while a rebuild holds its indicator's marks: its value shows afterwards."""
+    _push_all(organisation, indicators)
+    mean = next(i for i in indicators if i.aggregation == "mean")
+    rebuilding, go_on = threading.Event(), threading.Event()
+    original = rebuild_module.rebuild
+
+    def paused_rebuild(whole, now):
+        rebuilding.set()
+        assert go_on.wait(30)
+        return original(whole, now)
+
+    monkeypatch.setattr("indicators.services.recompute.rebuild", paused_rebuild)
+    marked = mark_indicator_dirty(indicator=mean)
+    # The newest mark is left out of the claim, for the rebuild to take over; a push marks that
+    # day again meanwhile.
+    day = FIRST_DAY + timedelta(days=40)
+    DirtyMark.objects.filter(indicator=mean, day=day).update(marked_at=timezone.now())
+    worker = threading.Thread(target=_in_own_connection(lambda: recompute_dirty(limit=marked - 1)))
+    worker.start()
+    assert rebuilding.wait(30)
+    item = {"indicator": mean.code, "observed_at": f"{day}T12:00:00+02:00", "value": 1000.0}
+    pusher = threading.Thread(
+        target=_in_own_connection(
+            lambda: ingest_measurements(organisation=organisation, items=[item])
+        )
+    )
+    pusher.start()
+    time.sleep(0.5)
+    assert pusher.is_alive(), "the push should wait for the mark row the rebuild took over"
+    go_on.set()
+    worker.join(30)
+    pusher.join(30)
+    recompute_dirty()
+
+    assert not DirtyMark.objects.exists()
+    stored = PeriodValue.objects.get(indicator=mean, period="day", segment="", period_start=day)
+    raw = Measurement.objects.filter(indicator=mean, local_date=day).values_list("value", flat=True)
+    assert 1000.0 in raw
+    assert stored.value == pytest.approx(statistics.fmean(raw))
+
+
+def _in_own_connection(work):
+    def run():
+        try:
+            work()
+        finally:
+            connection.close()
+
+    return run
