@@ -88,6 +88,18 @@ def incremental(monkeypatch):
     monkeypatch.setattr(rebuild_module, "REBUILD_MIN_DAYS", 10**9)
 
 
+@pytest.fixture
+def rebuild_calls(monkeypatch) -> list[list[str]]:
+    """The codes of the indicators in each call of the rebuild, which still runs."""
+    calls = []
+    original = rebuild_module.rebuild
+    monkeypatch.setattr(
+        "indicators.services.recompute.rebuild",
+        lambda whole, now: calls.append(sorted(i.code for i in whole)) or original(whole, now),
+    )
+    return calls
+
+
 def _push_all(organisation, indicators) -> None:
     for indicator in indicators:
         ingest_measurements(
@@ -228,14 +240,9 @@ def test_rebuild_opens_the_same_deviations_as_the_incremental_path(
 
 
 def test_recompute_rebuilds_mostly_dirty_indicators_and_their_formulas(
-    organisation, indicators, monkeypatch
+    organisation, indicators, rebuild_calls
 ):
-    calls = []
-    original = rebuild_module.rebuild
-    monkeypatch.setattr(
-        "indicators.services.recompute.rebuild",
-        lambda whole, now: calls.append(sorted(i.code for i in whole)) or original(whole, now),
-    )
+    calls = rebuild_calls
     total = IndicatorFactory(
         organisation=organisation, code="total", formula="by_sum + by_count", period="week"
     )
@@ -296,15 +303,11 @@ def test_take_over_leaves_marks_another_worker_holds(organisation, indicators):
 
 
 def test_indicators_waiting_in_free_marks_join_the_same_rebuild(
-    organisation, indicators, monkeypatch
+    organisation, indicators, rebuild_calls
 ):
+    calls = rebuild_calls
     _push_all(organisation, indicators)
-    calls = []
-    original = rebuild_module.rebuild
-    monkeypatch.setattr(
-        "indicators.services.recompute.rebuild",
-        lambda whole, now: calls.append(sorted(i.code for i in whole)) or original(whole, now),
-    )
+    calls.clear()
     first, second = indicators[0], indicators[1]
     marked = mark_indicator_dirty(indicator=first)
     mark_indicator_dirty(indicator=second)  # marked later: not in the first claim
