@@ -210,8 +210,8 @@ def _rebuild_mostly_dirty(indicators: dict, work: dict[int, set[date]]) -> set[i
     free marks are covered too, and their days passed on to the formulas that use them."""
     now = timezone.now()
     whole = mostly_dirty(indicators, work, now)
-    for indicator in whole:
-        work[indicator.pk] |= take_over_marks(indicator, now)
+    for indicator_id, days in take_over_marks(whole, now).items():
+        work[indicator_id] |= days
     if whole:
         rebuild(whole, now)
     return {indicator.pk for indicator in whole}

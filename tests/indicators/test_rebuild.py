@@ -296,9 +296,9 @@ def test_take_over_leaves_marks_another_worker_holds(organisation, indicators):
     other = DirtyMark.objects.create(indicator=indicators[1], day=date(2026, 1, 1), marked_at=now)
 
     with transaction.atomic():
-        days = take_over_marks(indicator, now)
+        days = take_over_marks([indicator], now)
 
-    assert days == {free.day, expired.day}
+    assert days == {indicator.pk: {free.day, expired.day}}
     assert set(DirtyMark.objects.values_list("id", flat=True)) == {held.id, other.id}
 
 
