@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/outcome_chain
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint run worker beat services venv messages test-sqlite test-postgres bench
+.PHONY: demo test lint layers run worker beat services venv messages test-sqlite test-postgres bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,7 +39,7 @@ beat: venv
 services:
 	bash scripts/services.sh
 
-test: services venv messages
+test: services venv messages layers
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
@@ -52,9 +52,13 @@ test-postgres:
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) \
 		$(BIN)/pytest -m "not e2e" -p no:cacheprovider
 
-lint: venv
+lint: venv layers
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The import-linter contracts in pyproject.toml: an upward import fails lint and test.
+layers: venv
+	$(BIN)/lint-imports
 
 # The benches use (and empty) their own database, oc_bench; see bench/README.md.
 bench: services venv

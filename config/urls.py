@@ -23,5 +23,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("metrics", include("indicators.metrics")),
     path("settings/", include("accounts.urls")),
+    path("", include("dashboard.urls")),
     path("", include("indicators.urls")),
 ]

@@ -16,8 +16,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import OrganisationScopedMixin, error, organisation_of
+
 from . import selectors, services
-from .api_common import OrganisationScopedMixin, error, organisation_of
 from .compute.periods import PERIODS
 from .models import (
     Aggregation,

@@ -3,7 +3,6 @@
 import logging
 
 from celery import shared_task
-from django.conf import settings
 
 from .services.recompute import recompute_dirty
 
@@ -28,13 +27,3 @@ def recompute(limit: int = 5000) -> int:
 def sweep_dirty() -> int:
     """Periodic safety net: picks up marks whose wake-up message was lost."""
     return recompute_dirty()
-
-
-def enqueue_recompute() -> None:
-    """Wake a worker after commit. If the broker is down, the sweep picks the marks up later."""
-    try:
-        recompute.delay()
-    except Exception:  # the marks are safe in the database; never fail the push for the broker
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            raise
-        logger.warning("recompute enqueue failed; the periodic sweep will catch up", exc_info=True)

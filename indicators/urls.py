@@ -3,7 +3,6 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("indicators/", views.indicator_list, name="indicator-list"),
     path("indicators/new/", views.indicator_create, name="indicator-create"),
     path("indicators/<str:code>/", views.indicator_detail, name="indicator-detail"),

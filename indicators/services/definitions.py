@@ -7,7 +7,7 @@ from accounts.models import Organisation
 
 from ..compute.formula import FormulaError, find_cycle, formula_inputs
 from ..models import Aggregation, Benchmark, Indicator, Target
-from .ingest import enqueue_recompute
+from . import dirty
 from .recompute import mark_indicator_dirty
 
 PLAIN_FIELDS = [
@@ -187,4 +187,4 @@ def update_indicator(*, indicator: Indicator, data: dict) -> Indicator:
 
 def _recompute_later(indicator: Indicator) -> None:
     if mark_indicator_dirty(indicator=indicator):
-        transaction.on_commit(enqueue_recompute)
+        transaction.on_commit(dirty.enqueue_recompute)

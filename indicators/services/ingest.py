@@ -14,9 +14,11 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from accounts.models import Organisation
+from core.db import sqlite_parameter_limit
 
 from ..compute.periods import parse_observed_at
 from ..models import Aggregation, Indicator
+from . import dirty
 from .ingest_fast import fast_item
 from .items import (
     EARLIEST_DAY,
@@ -32,7 +34,6 @@ from .measurement_store import (
     StoredRow,
     existing_rows,
     insert_rows,
-    sqlite_parameter_limit,
     update_rows,
     upsert_dirty_marks,
 )
@@ -257,14 +258,8 @@ def _write(items: list[CleanItem], existing: dict, now: datetime) -> IngestResul
         # New rows are plain inserts: a concurrent insert of the same key raises and we retry.
         insert_rows(new, now)
         update_rows(changes, now)
-        mark_dirty(dirty, now)
+        upsert_dirty_marks(dirty, now)
     return result
-
-
-def mark_dirty(pairs: set[tuple[int, object]], now: datetime) -> None:
-    """Upsert (indicator, day) dirty marks; a newer mark replaces the version of an older one."""
-    with sqlite_parameter_limit():
-        upsert_dirty_marks(pairs, now)
 
 
 def ingest_measurements(
@@ -282,7 +277,7 @@ def ingest_measurements(
             with transaction.atomic():
                 result = _write(clean, _existing(clean), timezone.now())
                 if result.created or result.updated:
-                    transaction.on_commit(enqueue_recompute)
+                    transaction.on_commit(dirty.enqueue_recompute)
             return result
         except (IntegrityError, OperationalError) as error:
             # A concurrent push created one of our natural keys first, or two pushes of
@@ -310,9 +305,3 @@ def _count_only(items: list[CleanItem]) -> IngestResult:
         else:
             result.updated += 1
     return result
-
-
-def enqueue_recompute() -> None:
-    from ..tasks import enqueue_recompute as enqueue
-
-    enqueue()

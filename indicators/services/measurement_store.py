@@ -5,14 +5,13 @@ the same five statements as a batch of ten, and no Python object per row is buil
 databases (the embedded SQLite) use the ORM's bulk operations.
 """
 
-import sqlite3
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import msgspec
-import psycopg
 from django.db import connection
+
+from core.db import binary_cursor, columns, is_postgres
 
 from ..models import DirtyMark, Measurement, MeasurementRevision
 
@@ -87,51 +86,13 @@ class StoredRow:
     comment: str
 
 
-@contextmanager
-def sqlite_parameter_limit():
-    """Let bulk writes bind as many parameters as this SQLite allows, not Django 5.2's fixed 999.
-
-    With 999, a bulk insert of 12 columns is cut into 83-row statements, so the number of queries
-    would grow with the batch. SQLite >= 3.32 allows at least 32,766 (Django 6 reads the limit
-    from the connection the same way). Scoped to this block: a CASE-based bulk_update elsewhere
-    grows quadratically with its batch and keeps its small batches.
-    """
-    if connection.vendor != "sqlite":
-        yield
-        return
-    connection.ensure_connection()
-    features = connection.features
-    before = features.max_query_params
-    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    features.max_query_params = max(limit, before)
-    try:
-        yield
-    finally:
-        features.max_query_params = before
-
-
-def _postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def binary_cursor():
-    """A server-side-binding cursor: `%b` parameters and results travel in binary.
-
-    Wrapped like every Django cursor, so its queries (COPY included) are logged and counted.
-    """
-    connection.ensure_connection()
-    raw = psycopg.Cursor(connection.connection)
-    raw.format = psycopg.pq.Format.BINARY  # results in binary too: no text parsing per value
-    return connection._prepare_cursor(raw)
-
-
 def existing_rows(keys: list[tuple[int, str]]) -> dict[tuple[int, str], StoredRow]:
     """The stored rows with these (indicator id, natural key) pairs."""
     if not keys:
         return {}
     indicator_ids = sorted({indicator_id for indicator_id, _ in keys})
     natural_keys = sorted({natural_key for _, natural_key in keys})
-    if _postgres():
+    if is_postgres():
         with binary_cursor() as cursor:
             cursor.execute(EXISTING_SQL, [indicator_ids, natural_keys])
             rows = [StoredRow(*row) for row in cursor.fetchall()]
@@ -149,11 +110,6 @@ def existing_rows(keys: list[tuple[int, str]]) -> dict[tuple[int, str], StoredRo
             ).values_list(*STORED_COLUMNS)
         ]
     return {(row.indicator_id, row.natural_key): row for row in rows}
-
-
-def columns(objects: list, *names: str) -> list[list]:
-    """One list per attribute name: the arrays an `unnest` statement takes."""
-    return [[getattr(o, name) for o in objects] for name in names]
 
 
 def _measurement_of(item, now: datetime) -> Measurement:
@@ -177,7 +133,7 @@ def insert_rows(items: list, now: datetime) -> None:
     """Insert new measurements; `items` carry indicator, natural_key, key, segment, ... fields."""
     if not items:
         return
-    if not _postgres():
+    if not is_postgres():
         Measurement.objects.bulk_create(
             [_measurement_of(i, now) for i in items],
             batch_size=2000,
@@ -213,7 +169,7 @@ def update_rows(changes: list[tuple[StoredRow, object]], now: datetime) -> None:
     """Keep each old row as a revision, then give it the new item's values."""
     if not changes:
         return
-    if not _postgres():
+    if not is_postgres():
         _update_rows_orm(changes, now)
         return
     changes = sorted(changes, key=lambda change: change[0].id)  # lock rows in one order
@@ -277,7 +233,7 @@ def upsert_dirty_marks(pairs: set[tuple[int, date]], now: datetime) -> None:
     if not pairs:
         return
     ordered = sorted(pairs)  # a fixed order avoids deadlocks between concurrent pushes
-    if _postgres():
+    if is_postgres():
         with binary_cursor() as cursor:
             cursor.execute(DIRTY_SQL, [now, [i for i, _ in ordered], [d for _, d in ordered]])
         return

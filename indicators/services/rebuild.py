@@ -27,7 +27,7 @@ from django.db import connection, transaction
 
 from ..compute.scoring import POSITIONS, assessment
 from ..models import Indicator, PeriodValue
-from .scoring import Row, sync_deviations
+from .period_values import Row, sync_deviations
 
 logger = logging.getLogger(__name__)
 

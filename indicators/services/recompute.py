@@ -20,10 +20,10 @@ from ..compute.aggregate import EMPTY, Aggregate
 from ..compute.formula import evaluate_formula, formula_inputs, topological_order
 from ..compute.periods import PERIODS, period_start
 from ..models import DirtyMark, Indicator, Measurement, PeriodValue
-from .ingest import mark_dirty
+from .dirty import mark_dirty
+from .period_values import Schedule, rows_around, schedules_of, store_and_rescore
 from .rebuild import mostly_dirty, rebuild, take_over_marks
 from .rollup import parts_ranges, raw_buckets
-from .scoring import Schedule, rows_around, schedules_of, store_and_rescore
 
 # How long a worker may hold dirty marks before another may take them over (a dead worker).
 CLAIM_SECONDS = settings.RECOMPUTE_CLAIM_SECONDS

@@ -14,10 +14,11 @@ from datetime import date
 import msgspec
 from django.db import connection
 
+from core.db import binary_cursor
+
 from ..compute.aggregate import Aggregate, aggregate
 from ..compute.periods import PERIODS, next_period_start, period_start
 from ..models import Indicator, Measurement
-from .measurement_store import binary_cursor
 
 Key = tuple[str, str, date]  # (period, segment, period start)
 

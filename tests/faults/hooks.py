@@ -24,8 +24,7 @@ def _wrap_recompute_step(recompute, make_wrapper) -> None:
 
 
 def apply() -> None:
-    from indicators import tasks
-    from indicators.services import ingest, recompute
+    from indicators.services import dirty, recompute
 
     claim = os.environ.get("FAULT_CLAIM_SECONDS")
     if claim:
@@ -61,5 +60,4 @@ def apply() -> None:
         def lost() -> None:
             return None
 
-        tasks.enqueue_recompute = lost
-        ingest.enqueue_recompute = lost
+        dirty.enqueue_recompute = lost

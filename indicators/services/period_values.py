@@ -1,4 +1,4 @@
-"""Rescore period-value series and keep the metric pipe's deviations in step."""
+"""Store period values (value and every derived field) and keep the metric pipe's deviations in step."""
 
 import math
 from collections import defaultdict
@@ -9,6 +9,8 @@ from typing import ClassVar
 from django.db import connection
 from django.db.models import Q
 
+from core.db import binary_cursor, columns, sqlite_parameter_limit
+
 from ..compute.periods import next_period_start, previous_period_start
 from ..compute.scoring import assessment, band_position, in_force, progress
 from ..models import (
@@ -18,7 +20,6 @@ from ..models import (
     Indicator,
     PeriodValue,
 )
-from .measurement_store import binary_cursor, columns, sqlite_parameter_limit
 
 ROW_FIELDS = list(PeriodValue.DERIVED_FIELDS)
 OPEN_STATES = (DeviationState.OPEN, DeviationState.ACKNOWLEDGED)

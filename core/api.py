@@ -9,7 +9,7 @@ from rest_framework import exceptions, pagination, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from accounts.permissions import organisation_and_role
+from .errors import NotFound
 
 logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
@@ -48,6 +48,8 @@ def _join(prefix: str, name) -> str:
 
 def exception_handler(exc, context):
     """Every error answers `{"errors": [{"index", "field", "message"}]}`."""
+    if isinstance(exc, NotFound):
+        exc = exceptions.NotFound()
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else exc.messages
@@ -71,9 +73,20 @@ def exception_handler(exc, context):
     return response
 
 
+# Who the caller's organisation is belongs to `accounts` (above core): it registers the
+# resolver in its AppConfig.ready(), so core never imports it.
+_organisation_resolver = None
+
+
+def register_organisation_resolver(resolver) -> None:
+    """`resolver(request) -> organisation | None`, set once by the accounts app."""
+    global _organisation_resolver
+    _organisation_resolver = resolver
+
+
 def organisation_of(request):
-    organisation, _role = organisation_and_role(request)
-    return organisation
+    """The caller's organisation (API key or session), or None."""
+    return _organisation_resolver(request)
 
 
 class OrganisationScopedMixin:

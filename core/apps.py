@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """Project plumbing with no domain words: API errors, pagination, scoping, database helpers."""
+
+    name = "core"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,168 @@
+"""Indicator pages: the list with filters and sparklines, the detail chart, the definition forms."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Role
+from accounts.views import page, role_required
+
+from .. import charts, selectors
+from ..forms import DatedValueFormSet, IndicatorForm
+from ..models import Evidence, Kind, Layer, Period
+from ..services import create_indicator, update_indicator
+
+SPARKLINE_PERIODS = 12
+ASSESSMENTS = [
+    ("worse", gettext_lazy("worse than expected")),
+    ("expected", gettext_lazy("as expected")),
+    ("better", gettext_lazy("better than expected")),
+    ("none", gettext_lazy("no assessment")),
+]
+
+
+def _filters(request) -> dict:
+    query = request.GET
+    return {
+        "kind": query.get("kind") if query.get("kind") in Kind.values else "",
+        "layer": query.get("layer") if query.get("layer") in Layer.values else "",
+        "evidence": query.get("evidence") if query.get("evidence") in Evidence.values else "",
+        "assessment": query.get("assessment")
+        if query.get("assessment") in {a for a, _label in ASSESSMENTS}
+        else "",
+    }
+
+
+@role_required(Role.VIEWER)
+def indicator_list(request):
+    organisation = request.membership.organisation
+    filters = _filters(request)
+    indicators = selectors.indicators_with_latest(organisation=organisation)
+    for name in ("kind", "layer", "evidence"):
+        if filters[name]:
+            indicators = indicators.filter(**{name: filters[name]})
+    if filters["assessment"] == "none":
+        indicators = indicators.filter(Q(latest_assessment="") | Q(latest_assessment__isnull=True))
+    elif filters["assessment"]:
+        indicators = indicators.filter(latest_assessment=filters["assessment"])
+    indicators = list(indicators)
+    recent = selectors.recent_values_by_indicator(indicators=indicators, count=SPARKLINE_PERIODS)
+    rows = [
+        {
+            "indicator": indicator,
+            "sparkline": charts.sparkline_points(
+                [r["value"] for r in recent.get(indicator.pk, [])]
+            ),
+            "latest_label": charts.period_label(indicator.latest_start, indicator.period)
+            if indicator.latest_start
+            else "",
+        }
+        for indicator in indicators
+    ]
+    context = {
+        "rows": rows,
+        "filters": filters,
+        "kinds": Kind.choices,
+        "layers": Layer.choices,
+        "evidences": Evidence.choices,
+        "assessments": ASSESSMENTS,
+    }
+    template = "indicators/_indicator_rows.html" if request.htmx else "indicators/list.html"
+    return page(request, template, context)
+
+
+def _segment_choice(request, segments: list[str]) -> str:
+    segment = request.GET.get("segment", "")
+    return segment if segment in segments else ""
+
+
+@role_required(Role.VIEWER)
+def indicator_detail(request, code: str):
+    organisation = request.membership.organisation
+    indicator = selectors.indicator_by_code(organisation=organisation, code=code)
+    period = request.GET.get("period")
+    period = period if period in Period.values else indicator.period
+    segments = selectors.segments_of(indicator=indicator)
+    segment = _segment_choice(request, segments)
+    values = selectors.indicator_values(indicator=indicator, period=period, segment=segment)
+    rows = [
+        {**row, "label": charts.period_label(date.fromisoformat(row["period_start"]), period)}
+        for row in values["results"]
+    ]
+    figure = charts.figure_json(charts.indicator_figure(values=values, unit=indicator.unit))
+    context = {
+        "indicator": indicator,
+        "period": period,
+        "periods": Period.choices,
+        "segment": segment,
+        "segments": segments,
+        "rows": list(reversed(rows)),
+        "figure": figure,
+        "has_values": bool(rows),
+    }
+    template = "indicators/_values.html" if request.htmx else "indicators/detail.html"
+    return page(request, template, context)
+
+
+def _indicator_forms(request, indicator=None):
+    data = request.POST if request.method == "POST" else None
+    if indicator is None:
+        initial, targets, benchmarks = None, [], []
+    else:
+        initial = IndicatorForm.initial_for(indicator)
+        targets = [{"valid_from": t.valid_from, "value": t.value} for t in indicator.targets.all()]
+        benchmarks = [
+            {"valid_from": b.valid_from, "value": b.value, "source": b.source}
+            for b in indicator.benchmarks.all()
+        ]
+    form = IndicatorForm(data, initial=initial, editing=indicator is not None)
+    target_set = DatedValueFormSet(data, initial=targets, prefix="targets")
+    benchmark_set = DatedValueFormSet(data, initial=benchmarks, prefix="benchmarks")
+    return form, target_set, benchmark_set
+
+
+def _save_indicator(request, indicator=None):
+    organisation = request.membership.organisation
+    form, target_set, benchmark_set = _indicator_forms(request, indicator)
+    if request.method == "POST" and all(
+        [form.is_valid(), target_set.is_valid(), benchmark_set.is_valid()]
+    ):
+        data = form.service_data()
+        data["targets"] = target_set.items(with_source=False)
+        data["benchmarks"] = benchmark_set.items(with_source=True)
+        try:
+            if indicator is None:
+                saved = create_indicator(organisation=organisation, data=data)
+                messages.success(request, _("The indicator was created."))
+            else:
+                saved = update_indicator(indicator=indicator, data=data)
+                messages.success(request, _("The indicator was saved."))
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            return redirect("indicator-detail", code=saved.code)
+    context = {
+        "form": form,
+        "targets": target_set,
+        "benchmarks": benchmark_set,
+        "indicator": indicator,
+    }
+    status = 400 if request.method == "POST" else 200
+    return page(request, "indicators/form.html", context, status=status)
+
+
+@role_required(Role.ANALYST)
+def indicator_create(request):
+    return _save_indicator(request)
+
+
+@role_required(Role.ANALYST)
+def indicator_edit(request, code: str):
+    organisation = request.membership.organisation
+    indicator = selectors.indicator_by_code(organisation=organisation, code=code)
+    return _save_indicator(request, indicator)
