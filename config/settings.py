@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.OrganisationMiddleware",
+    "core.middleware.NotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
