@@ -14,6 +14,7 @@ from indicators import metrics as metrics_module
 from indicators.models import DirtyMark
 from indicators.tasks import recompute
 from tests.factories import IndicatorFactory, push
+from tests.indicators.test_celery_worker import worker_queue  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +126,20 @@ def test_the_recompute_command_and_the_tasks_share_one_histogram(db, monkeypatch
     samples = scrape()
     assert samples["outcome_chain_recompute_duration_seconds_count"] == 2
     assert samples["outcome_chain_recompute_marks_total"] == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("worker_queue")
+def test_a_celery_worker_times_its_recompute_runs(api, organisation):
+    import time
+
+    IndicatorFactory(organisation=organisation, code="fast_quote", period="day")
+    before = metrics_module.RECOMPUTES.read().get("count", 0.0)
+    items = [{"indicator": "fast_quote", "observed_at": "2026-03-02", "value": 1}]
+    assert push(api, items).status_code == 200
+    deadline = time.monotonic() + 60
+    while metrics_module.RECOMPUTES.read().get("count", 0.0) <= before:
+        assert time.monotonic() < deadline, "the worker recorded no recompute duration in 60 s"
+        time.sleep(0.2)
