@@ -97,9 +97,16 @@ def test_a_json_push_is_still_taken(api, organisation):
     assert (response.status_code, response.json()["created"]) == (200, 1)
 
 
-def test_an_api_error_is_json_even_when_the_client_asks_for_html(api):
-    response = api.get("/api/v1/indicators/missing/", HTTP_ACCEPT="text/html")
-    assert response.status_code in (404, 406)
+def test_an_api_error_is_json_even_when_a_browser_asks_for_html(api, organisation):
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    response = api.get("/api/v1/indicators/missing/", HTTP_ACCEPT=browser)
+    assert response.status_code == 404
+    assert envelope(response)[0]["message"] == "Not found."
+
+
+def test_a_client_that_takes_only_html_is_told_so_in_json(api, organisation):
+    response = api.get("/api/v1/indicators/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 406
     assert envelope(response)
 
 
