@@ -8,4 +8,9 @@ class IndicatorsConfig(AppConfig):
 
     def ready(self):
         # The worker records recompute durations through the metrics module's signal handlers.
-        from . import metrics  # noqa: F401
+        # Register the Celery tasks in every process (web too): services wake the recompute
+        # by the task's name (services.dirty), never by importing this module.
+        from . import (
+            metrics,  # noqa: F401
+            tasks,  # noqa: F401
+        )

@@ -21,7 +21,7 @@ from indicators.models import (
 )
 from indicators.services import ingest_measurements, mark_indicator_dirty, recompute_dirty
 from indicators.services import rebuild as rebuild_module
-from indicators.services.rebuild import rebuild, take_over_marks
+from indicators.services.rebuild import Rebuilt, rebuild, take_over_marks
 from tests.factories import IndicatorFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -115,7 +115,7 @@ def _stored(indicators) -> dict:
     return {row[:4]: row[4:] for row in rows}
 
 
-def _rebuild_now(indicators) -> tuple[int, int]:
+def _rebuild_now(indicators) -> Rebuilt:
     with transaction.atomic():
         return rebuild(indicators, timezone.now())
 
@@ -139,9 +139,9 @@ def test_rebuild_equals_the_incremental_path_for_every_aggregation(
     assert len(by_increments) > 7 * 5 * 50  # every period, the total and five members
 
     PeriodValue.objects.filter(indicator__in=indicators).delete()
-    written, deleted = _rebuild_now(indicators)
+    rebuilt = _rebuild_now(indicators)
 
-    assert (written, deleted) == (len(by_increments), 0)
+    assert (rebuilt.written, rebuilt.deleted) == (len(by_increments), 0)
     _assert_same(by_increments, _stored(indicators))
 
 
@@ -202,7 +202,8 @@ def test_a_second_rebuild_of_the_same_data_rewrites_nothing(organisation, indica
     _rebuild_now(indicators)
     before = dict(PeriodValue.objects.values_list("id", "computed_at"))
 
-    assert _rebuild_now(indicators) == (0, 0)
+    rebuilt = _rebuild_now(indicators)
+    assert (rebuilt.written, rebuilt.deleted, rebuilt.changed) == (0, 0, frozenset())
     assert dict(PeriodValue.objects.values_list("id", "computed_at")) == before
 
 
@@ -218,7 +219,7 @@ def test_rebuild_deletes_values_whose_data_is_gone_and_resolves_their_deviations
         indicator=mean, local_date__gte=week, local_date__lt=week + timedelta(days=7)
     ).delete()
 
-    _written, deleted = _rebuild_now([mean])
+    deleted = _rebuild_now([mean]).deleted
 
     assert deleted > 0
     assert not PeriodValue.objects.filter(indicator=mean, period="week", period_start=week).exists()
