@@ -82,6 +82,11 @@ def unregister_values_changed(name: str) -> None:
     _handlers.pop(name, None)
 
 
+def has_values_changed_handlers() -> bool:
+    """Whether anyone listens: the rebuild collects its pairs only then."""
+    return bool(_handlers)
+
+
 def values_changed_on_commit(*, organisation_id: int, changed: Iterable[tuple]) -> None:
     """After the current transaction commits, call every handler with `changed`, if any."""
     change = ValuesChanged(organisation_id, frozenset(ChangedValue(*c) for c in changed))

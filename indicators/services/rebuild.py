@@ -210,15 +210,17 @@ deleted AS (
             AND f.seg = pv.segment AND f.start = pv.period_start
     )
     RETURNING pv.indicator_id, pv.period, pv.period_start
-),
-changed AS (
-    SELECT indicator_id, period, period_start FROM written
-    UNION SELECT indicator_id, period, period_start FROM deleted
 )
-SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM deleted), c.*
-FROM (SELECT array_agg(indicator_id), array_agg(period), array_agg(period_start) FROM changed)
-    AS c(ids, periods, starts)
+SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM deleted), {{changed}}
 """
+# The (indicator, period, start) of the rows written or deleted, once each, as three arrays;
+# only asked for when someone listens (a hook), since it costs a pass over what was written.
+_CHANGED = """c.* FROM (
+    SELECT array_agg(indicator_id), array_agg(period), array_agg(period_start) FROM (
+        SELECT indicator_id, period, period_start FROM written
+        UNION SELECT indicator_id, period, period_start FROM deleted
+    ) AS u
+) AS c(ids, periods, starts)"""
 # Equal up to REL_TOL relative, NULL only to NULL; halves, so the difference cannot overflow.
 _SAME = (
     "({a} IS NULL AND {b} IS NULL"
@@ -255,10 +257,11 @@ def _partials_used(aggregations: frozenset[str]) -> list[str]:
 
 
 @functools.cache
-def write_sql(aggregations: frozenset[str], *, fresh: bool = False) -> str:
+def write_sql(aggregations: frozenset[str], *, fresh: bool = False, changed: bool = True) -> str:
     """The statement that rolls the parts up, scores them and writes them: only the partial
     aggregates these aggregations use (an ordered `last` aggregate would stop the hashing).
-    `fresh`: the indicators have no stored rows yet, so plain inserts, without conflict checks."""
+    `fresh`: the indicators have no stored rows yet, so plain inserts, without conflict checks.
+    `changed`: also answer the (indicator, period, start) written or deleted."""
     used = _partials_used(aggregations)
     rolled = ", ".join(f"{_ROLL[name]} AS {name}" for name in used)
     levels = _LEVELS.format(
@@ -278,6 +281,7 @@ def write_sql(aggregations: frozenset[str], *, fresh: bool = False) -> str:
         kept="" if fresh else _KEPT,
         scored_from="rolled" if fresh else "kept",
         conflict="" if fresh else _CONFLICT,
+        changed=_CHANGED if changed else "NULL, NULL, NULL",
     )
 
 
@@ -369,9 +373,9 @@ class Rebuilt:
     changed: frozenset[tuple[int, str, date]] = frozenset()
 
 
-def rebuild(indicators: list[Indicator], now: datetime) -> Rebuilt:
+def rebuild(indicators: list[Indicator], now: datetime, *, changed: bool = True) -> Rebuilt:
     """Rebuild every period value of `indicators` (raw, not median) inside the caller's
-    transaction; returns what it wrote."""
+    transaction; returns what it wrote (`changed` False: without the pairs)."""
     if not indicators:
         return Rebuilt()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -391,7 +395,8 @@ def rebuild(indicators: list[Indicator], now: datetime) -> Rebuilt:
             [ids],
         )
         fresh = cursor.fetchone()[0]
-        cursor.execute(write_sql(aggregations, fresh=fresh), _write_params(indicators, now))
+        sql = write_sql(aggregations, fresh=fresh, changed=changed)
+        cursor.execute(sql, _write_params(indicators, now))
         written, deleted, changed_ids, changed_periods, changed_starts = cursor.fetchone()
         cursor.execute(f"DROP TABLE pg_temp.{PARTS_TABLE}")
         cursor.execute(

@@ -19,7 +19,7 @@ from django.utils import timezone
 from ..compute.aggregate import EMPTY, Aggregate
 from ..compute.formula import evaluate_formula, formula_inputs, topological_order
 from ..compute.periods import PERIODS, period_start
-from ..hooks import values_changed_on_commit
+from ..hooks import has_values_changed_handlers, values_changed_on_commit
 from ..models import DirtyMark, Indicator, Measurement, PeriodValue
 from .dirty import mark_dirty
 from .period_values import Schedule, rows_around, schedules_of, store_and_rescore
@@ -220,7 +220,8 @@ def _rebuild_mostly_dirty(
         work[indicator_id] |= days
     if not whole:
         return set(), set()
-    return {indicator.pk for indicator in whole}, set(rebuild(whole, now).changed)
+    rebuilt = rebuild(whole, now, changed=has_values_changed_handlers())
+    return {indicator.pk for indicator in whole}, set(rebuilt.changed)
 
 
 def _in_dependency_order(indicators, work: dict[int, set[date]]) -> list[Indicator]:
