@@ -3,7 +3,9 @@
 For each claimed indicator: aggregate every period (day .. year) and series (the total and each
 segment member) that contains a dirty day, formulas after their inputs; then rescore the touched
 series (target, progress, band, assessment, previous, change, benchmark, XmR signal) and keep the
-deviations of the metric pipe in step.
+deviations of the metric pipe in step. After each organisation's transaction commits, the
+values-changed hooks (`indicators.hooks`) get the (indicator, period, start) whose stored values
+changed; a recompute that changed nothing calls none.
 """
 
 import logging
