@@ -89,8 +89,10 @@ def has_values_changed_handlers() -> bool:
 
 def values_changed_on_commit(*, organisation_id: int, changed: Iterable[tuple]) -> None:
     """After the current transaction commits, call every handler with `changed`, if any."""
+    if not _handlers:
+        return
     change = ValuesChanged(organisation_id, frozenset(ChangedValue(*c) for c in changed))
-    if change.changed and _handlers:
+    if change.changed:
         transaction.on_commit(lambda: call_values_changed(change))
 
 
