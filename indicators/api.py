@@ -347,3 +347,10 @@ class DeviationViewSet(
 
     def get_queryset(self):
         return selectors.deviations_of(organisation=self.get_organisation())
+
+    def perform_update(self, serializer):
+        """The service decides which state changes are allowed (400 naming `state` or `note`)."""
+        data = serializer.validated_data
+        serializer.instance = services.update_deviation(
+            deviation=serializer.instance, state=data.get("state"), note=data.get("note")
+        )

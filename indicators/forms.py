@@ -268,14 +268,24 @@ class UploadForm(forms.Form):
 
 
 class DeviationForm(forms.Form):
-    state = forms.ChoiceField(
-        label=_("State"),
-        choices=[
-            (DeviationState.OPEN, DeviationState.OPEN.label),
-            (DeviationState.ACKNOWLEDGED, DeviationState.ACKNOWLEDGED.label),
-            (DeviationState.CLOSED, DeviationState.CLOSED.label),
-        ],
-    )
+    """A person's change of a deviation: the states people set, and the deviation's own state
+    (resolved by data) when it is in one they do not, so a note can be saved without moving
+    it. Which changes are allowed is the `update_deviation` service's to decide."""
+
+    PEOPLES_STATES = (DeviationState.OPEN, DeviationState.ACKNOWLEDGED, DeviationState.CLOSED)
+
+    state = forms.ChoiceField(label=_("State"))
     note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": _("What was done or learned (needed to close)")}
+        ),
     )
+
+    def __init__(self, *args, current_state: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        states = list(self.PEOPLES_STATES)
+        if current_state in DeviationState.values and current_state not in states:
+            states.append(DeviationState(current_state))
+        self.fields["state"].choices = [(state.value, state.label) for state in states]

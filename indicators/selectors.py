@@ -1,15 +1,37 @@
-"""Reads shared by views and the API, always scoped to one organisation."""
+"""Reads shared by views, the API and the apps above, always scoped to one organisation.
 
+An object that does not exist, or not in the organisation, raises `core.errors.NotFound`: the API
+answers 404 with the error envelope, pages the 404 page, a task or a command its own way.
+"""
+
+from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Window
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import RowNumber
-from django.http import Http404
+from django.db.models.lookups import Exact
 
 from accounts.models import Organisation
+from core.errors import NotFound
 
 from .compute.spc import xmr_signals
-from .models import Deviation, Indicator, PeriodValue
+from .models import Deviation, Indicator, Measurement, PeriodValue
+
+__all__ = [
+    "RatioParts",
+    "deviation_by_id",
+    "deviations_of",
+    "indicator_by_code",
+    "indicator_values",
+    "indicators_of",
+    "indicators_with_latest",
+    "indicators_with_latest_detail",
+    "measurement_ratio_parts",
+    "measurement_values",
+    "recent_values_by_indicator",
+    "segments_of",
+]
 
 RESULT_FIELDS = [
     "period_start",
@@ -31,7 +53,7 @@ def indicators_of(*, organisation: Organisation) -> QuerySet[Indicator]:
 def indicator_by_code(*, organisation: Organisation, code: str) -> Indicator:
     indicator = indicators_of(organisation=organisation).filter(code=code).first()
     if indicator is None:
-        raise Http404(f"No indicator '{code}'.")
+        raise NotFound(f"No indicator '{code}'.")
     return indicator
 
 
@@ -152,7 +174,7 @@ def segments_of(*, indicator: Indicator) -> list[str]:
 def deviation_by_id(*, organisation: Organisation, pk: int) -> Deviation:
     deviation = deviations_of(organisation=organisation).filter(pk=pk).first()
     if deviation is None:
-        raise Http404(f"No deviation {pk}.")
+        raise NotFound(f"No deviation {pk}.")
     return deviation
 
 
@@ -172,3 +194,71 @@ def _add_signals(results: list[dict], series: QuerySet | None) -> None:
     by_start = {start: signal for (start, _), signal in zip(pairs, signals, strict=True)}
     for row in results:
         row["signal"] = by_start.get(row["period_start"])
+
+
+def _member_measurements(
+    *, organisation: Organisation, code: str, dimension: str, member: str, start: date, end: date
+) -> QuerySet[Measurement]:
+    """Measurements of `code` whose segment has `dimension` = `member` exactly, observed on a
+    local day (the organisation's time zone) in [start, end], both inclusive."""
+    indicator = indicator_by_code(organisation=organisation, code=code)
+    # One key, not a lookup path ("a__b" is a key); a plain text comparison of its member.
+    return Measurement.objects.filter(
+        Exact(KeyTextTransform(dimension, "segment"), member),
+        indicator=indicator,
+        local_date__gte=start,
+        local_date__lte=end,
+    )
+
+
+def measurement_values(
+    *, organisation: Organisation, code: str, dimension: str, member: str, start: date, end: date
+) -> list[float]:
+    """The raw values of one segment member over [start, end] (local days, inclusive), in time
+    order, for tests on means (an experiment's Welch test). Measurements without a value (a
+    ratio indicator's) are left out; raises NotFound for an indicator not in `organisation`."""
+    rows = _member_measurements(
+        organisation=organisation,
+        code=code,
+        dimension=dimension,
+        member=member,
+        start=start,
+        end=end,
+    )
+    return list(
+        rows.filter(value__isnull=False)
+        .order_by("observed_at", "id")
+        .values_list("value", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class RatioParts:
+    """Summed numerators and denominators of the measurements that have both, and how many."""
+
+    numerator: float
+    denominator: float
+    n: int
+
+
+def measurement_ratio_parts(
+    *, organisation: Organisation, code: str, dimension: str, member: str, start: date, end: date
+) -> RatioParts:
+    """sum(numerator), sum(denominator) and n over the measurements of one segment member in
+    [start, end] (local days, inclusive) that carry both, as a ratio aggregates them: for
+    tests on proportions (an experiment's two-proportion z-test). Raises NotFound for an
+    indicator not in `organisation`."""
+    rows = _member_measurements(
+        organisation=organisation,
+        code=code,
+        dimension=dimension,
+        member=member,
+        start=start,
+        end=end,
+    )
+    sums = rows.filter(numerator__isnull=False, denominator__isnull=False).aggregate(
+        numerator=Sum("numerator"), denominator=Sum("denominator"), n=Count("id")
+    )
+    return RatioParts(
+        numerator=sums["numerator"] or 0.0, denominator=sums["denominator"] or 0.0, n=sums["n"]
+    )

@@ -1,11 +1,16 @@
 """One rule for an indicator's status, shared by the dashboard, the results chain and scorecards.
 
-no_data    no value for the period
-off_track  the value is outside the band on the worse side, or progress < at_risk
-at_risk    progress in [at_risk, on_track)
-on_track   progress >= on_track; or, without a target, the value is inside the band or on
-           its better side
-no_data    also when there is neither a target nor a band to judge the value against
+Read from one period value, first match wins:
+
+1. no_data    no value for the period
+2. off_track  the value is outside the band on its worse side (assessment "worse"), whatever
+              the progress to target
+3. with progress (a target and a baseline, DESIGN section 5):
+              on_track when progress >= on_track_from (0.9), at_risk when it is >= at_risk_from
+              (0.6), else off_track, even inside the band or beyond it on the better side
+4. without progress: on_track when the value is inside the band or on its better side
+              (assessment "expected" or "better"); no_data when there is no band either, since
+              there is nothing to judge the value against
 """
 
 ON_TRACK = "on_track"

@@ -1,6 +1,13 @@
-"""Every write with rules on indicators and their numbers."""
+"""Every write with rules on indicators and their numbers: the public services.
+
+Other apps, views, the API, admin and commands write through these names only. Period values
+are written by the recompute alone; apps that follow them register a values-changed hook
+(`indicators.hooks`) rather than calling into the recompute.
+"""
 
 from .definitions import create_indicator, update_indicator
+from .deviations import update_deviation
+from .dirty import enqueue_recompute, mark_dirty
 from .ingest import IngestError, IngestResult, ingest_measurements
 from .recompute import mark_indicator_dirty, recompute_all, recompute_dirty
 
@@ -8,9 +15,12 @@ __all__ = [
     "IngestError",
     "IngestResult",
     "create_indicator",
+    "enqueue_recompute",
     "ingest_measurements",
+    "mark_dirty",
     "mark_indicator_dirty",
     "recompute_all",
     "recompute_dirty",
+    "update_deviation",
     "update_indicator",
 ]

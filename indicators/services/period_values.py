@@ -38,38 +38,72 @@ def store_and_rescore(
     schedule: "Schedule",
     now: datetime,
     rows: dict | None = None,
-) -> None:
-    """Write the computed values of `buckets` and rescore what they touch, in one pass.
+) -> set[tuple[int, str, date]]:
+    """Write the computed values of `buckets` and rescore what they touch, in one pass; return
+    the (indicator, period, period start) of every row inserted, changed or deleted.
 
-    Rows of the buckets without a computed value are deleted. The touched periods and the ones
-    after them (previous, change) are rescored, and the metric pipe's deviations follow. XmR
-    signals are derived when a series is read: they depend on the whole series, so storing them
-    would rewrite it on every change. `rows`, if given, are the stored rows from `rows_around`.
+    Rows of the buckets without a computed value are deleted. A stored row whose value,
+    numerator and denominator are the computed ones up to the last bits (`same_number`) and
+    whose count is the same keeps them, so summing in another order rewrites nothing. The
+    touched periods and the ones after them (previous, change) are rescored, and the metric
+    pipe's deviations follow. XmR signals are derived when a series is read: they depend on the
+    whole series, so storing them would rewrite it on every change. `rows`, if given, are the
+    stored rows from `rows_around`.
     """
     rows = rows_around(indicator, buckets) if rows is None else rows
     touched: dict[Series, set[date]] = defaultdict(set)
-    gone = []
+    gone, gone_keys = [], set()
     for (period, segment), by_start in rows.items():
         for start in [s for s in by_start if s in buckets[period]]:
             result = computed.get((period, segment, start))
             if result is None or result.value is None:
                 gone.append(by_start.pop(start).pk)
+                gone_keys.add((indicator.pk, period, start))
                 touched[(period, segment)].add(start)
     changed = {}
     for (period, segment, start), result in computed.items():
         if result.value is None:
             continue
-        row = rows[(period, segment)].get(start) or Row.new(indicator.pk, period, segment, start)
-        row.value, row.count = result.value, result.count
-        row.numerator, row.denominator, row.computed_at = result.numerator, result.denominator, now
-        rows[(period, segment)][start] = changed[id(row)] = row
         touched[(period, segment)].add(start)
+        row = rows[(period, segment)].get(start)
+        if row is not None and _same_aggregate(row, result):
+            continue
+        row = row or Row.new(indicator.pk, period, segment, start)
+        row.value, row.count = result.value, result.count
+        row.numerator, row.denominator = result.numerator, result.denominator
+        rows[(period, segment)][start] = changed[id(row)] = row
     for row in _rescored(indicator, rows, touched, schedule):
         changed[id(row)] = row
+    for row in changed.values():
+        row.computed_at = now
     _write(gone, list(changed.values()))
     own = (indicator.period, "")
     if own in touched:
         sync_deviations(indicator=indicator, rows=rows.get(own, {}), starts=touched[own])
+    return gone_keys | {
+        (row.indicator_id, row.period, row.period_start) for row in changed.values()
+    }
+
+
+# Two sums of the same doubles in another order differ in their last bits (a few units of
+# 2**-52 relative); a real change, even of a millionth, is far above this.
+REL_TOL = 1e-12
+
+
+def same_number(a: float | None, b: float | None) -> bool:
+    """Equal up to REL_TOL relative: |a - b| <= REL_TOL * max(|a|, |b|); None only equals None."""
+    if a is None or b is None:
+        return a is b
+    return abs(a - b) <= REL_TOL * max(abs(a), abs(b))
+
+
+def _same_aggregate(row: "Row", result) -> bool:
+    return (
+        row.count == result.count
+        and same_number(row.value, result.value)
+        and same_number(row.numerator, result.numerator)
+        and same_number(row.denominator, result.denominator)
+    )
 
 
 def _rescored(indicator, rows: dict, touched: dict[Series, set[date]], schedule) -> list["Row"]:

@@ -13,6 +13,12 @@ it in two statements for all such indicators of an organisation at once:
    from window functions and range joins with the rules of `compute.scoring`; rows are upserted
    only where something changed, and rows whose bucket has no data left are deleted.
 
+Parallel workers sum in no fixed order, so the same measurements give sums that differ in their
+last bits from one rebuild to the next. A stored value, numerator and denominator equal to the
+rebuilt ones up to `REL_TOL` (relative), with the same count, are kept before anything is scored
+from them: previous, change and progress then come out exactly as stored, and an unchanged
+rebuild writes no row (nor wakes a values-changed hook).
+
 A median does not decompose, so a median indicator takes the incremental path. Values are
 refused beyond ±1e300 at ingest, so no sum here comes near the float limit; the halving in
 `change` and `progress` keeps even those differences and quotients finite.
@@ -21,13 +27,14 @@ refused beyond ±1e300 at ingest, so no sum here comes near the float limit; the
 import functools
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import connection, transaction
 
 from ..compute.scoring import POSITIONS, assessment
 from ..models import Indicator, PeriodValue
-from .period_values import Row, sync_deviations
+from .period_values import REL_TOL, Row, sync_deviations
 
 logger = logging.getLogger(__name__)
 
@@ -145,13 +152,14 @@ WITH ind AS (
 ),
 {{levels}}
 {{rolled}}
+{{kept}}
 targets AS ({_SCHEDULE.format(table="indicators_target")}),
 benchmarks AS ({_SCHEDULE.format(table="indicators_benchmark")}),
 scored AS (
     SELECT r.*, t.value AS target, bm.value AS benchmark,
            CASE WHEN lag(r.start) OVER w = {_PREVIOUS_START} THEN lag(r.value) OVER w END
                AS previous
-    FROM rolled AS r
+    FROM {{scored_from}} AS r
     LEFT JOIN targets AS t ON t.indicator_id = r.indicator_id AND r.start >= t.valid_from
         AND (t.until IS NULL OR r.start < t.until)
     LEFT JOIN benchmarks AS bm ON bm.indicator_id = r.indicator_id AND r.start >= bm.valid_from
@@ -192,7 +200,7 @@ written AS (
            change, benchmark
     FROM final
     {{conflict}}
-    RETURNING 1
+    RETURNING indicator_id, period, period_start
 ),
 deleted AS (
     DELETE FROM indicators_periodvalue AS pv
@@ -201,9 +209,38 @@ deleted AS (
         WHERE f.indicator_id = pv.indicator_id AND f.period = pv.period
             AND f.seg = pv.segment AND f.start = pv.period_start
     )
-    RETURNING 1
+    RETURNING pv.indicator_id, pv.period, pv.period_start
 )
-SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM deleted)
+SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM deleted), {{changed}}
+"""
+# The (indicator, period, start) of the rows written or deleted, once each, as three arrays;
+# only asked for when someone listens (a hook), since it costs a pass over what was written.
+_CHANGED = """c.* FROM (
+    SELECT array_agg(indicator_id), array_agg(period), array_agg(period_start) FROM (
+        SELECT indicator_id, period, period_start FROM written
+        UNION SELECT indicator_id, period, period_start FROM deleted
+    ) AS u
+) AS c(ids, periods, starts)"""
+# Equal up to REL_TOL relative, NULL only to NULL; halves, so the difference cannot overflow.
+_SAME = (
+    "({a} IS NULL AND {b} IS NULL"
+    f" OR abs({{a}} / 2 - {{b}} / 2) <= {REL_TOL / 2!r} * greatest(abs({{a}}), abs({{b}})))"
+)
+# The stored numbers where the rebuilt ones differ from them only in the last bits.
+_KEPT = f"""
+kept AS (
+    SELECT r.indicator_id, r.seg, r.period, r.start, r.n,
+        CASE WHEN k.same THEN pv.value ELSE r.value END AS value,
+        CASE WHEN k.same THEN pv.numerator ELSE r.numerator END AS numerator,
+        CASE WHEN k.same THEN pv.denominator ELSE r.denominator END AS denominator
+    FROM rolled AS r
+    LEFT JOIN indicators_periodvalue AS pv ON pv.indicator_id = r.indicator_id
+        AND pv.period = r.period AND pv.segment = r.seg AND pv.period_start = r.start
+    CROSS JOIN LATERAL (SELECT pv.count = r.n
+        AND {_SAME.format(a="pv.value", b="r.value")}
+        AND {_SAME.format(a="pv.numerator", b="r.numerator")}
+        AND {_SAME.format(a="pv.denominator", b="r.denominator")}) AS k(same)
+),
 """
 _COMPARED = ("value", "count", "numerator", "denominator", *PeriodValue.DERIVED_FIELDS)
 # Rows that exist are rewritten only where something differs.
@@ -220,10 +257,11 @@ def _partials_used(aggregations: frozenset[str]) -> list[str]:
 
 
 @functools.cache
-def write_sql(aggregations: frozenset[str], *, fresh: bool = False) -> str:
+def write_sql(aggregations: frozenset[str], *, fresh: bool = False, changed: bool = True) -> str:
     """The statement that rolls the parts up, scores them and writes them: only the partial
     aggregates these aggregations use (an ordered `last` aggregate would stop the hashing).
-    `fresh`: the indicators have no stored rows yet, so plain inserts, without conflict checks."""
+    `fresh`: the indicators have no stored rows yet, so plain inserts, without conflict checks.
+    `changed`: also answer the (indicator, period, start) written or deleted."""
     used = _partials_used(aggregations)
     rolled = ", ".join(f"{_ROLL[name]} AS {name}" for name in used)
     levels = _LEVELS.format(
@@ -240,7 +278,10 @@ def write_sql(aggregations: frozenset[str], *, fresh: bool = False) -> str:
         rolled=_ROLLED.format(
             values=values, counts=_RATIO_COUNTS if "ratio" in aggregations else _COUNTS
         ),
+        kept="" if fresh else _KEPT,
+        scored_from="rolled" if fresh else "kept",
         conflict="" if fresh else _CONFLICT,
+        changed=_CHANGED if changed else "NULL, NULL, NULL",
     )
 
 
@@ -322,11 +363,21 @@ def take_over_marks(indicators: list[Indicator], now: datetime) -> dict[int, set
     return days
 
 
-def rebuild(indicators: list[Indicator], now: datetime) -> tuple[int, int]:
+@dataclass(frozen=True)
+class Rebuilt:
+    """What a rebuild wrote: rows inserted or changed, rows deleted, and the (indicator, period,
+    period start) of all of them, once each (from the statement's RETURNING)."""
+
+    written: int = 0
+    deleted: int = 0
+    changed: frozenset[tuple[int, str, date]] = frozenset()
+
+
+def rebuild(indicators: list[Indicator], now: datetime, *, changed: bool = True) -> Rebuilt:
     """Rebuild every period value of `indicators` (raw, not median) inside the caller's
-    transaction; returns (rows written, rows deleted)."""
+    transaction; returns what it wrote (`changed` False: without the pairs)."""
     if not indicators:
-        return 0, 0
+        return Rebuilt()
     with transaction.atomic(), connection.cursor() as cursor:
         # Enough memory to hash the parts instead of sorting them on disk; no JIT, whose
         # compile time is longer than these statements; and no nested loops: the planner
@@ -344,8 +395,9 @@ def rebuild(indicators: list[Indicator], now: datetime) -> tuple[int, int]:
             [ids],
         )
         fresh = cursor.fetchone()[0]
-        cursor.execute(write_sql(aggregations, fresh=fresh), _write_params(indicators, now))
-        written, deleted = cursor.fetchone()
+        sql = write_sql(aggregations, fresh=fresh, changed=changed)
+        cursor.execute(sql, _write_params(indicators, now))
+        written, deleted, changed_ids, changed_periods, changed_starts = cursor.fetchone()
         cursor.execute(f"DROP TABLE pg_temp.{PARTS_TABLE}")
         cursor.execute(
             "SET LOCAL work_mem TO DEFAULT; SET LOCAL jit TO DEFAULT;"
@@ -354,7 +406,8 @@ def rebuild(indicators: list[Indicator], now: datetime) -> tuple[int, int]:
     for indicator in indicators:
         _sync_all_deviations(indicator)
     logger.info("rebuilt indicators %s: %d rows written, %d deleted", ids, written, deleted)
-    return written, deleted
+    changed = zip(changed_ids or [], changed_periods or [], changed_starts or [], strict=True)
+    return Rebuilt(written, deleted, frozenset(changed))
 
 
 def _write_params(indicators: list[Indicator], now: datetime) -> dict:

@@ -3,7 +3,9 @@
 For each claimed indicator: aggregate every period (day .. year) and series (the total and each
 segment member) that contains a dirty day, formulas after their inputs; then rescore the touched
 series (target, progress, band, assessment, previous, change, benchmark, XmR signal) and keep the
-deviations of the metric pipe in step.
+deviations of the metric pipe in step. After each organisation's transaction commits, the
+values-changed hooks (`indicators.hooks`) get the (indicator, period, start) whose stored values
+changed; a recompute that changed nothing calls none.
 """
 
 import logging
@@ -19,6 +21,7 @@ from django.utils import timezone
 from ..compute.aggregate import EMPTY, Aggregate
 from ..compute.formula import evaluate_formula, formula_inputs, topological_order
 from ..compute.periods import PERIODS, period_start
+from ..hooks import has_values_changed_handlers, values_changed_on_commit
 from ..models import DirtyMark, Indicator, Measurement, PeriodValue
 from .dirty import mark_dirty
 from .period_values import Schedule, rows_around, schedules_of, store_and_rescore
@@ -191,30 +194,36 @@ def _lock_organisation(organisation_id: int) -> tuple[dict[int, Indicator], dict
 
 
 def _recompute_organisation(organisation_id: int, work: dict[int, set[date]]) -> None:
-    """Recompute one organisation inside the caller's transaction, under its advisory lock."""
+    """Recompute one organisation inside the caller's transaction, under its advisory lock;
+    after the commit, the values-changed hooks get the (indicator, period, start) it changed."""
     indicators, schedules = _lock_organisation(organisation_id)
-    rebuilt = _rebuild_mostly_dirty(indicators, work)
+    rebuilt, changed = _rebuild_mostly_dirty(indicators, work)
     for indicator in _in_dependency_order(indicators.values(), work):
         days = work.get(indicator.pk)
         if not days or indicator.pk in rebuilt:
             continue
         schedule = schedules.get(indicator.pk, Schedule())
         if indicator.is_formula:
-            _compute_formula(indicator, days, indicators, schedule)
+            changed |= _compute_formula(indicator, days, indicators, schedule)
         else:
-            _compute_raw(indicator, days, schedule)
+            changed |= _compute_raw(indicator, days, schedule)
+    values_changed_on_commit(organisation_id=organisation_id, changed=changed)
 
 
-def _rebuild_mostly_dirty(indicators: dict, work: dict[int, set[date]]) -> set[int]:
+def _rebuild_mostly_dirty(
+    indicators: dict, work: dict[int, set[date]]
+) -> tuple[set[int], set[tuple]]:
     """Rebuild at once, in SQL, the raw indicators with most of their days dirty; their other
-    free marks are covered too, and their days passed on to the formulas that use them."""
+    free marks are covered too, and their days passed on to the formulas that use them.
+    Returns the rebuilt indicator ids and the (indicator, period, start) the rebuild changed."""
     now = timezone.now()
     whole = mostly_dirty(indicators, work, now)
     for indicator_id, days in take_over_marks(whole, now).items():
         work[indicator_id] |= days
-    if whole:
-        rebuild(whole, now)
-    return {indicator.pk for indicator in whole}
+    if not whole:
+        return set(), set()
+    rebuilt = rebuild(whole, now, changed=has_values_changed_handlers())
+    return {indicator.pk for indicator in whole}, set(rebuilt.changed)
 
 
 def _in_dependency_order(indicators, work: dict[int, set[date]]) -> list[Indicator]:
@@ -235,13 +244,13 @@ def _buckets(days: set[date]) -> dict[str, set[date]]:
     return {p: {period_start(d, p) for d in days} for p in PERIODS}
 
 
-def _compute_raw(indicator: Indicator, days: set[date], schedule: Schedule) -> None:
+def _compute_raw(indicator: Indicator, days: set[date], schedule: Schedule) -> set[tuple]:
     buckets = _buckets(days)
     # One read of the stored values: the parts to roll up from and the rows to rescore.
     stored = rows_around(indicator, buckets, extra=parts_ranges(buckets))
     computed = raw_buckets(indicator, buckets, stored)
     finite = {key: _finite(result) for key, result in computed.items()}
-    _store(indicator, buckets, finite, schedule, stored)
+    return _store(indicator, buckets, finite, schedule, stored)
 
 
 def _finite(result: Aggregate) -> Aggregate:
@@ -253,7 +262,7 @@ def _finite(result: Aggregate) -> Aggregate:
 
 def _compute_formula(
     indicator: Indicator, days: set[date], indicators: dict, schedule: Schedule
-) -> None:
+) -> set[tuple]:
     buckets = _buckets(days)
     codes = formula_inputs(indicator.formula)
     inputs = [i for i in indicators.values() if i.code in codes]
@@ -269,7 +278,7 @@ def _compute_formula(
             result = evaluate_formula(indicator.formula, inputs_of_bucket)
             if result is not None:
                 computed[bucket] = Aggregate(result, min(counts[bucket]), None, None)
-    _store(indicator, buckets, computed, schedule)
+    return _store(indicator, buckets, computed, schedule)
 
 
 def _in_buckets(buckets: dict[str, set[date]]) -> Q:
@@ -279,9 +288,10 @@ def _in_buckets(buckets: dict[str, set[date]]) -> Q:
     return condition
 
 
-def _store(indicator: Indicator, buckets, computed: dict, schedule, stored=None) -> None:
-    """Upsert the computed values, delete rows of these buckets that no longer have data."""
-    store_and_rescore(
+def _store(indicator: Indicator, buckets, computed: dict, schedule, stored=None) -> set[tuple]:
+    """Upsert the computed values, delete rows of these buckets that no longer have data;
+    returns the (indicator, period, start) changed."""
+    return store_and_rescore(
         indicator=indicator,
         buckets=buckets,
         computed=computed,

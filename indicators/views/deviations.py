@@ -1,6 +1,7 @@
 """The deviations of the metric pipe: the list by state, and acting on one."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from accounts.views import page, role_required
 
-from .. import charts, selectors
+from .. import charts, selectors, services
 from ..forms import DeviationForm
 from ..models import DeviationState
 
@@ -34,6 +35,7 @@ def deviation_list(request):
             "form": DeviationForm(
                 initial={"state": deviation.state, "note": deviation.note},
                 prefix=f"d{deviation.pk}",
+                current_state=deviation.state,
             ),
         }
         for deviation in page_obj
@@ -50,14 +52,21 @@ def deviation_list(request):
 @require_POST
 def deviation_update(request, pk: int):
     deviation = selectors.deviation_by_id(organisation=request.membership.organisation, pk=pk)
-    form = DeviationForm(request.POST, prefix=f"d{pk}")
-    if form.is_valid():
-        deviation.state = form.cleaned_data["state"]
-        deviation.note = form.cleaned_data["note"]
-        deviation.save(update_fields=["state", "note", "updated_at"])
-        messages.success(request, _("The deviation was updated."))
-    else:
+    form = DeviationForm(request.POST, prefix=f"d{pk}", current_state=deviation.state)
+    if not form.is_valid():
         messages.error(request, _("Choose a state for the deviation."))
+    else:
+        try:
+            services.update_deviation(
+                deviation=deviation,
+                state=form.cleaned_data["state"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as refused:
+            for message in refused.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The deviation was updated."))
     back = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         return redirect(back)

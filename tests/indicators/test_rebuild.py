@@ -10,6 +10,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from indicators.hooks import register_values_changed, unregister_values_changed
 from indicators.models import (
     Benchmark,
     Deviation,
@@ -21,7 +22,7 @@ from indicators.models import (
 )
 from indicators.services import ingest_measurements, mark_indicator_dirty, recompute_dirty
 from indicators.services import rebuild as rebuild_module
-from indicators.services.rebuild import rebuild, take_over_marks
+from indicators.services.rebuild import Rebuilt, rebuild, take_over_marks
 from tests.factories import IndicatorFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -95,7 +96,9 @@ def rebuild_calls(monkeypatch) -> list[list[str]]:
     original = rebuild_module.rebuild
     monkeypatch.setattr(
         "indicators.services.recompute.rebuild",
-        lambda whole, now: calls.append(sorted(i.code for i in whole)) or original(whole, now),
+        lambda whole, now, **options: (
+            calls.append(sorted(i.code for i in whole)) or original(whole, now, **options)
+        ),
     )
     return calls
 
@@ -115,7 +118,7 @@ def _stored(indicators) -> dict:
     return {row[:4]: row[4:] for row in rows}
 
 
-def _rebuild_now(indicators) -> tuple[int, int]:
+def _rebuild_now(indicators) -> Rebuilt:
     with transaction.atomic():
         return rebuild(indicators, timezone.now())
 
@@ -139,9 +142,9 @@ def test_rebuild_equals_the_incremental_path_for_every_aggregation(
     assert len(by_increments) > 7 * 5 * 50  # every period, the total and five members
 
     PeriodValue.objects.filter(indicator__in=indicators).delete()
-    written, deleted = _rebuild_now(indicators)
+    rebuilt = _rebuild_now(indicators)
 
-    assert (written, deleted) == (len(by_increments), 0)
+    assert (rebuilt.written, rebuilt.deleted) == (len(by_increments), 0)
     _assert_same(by_increments, _stored(indicators))
 
 
@@ -202,7 +205,8 @@ def test_a_second_rebuild_of_the_same_data_rewrites_nothing(organisation, indica
     _rebuild_now(indicators)
     before = dict(PeriodValue.objects.values_list("id", "computed_at"))
 
-    assert _rebuild_now(indicators) == (0, 0)
+    rebuilt = _rebuild_now(indicators)
+    assert (rebuilt.written, rebuilt.deleted, rebuilt.changed) == (0, 0, frozenset())
     assert dict(PeriodValue.objects.values_list("id", "computed_at")) == before
 
 
@@ -218,7 +222,7 @@ def test_rebuild_deletes_values_whose_data_is_gone_and_resolves_their_deviations
         indicator=mean, local_date__gte=week, local_date__lt=week + timedelta(days=7)
     ).delete()
 
-    _written, deleted = _rebuild_now([mean])
+    deleted = _rebuild_now([mean]).deleted
 
     assert deleted > 0
     assert not PeriodValue.objects.filter(indicator=mean, period="week", period_start=week).exists()
@@ -325,10 +329,10 @@ def test_a_push_that_lands_during_a_rebuild_is_not_lost(organisation, indicators
     rebuilding, go_on = threading.Event(), threading.Event()
     original = rebuild_module.rebuild
 
-    def paused_rebuild(whole, now):
+    def paused_rebuild(whole, now, **options):
         rebuilding.set()
         assert go_on.wait(30)
-        return original(whole, now)
+        return original(whole, now, **options)
 
     monkeypatch.setattr("indicators.services.recompute.rebuild", paused_rebuild)
     marked = mark_indicator_dirty(indicator=mean)
@@ -368,3 +372,136 @@ def _in_own_connection(work):
             connection.close()
 
     return run
+
+
+@pytest.fixture
+def values_changed():
+    """What a test handler of the values-changed hooks received, one call per item."""
+    received = []
+    register_values_changed("tests.rebuild", received.append)
+    yield received
+    unregister_values_changed("tests.rebuild")
+
+
+def _starts_of(day: date) -> dict[str, date]:
+    """The start of every period that contains `day`, by hand."""
+    return {
+        "day": day,
+        "week": day - timedelta(days=day.weekday()),
+        "month": day.replace(day=1),
+        "quarter": date(day.year, 3 * ((day.month - 1) // 3) + 1, 1),
+        "year": date(day.year, 1, 1),
+    }
+
+
+def test_a_rebuild_passes_every_rebuilt_pair_to_the_hooks_and_an_unchanged_one_none(
+    organisation, indicators, rebuild_calls, values_changed
+):
+    _push_all(organisation, indicators)  # each push rebuilds its indicator
+
+    assert rebuild_calls == [[i.code] for i in indicators]
+    assert [call.organisation_id for call in values_changed] == [organisation.pk] * 7
+    for indicator, call in zip(indicators, values_changed, strict=True):
+        days = {date.fromisoformat(item["observed_at"][:10]) for item in _items("x", "sum")}
+        expected = {
+            (indicator.pk, period, start)
+            for day in days
+            for period, start in _starts_of(day).items()
+        }
+        assert call.changed == expected
+
+    values_changed.clear()
+    for indicator in indicators:
+        mark_indicator_dirty(indicator=indicator)
+    recompute_dirty()
+
+    assert len(rebuild_calls) == 8  # the unchanged data was rebuilt, all of it at once
+    assert values_changed == []
+
+
+def _move_behind_the_others(measurement: Measurement) -> None:
+    """Store the same measurement again as a new row: heap and index scans now reach it last,
+    so SQL sums it last."""
+    measurement.delete()
+    measurement.pk = None
+    measurement.save()
+
+
+def _sql_sum(indicator: Indicator, day: date) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sum(value) FROM indicators_measurement"
+            " WHERE indicator_id = %s AND local_date = %s",
+            [indicator.pk, day],
+        )
+        return cursor.fetchone()[0]
+
+
+WEDNESDAY = date(2026, 1, 14)
+
+
+@pytest.fixture
+def fractions(organisation) -> Indicator:
+    """A sum whose first day is 0.1 + 0.2 + 0.3 (0.6000000000000001 in this order, 0.6 when 0.1
+    comes last) and a next day whose previous and change depend on it; every derived field."""
+    indicator = IndicatorFactory(
+        organisation=organisation,
+        code="fractions",
+        aggregation="sum",
+        period="day",
+        direction="higher_is_better",
+        baseline_value=0.05,
+        band_low=0.5,
+        band_high=0.65,
+    )
+    Target.objects.create(indicator=indicator, valid_from=date(2026, 1, 1), value=0.7)
+    Benchmark.objects.create(indicator=indicator, valid_from=date(2026, 1, 1), value=0.55)
+    items = [
+        {"indicator": "fractions", "observed_at": f"{day}T{hour}:00:00+02:00", "value": value}
+        for day, hour, value in [
+            (WEDNESDAY, 10, 0.1),
+            (WEDNESDAY, 11, 0.2),
+            (WEDNESDAY, 12, 0.3),
+            (WEDNESDAY + timedelta(days=1), 10, 0.7),
+        ]
+    ]
+    ingest_measurements(organisation=organisation, items=items)
+    recompute_dirty()
+    return indicator
+
+
+def _stored_day(indicator: Indicator, day: date) -> PeriodValue:
+    return PeriodValue.objects.get(indicator=indicator, period="day", segment="", period_start=day)
+
+
+def test_an_unchanged_rebuild_writes_nothing_when_its_sums_differ_in_the_last_bit(fractions):
+    _rebuild_now([fractions])
+    before = set(PeriodValue.objects.values_list("id", "computed_at", "value"))
+    stored = _stored_day(fractions, WEDNESDAY).value
+    first = Measurement.objects.filter(indicator=fractions).order_by("observed_at").first()
+    _move_behind_the_others(first)
+    resummed = _sql_sum(fractions, WEDNESDAY)
+    assert resummed != stored and math.isclose(resummed, stored, rel_tol=1e-15)
+
+    rebuilt = _rebuild_now([fractions])
+
+    assert (rebuilt.written, rebuilt.deleted, rebuilt.changed) == (0, 0, frozenset())
+    assert set(PeriodValue.objects.values_list("id", "computed_at", "value")) == before
+
+
+def test_a_change_of_a_millionth_is_rewritten_by_the_rebuild(fractions):
+    _rebuild_now([fractions])
+    last = Measurement.objects.filter(indicator=fractions).order_by("observed_at")[2]
+    Measurement.objects.filter(pk=last.pk).update(value=0.3 + 0.6e-6)  # the day: 0.6 * (1 + 1e-6)
+
+    rebuilt = _rebuild_now([fractions])
+
+    # The day, the next day (its previous and change) and each longer period containing it.
+    thursday = WEDNESDAY + timedelta(days=1)
+    expected = {(fractions.pk, "day", thursday)} | {
+        (fractions.pk, period, start) for period, start in _starts_of(WEDNESDAY).items()
+    }
+    assert rebuilt.changed == expected
+    assert rebuilt.written == len(expected)  # no segments: one row per pair
+    assert _stored_day(fractions, WEDNESDAY).value == pytest.approx(0.6 * (1 + 1e-6), rel=1e-12)
+    assert _stored_day(fractions, thursday).previous == pytest.approx(0.6 * (1 + 1e-6), rel=1e-12)
