@@ -154,6 +154,21 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Production runs on PostgreSQL with a Celery worker: on SQLite, or without a broker (tasks then run
+# inside the web request that enqueued them), it refuses to start unless the operator opts in.
+ALLOW_EMBEDDED_IN_PRODUCTION = env.bool("ALLOW_EMBEDDED_IN_PRODUCTION", default=False)
+if PRODUCTION and not ALLOW_EMBEDDED_IN_PRODUCTION:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        raise ImproperlyConfigured(
+            "DJANGO_ENV=production refuses SQLite: set DATABASE_URL to a PostgreSQL database "
+            "(or ALLOW_EMBEDDED_IN_PRODUCTION=1 to run on SQLite anyway)."
+        )
+    if not REDIS_URL:
+        raise ImproperlyConfigured(
+            "DJANGO_ENV=production needs REDIS_URL, or background tasks run inside web requests "
+            "(set ALLOW_EMBEDDED_IN_PRODUCTION=1 to run them in-process anyway)."
+        )
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiKeyAuthentication",
