@@ -1,20 +1,67 @@
 """The production description parses and names every process of the production shape."""
 
+import urllib.request
 from pathlib import Path
 
+import environ
+import pytest
 import yaml
+from django.http.request import validate_host
 
 ROOT = Path(__file__).resolve().parents[1]
+PRODUCTION_HOST = "outcome.example.org"
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
 def test_compose_file_has_the_production_processes_with_health_checks():
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    services = compose["services"]
+    services = compose()["services"]
     assert {"postgres", "redis", "web", "worker", "beat"} <= services.keys()
     for name in ("postgres", "redis", "web", "worker"):
         assert "healthcheck" in services[name], name
     assert "gunicorn" in services["web"]["command"]
-    assert services["web"]["environment"]["DJANGO_ENV"] == "production"
+    for name in ("web", "worker", "beat"):
+        environment = services[name]["environment"]
+        assert environment["DJANGO_ENV"] == "production", name
+        assert environment["DATABASE_URL"].startswith("postgres://"), name
+        assert environment["REDIS_URL"].startswith("redis://"), name
+        assert "ALLOW_EMBEDDED_IN_PRODUCTION" not in environment, name
+
+
+def probe_host(monkeypatch, allowed_hosts: str) -> str:
+    """Run the web health check's Python with urlopen replaced; return the Host it sends."""
+    test = compose()["services"]["web"]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"]
+    sent = []
+    monkeypatch.setattr(urllib.request, "urlopen", lambda request, timeout: sent.append(request))
+    monkeypatch.setenv("ALLOWED_HOSTS", allowed_hosts)
+    exec(test[3], {})
+    [request] = sent
+    assert request.full_url == "http://127.0.0.1:8000/healthz"
+    return request.get_header("Host")
+
+
+@pytest.mark.parametrize(
+    "allowed_hosts",
+    [PRODUCTION_HOST, f"{PRODUCTION_HOST},admin.example.org", " .example.org", "*"],
+)
+def test_the_web_health_check_names_a_host_that_production_allows(monkeypatch, allowed_hosts):
+    host = probe_host(monkeypatch, allowed_hosts)
+    parsed = environ.Env.parse_value(allowed_hosts, list)
+    assert validate_host(host, [h.strip() for h in parsed])
+
+
+@pytest.mark.django_db
+def test_the_web_health_check_reaches_healthz_through_host_validation(
+    client, settings, monkeypatch
+):
+    settings.ALLOWED_HOSTS = [PRODUCTION_HOST]
+    settings.REDIS_URL = ""
+    host = probe_host(monkeypatch, PRODUCTION_HOST)
+    assert client.get("/healthz", HTTP_HOST="127.0.0.1").status_code == 400
+    assert client.get("/healthz", HTTP_HOST=host).status_code == 200
 
 
 def test_ci_runs_make_test_only():
