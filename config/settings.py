@@ -14,6 +14,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# An installed copy carries templates, static files and catalogues inside config/ (see setup.py);
+# a source checkout has them at its top.
+_PACKAGED = Path(__file__).resolve().parent
+ASSETS_DIR = _PACKAGED if (_PACKAGED / "templates").is_dir() else BASE_DIR
 DEFAULT_SECRET_KEY = "insecure-embedded-default-change-me"
 
 env = environ.Env()
@@ -80,7 +84,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [ASSETS_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -119,16 +123,16 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("sv", _("Swedish")), ("fi", _("Finnish"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [ASSETS_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Stockholm")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 # plotly.min.js is served from the installed plotly package (no CDN): static/plotly/plotly.min.js.
 STATICFILES_DIRS = [
-    BASE_DIR / "static",
+    ASSETS_DIR / "static",
     ("plotly", Path(plotly.__file__).resolve().parent / "package_data"),
 ]
 STORAGES = {

@@ -22,6 +22,8 @@ def test_compose_file_has_the_production_processes_with_health_checks():
     for name in ("postgres", "redis", "web", "worker"):
         assert "healthcheck" in services[name], name
     assert "gunicorn" in services["web"]["command"]
+    for name, service in services.items():  # the image holds the installed package, no manage.py
+        assert "manage.py" not in service.get("command", []), name
     for name in ("web", "worker", "beat"):
         environment = services[name]["environment"]
         assert environment["DJANGO_ENV"] == "production", name
