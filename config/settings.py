@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.OrganisationMiddleware",
+    "accounts.language.OrganisationLanguageMiddleware",
     "core.middleware.NotFoundMiddleware",
 ]
 
