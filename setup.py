@@ -30,5 +30,6 @@ setup(
         *asset_packages(),
     ],
     package_dir=ASSETS,
-    package_data={package: ["*"] for package in asset_packages()},
+    # Data files inside the apps (the demo's definitions.json), and every asset file.
+    package_data={"": ["*.json"], **{package: ["*"] for package in asset_packages()}},
 )

@@ -8,4 +8,6 @@ class IndicatorsConfig(AppConfig):
 
     def ready(self):
         # The worker records recompute durations through the metrics module's signal handlers.
-        from . import metrics  # noqa: F401
+        # Services wake the recompute by task name, so the tasks must be registered in every
+        # process (web, commands), not only in workers, which autodiscover them.
+        from . import metrics, tasks  # noqa: F401

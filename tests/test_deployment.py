@@ -1,5 +1,8 @@
 """The production description parses and names every process of the production shape."""
 
+import os
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -73,3 +76,18 @@ def test_ci_runs_make_test_only():
         if line.strip() and not line.startswith("#")
     ]
     assert "make test" in lines
+
+
+def test_a_fresh_process_knows_the_tasks_services_wake_by_name():
+    """Web servers and commands (load_demo) enqueue `indicators.tasks.recompute` by its name."""
+    show = (
+        "import django; django.setup(); from celery import current_app; "
+        "print(sorted(n for n in current_app.tasks if n.startswith('indicators.')))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    process = subprocess.run(
+        [sys.executable, "-c", show], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert process.returncode == 0, process.stderr
+    assert "'indicators.tasks.recompute'" in process.stdout
+    assert "'indicators.tasks.sweep_dirty'" in process.stdout

@@ -67,6 +67,7 @@ def test_the_installed_package_serves_swedish_and_finnish_pages_from_any_directo
     assert {p.name for p in site.iterdir()} == {
         "config", "core", "accounts", "indicators", "dashboard",
     }  # fmt: skip
+    assert (site / "indicators/demo/definitions.json").is_file()
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "serve.py").write_text(SERVE_LOGIN_PAGE)
