@@ -24,7 +24,7 @@ gettext:
 messages: venv gettext
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v 0
 
-demo: venv messages
+demo: venv
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	$(BIN)/python manage.py load_demo

@@ -91,3 +91,11 @@ def test_a_fresh_process_knows_the_tasks_services_wake_by_name():
     assert process.returncode == 0, process.stderr
     assert "'indicators.tasks.recompute'" in process.stdout
     assert "'indicators.tasks.sweep_dirty'" in process.stdout
+
+
+def test_the_readme_starts_with_the_two_commands_and_documents_the_production_opt_in():
+    readme = (ROOT / "README.md").read_text()
+    first_block = readme.split("```sh\n", 1)[1].split("```", 1)[0].splitlines()
+    assert [line.split()[:2] for line in first_block] == [["make", "demo"], ["make", "test"]]
+    assert "ALLOW_EMBEDDED_IN_PRODUCTION=1" in readme
+    assert "docs/api.md" in readme and "../shared/" not in readme
