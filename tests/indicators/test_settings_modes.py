@@ -65,6 +65,13 @@ MODES = {
         "REDIS_URL": None,
         "ALLOW_EMBEDDED_IN_PRODUCTION": "1",
     },
+    "production embedded, opted in, default secret key": {
+        **PRODUCTION,
+        "SECRET_KEY": None,
+        "DATABASE_URL": None,
+        "REDIS_URL": None,
+        "ALLOW_EMBEDDED_IN_PRODUCTION": "1",
+    },
     "production embedded, opt-in off": {
         **PRODUCTION,
         "REDIS_URL": None,
@@ -145,6 +152,10 @@ def test_production_runs_embedded_only_when_the_operator_opts_in(started):
     assert settings["CELERY_TASK_ALWAYS_EAGER"] is True
     assert settings["SECURE_SSL_REDIRECT"] is True
     assert settings_of(started["production"])["CELERY_TASK_ALWAYS_EAGER"] is False
+
+
+def test_the_opt_in_lifts_no_other_refusal(started):
+    refused(started["production embedded, opted in, default secret key"], "SECRET_KEY")
 
 
 def test_production_switches_on_https_redirect_secure_cookies_and_hsts(started):
