@@ -1,7 +1,8 @@
 """Settings from the environment (twelve-factor).
 
 With nothing set, the app runs embedded: SQLite, tasks in-process, plain HTTP, DEBUG off.
-`DJANGO_ENV=production` switches on HTTPS and refuses insecure defaults.
+`DJANGO_ENV=production` switches on HTTPS and refuses insecure defaults, SQLite and a missing
+REDIS_URL (the last two only with `ALLOW_EMBEDDED_IN_PRODUCTION=1`).
 """
 
 from datetime import timedelta
