@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/outcome_chain
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint layers run worker beat services venv messages test-sqlite test-postgres bench
+.PHONY: demo test lint layers run worker beat services venv gettext messages test-sqlite test-postgres bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,11 +17,14 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-messages: venv
+gettext:
 	command -v msgfmt >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q gettext)
+
+# The compiled .mo catalogues are committed (they ship with the package); run this after editing a .po.
+messages: venv gettext
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v 0
 
-demo: venv messages
+demo: venv
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	$(BIN)/python manage.py load_demo
@@ -39,7 +42,7 @@ beat: venv
 services:
 	bash scripts/services.sh
 
-test: services venv messages layers
+test: services venv gettext layers
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres

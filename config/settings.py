@@ -1,7 +1,8 @@
 """Settings from the environment (twelve-factor).
 
 With nothing set, the app runs embedded: SQLite, tasks in-process, plain HTTP, DEBUG off.
-`DJANGO_ENV=production` switches on HTTPS and refuses insecure defaults.
+`DJANGO_ENV=production` switches on HTTPS and refuses insecure defaults, SQLite and a missing
+REDIS_URL (the last two only with `ALLOW_EMBEDDED_IN_PRODUCTION=1`).
 """
 
 from datetime import timedelta
@@ -14,6 +15,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# An installed copy carries templates, static files and catalogues inside config/ (see setup.py);
+# a source checkout has them at its top.
+_PACKAGED = Path(__file__).resolve().parent
+ASSETS_DIR = _PACKAGED if (_PACKAGED / "templates").is_dir() else BASE_DIR
 DEFAULT_SECRET_KEY = "insecure-embedded-default-change-me"
 
 env = environ.Env()
@@ -71,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.OrganisationMiddleware",
+    "accounts.language.OrganisationLanguageMiddleware",
     "core.middleware.NotFoundMiddleware",
 ]
 
@@ -80,7 +86,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [ASSETS_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -119,16 +125,16 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("sv", _("Swedish")), ("fi", _("Finnish"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [ASSETS_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Stockholm")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 # plotly.min.js is served from the installed plotly package (no CDN): static/plotly/plotly.min.js.
 STATICFILES_DIRS = [
-    BASE_DIR / "static",
+    ASSETS_DIR / "static",
     ("plotly", Path(plotly.__file__).resolve().parent / "package_data"),
 ]
 STORAGES = {
@@ -147,6 +153,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300, "socket_connect_timeout": 2}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+# Workers keep the root logger of LOGGING (config/celery.py replaces Celery's logging set-up).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "sweep-dirty-period-values": {
         "task": "indicators.tasks.sweep_dirty",
@@ -157,6 +165,21 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=7),
     },
 }
+
+# Production runs on PostgreSQL with a Celery worker: on SQLite, or without a broker (tasks then run
+# inside the web request that enqueued them), it refuses to start unless the operator opts in.
+ALLOW_EMBEDDED_IN_PRODUCTION = env.bool("ALLOW_EMBEDDED_IN_PRODUCTION", default=False)
+if PRODUCTION and not ALLOW_EMBEDDED_IN_PRODUCTION:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        raise ImproperlyConfigured(
+            "DJANGO_ENV=production refuses SQLite: set DATABASE_URL to a PostgreSQL database "
+            "(or ALLOW_EMBEDDED_IN_PRODUCTION=1 to run on SQLite anyway)."
+        )
+    if not REDIS_URL:
+        raise ImproperlyConfigured(
+            "DJANGO_ENV=production needs REDIS_URL, or background tasks run inside web requests "
+            "(set ALLOW_EMBEDDED_IN_PRODUCTION=1 to run them in-process anyway)."
+        )
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

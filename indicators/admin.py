@@ -1,6 +1,90 @@
+"""Django admin for indicators. Every write with rules goes through `indicators.services`:
+
+- indicators (with their targets and benchmarks) are saved by `create_indicator` /
+  `update_indicator`, whose validation errors show on the form;
+- measurements arrive through ingest, and period values and deviations are computed (deviation
+  states change on the deviations page and API), so their admin pages are read-only.
+"""
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.forms.models import construct_instance
 
 from .models import Benchmark, Deviation, Indicator, Measurement, PeriodValue, Target
+from .services import create_indicator, update_indicator
+from .services.definitions import PLAIN_FIELDS
+
+BASELINE_FIELDS = {"baseline_value": "value", "baseline_date": "date"}
+BAND_FIELDS = {
+    "band_low": "low",
+    "band_high": "high",
+    "action_below": "action_below",
+    "action_above": "action_above",
+}
+
+
+def indicator_data(form: forms.ModelForm, *, only_changed: bool) -> dict:
+    """The service's `data` from the form's fields (baseline and band as their dicts)."""
+    cleaned, changed = form.cleaned_data, set(form.changed_data)
+    names = [n for n in PLAIN_FIELDS if n in cleaned and (not only_changed or n in changed)]
+    data = {name: cleaned[name] for name in names}
+    for key, fields in (("baseline", BASELINE_FIELDS), ("band", BAND_FIELDS)):
+        if not only_changed or changed & fields.keys():
+            data[key] = {inner: cleaned.get(name) for name, inner in fields.items()}
+    return data
+
+
+def series_data(formsets) -> dict:
+    """Targets and benchmarks from the inline formsets that changed, as the service takes them."""
+    data = {}
+    for formset in formsets:
+        if formset.model not in (Target, Benchmark) or not formset.has_changed():
+            continue
+        rows = [
+            form.cleaned_data
+            for form in formset.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        if formset.model is Target:
+            data["targets"] = [{"from": r["valid_from"], "value": r["value"]} for r in rows]
+        else:
+            data["benchmarks"] = [
+                {"from": r["valid_from"], "value": r["value"], "source": r["source"]} for r in rows
+            ]
+    return data
+
+
+def save_indicator(*, form: forms.ModelForm, data: dict) -> Indicator:
+    if form.instance.pk is None:
+        return create_indicator(organisation=form.cleaned_data["organisation"], data=data)
+    return update_indicator(indicator=Indicator.objects.get(pk=form.instance.pk), data=data)
+
+
+class IndicatorAdminForm(forms.ModelForm):
+    """Validated by the service: `clean` runs the save in a savepoint and rolls it back."""
+
+    class Meta:
+        model = Indicator
+        fields = ["organisation", *PLAIN_FIELDS, *BASELINE_FIELDS, *BAND_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            with transaction.atomic():
+                save_indicator(form=self, data=indicator_data(self, only_changed=False))
+                transaction.set_rollback(True)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        return cleaned
+
+    def _post_clean(self):
+        # The admin's messages and history name the instance; the rules were checked in clean().
+        construct_instance(self, self.instance, self._meta.fields)
 
 
 class TargetInline(admin.TabularInline):
@@ -15,34 +99,63 @@ class BenchmarkInline(admin.TabularInline):
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
+    form = IndicatorAdminForm
     list_display = ["code", "name", "organisation", "kind", "aggregation", "period", "layer"]
     list_filter = ["organisation", "kind", "layer", "evidence", "period"]
     search_fields = ["code", "name"]
     inlines = [TargetInline, BenchmarkInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["organisation"] if obj else []  # the service moves no indicator between orgs
+
+    def save_model(self, request, obj, form, change):
+        """Saved in save_related, with its targets and benchmarks, by one service call."""
+
+    def save_related(self, request, form, formsets, change):
+        data = {**indicator_data(form, only_changed=change), **series_data(formsets)}
+        indicator = save_indicator(form=form, data=data)
+        form.instance.pk, form.instance._state.adding = indicator.pk, False
+        for formset in formsets:
+            formset.save(commit=False)  # writes nothing; lists the changes for the history
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    show_full_result_count = False  # counting millions of rows on every list page
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Measurement)
-class MeasurementAdmin(admin.ModelAdmin):
-    list_display = ["indicator", "observed_at", "value", "numerator", "denominator", "key"]
-    list_filter = ["indicator__organisation"]
+class MeasurementAdmin(ReadOnlyAdmin):
+    list_display = [
+        "indicator", "observed_at", "value", "numerator", "denominator", "segment", "key",
+    ]  # fmt: skip
+    list_filter = ["indicator__organisation", "indicator__kind", "indicator__period"]
     search_fields = ["indicator__code", "key"]
-    raw_id_fields = ["indicator"]
-    show_full_result_count = False
+    list_select_related = ["indicator"]
 
 
 @admin.register(PeriodValue)
-class PeriodValueAdmin(admin.ModelAdmin):
-    list_display = ["indicator", "period", "segment", "period_start", "value", "assessment"]
-    list_filter = ["period", "assessment"]
-    raw_id_fields = ["indicator"]
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False  # computed, never entered
+class PeriodValueAdmin(ReadOnlyAdmin):
+    list_display = [
+        "indicator", "period", "segment", "period_start", "value", "target", "position",
+        "assessment",
+    ]  # fmt: skip
+    list_filter = ["indicator__organisation", "period", "position", "assessment"]
+    search_fields = ["indicator__code", "segment"]
+    list_select_related = ["indicator"]
 
 
 @admin.register(Deviation)
-class DeviationAdmin(admin.ModelAdmin):
+class DeviationAdmin(ReadOnlyAdmin):
     list_display = ["indicator", "period_start", "kind", "value", "state"]
-    list_filter = ["state", "kind"]
-    raw_id_fields = ["indicator"]
+    list_filter = ["indicator__organisation", "state", "kind"]
+    search_fields = ["indicator__code", "note"]
+    list_select_related = ["indicator"]

@@ -16,6 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_NAMES = [
     "DEBUG",
+    "CELERY_TASK_ALWAYS_EAGER",
     "SECURE_SSL_REDIRECT",
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
@@ -27,13 +28,26 @@ SHOW_SETTINGS = (
     "import json, django; from django.conf import settings; "
     f"print(json.dumps({{n: getattr(settings, n, None) for n in {SETTINGS_NAMES!r}}}))"
 )
-ENVIRONMENT_NAMES = ("DJANGO_ENV", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT")
+ENVIRONMENT_NAMES = (
+    "DJANGO_ENV",
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "SECURE_SSL_REDIRECT",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "ALLOW_EMBEDDED_IN_PRODUCTION",
+)
 
 PRODUCTION = {
     "DJANGO_ENV": "production",
     "SECRET_KEY": "a-long-random-secret-of-our-own-0123",
     "ALLOWED_HOSTS": "outcomes.example.com",
+    # Reading settings never connects, so these need not answer.
+    "DATABASE_URL": "postgres://outcome@db.example.com:5432/outcome",
+    "REDIS_URL": "redis://redis.example.com:6379/0",
 }
+SQLITE_URL = "sqlite:////tmp/outcome-production.sqlite3"
 MODES = {
     "production": PRODUCTION,
     "production without a secret key": {**PRODUCTION, "SECRET_KEY": None},
@@ -41,6 +55,28 @@ MODES = {
     "production with debug": {**PRODUCTION, "DEBUG": "1"},
     "production without hosts": {**PRODUCTION, "ALLOWED_HOSTS": None},
     "production with empty hosts": {**PRODUCTION, "ALLOWED_HOSTS": ""},
+    "production on SQLite": {**PRODUCTION, "DATABASE_URL": SQLITE_URL},
+    "production without a database": {**PRODUCTION, "DATABASE_URL": None},
+    "production without redis": {**PRODUCTION, "REDIS_URL": None},
+    "production with an empty redis url": {**PRODUCTION, "REDIS_URL": ""},
+    "production embedded, opted in": {
+        **PRODUCTION,
+        "DATABASE_URL": None,
+        "REDIS_URL": None,
+        "ALLOW_EMBEDDED_IN_PRODUCTION": "1",
+    },
+    "production embedded, opted in, default secret key": {
+        **PRODUCTION,
+        "SECRET_KEY": None,
+        "DATABASE_URL": None,
+        "REDIS_URL": None,
+        "ALLOW_EMBEDDED_IN_PRODUCTION": "1",
+    },
+    "production embedded, opt-in off": {
+        **PRODUCTION,
+        "REDIS_URL": None,
+        "ALLOW_EMBEDDED_IN_PRODUCTION": "0",
+    },
     "embedded": {},
     "embedded with DEBUG=1": {"DEBUG": "1"},
     "embedded with DEBUG=true": {"DEBUG": "true"},
@@ -93,6 +129,33 @@ def test_production_refuses_debug(started):
 def test_production_refuses_empty_allowed_hosts(started):
     refused(started["production without hosts"], "ALLOWED_HOSTS")
     refused(started["production with empty hosts"], "ALLOWED_HOSTS")
+
+
+def test_production_refuses_sqlite(started):
+    refused(started["production on SQLite"], "refuses SQLite")
+    refused(started["production without a database"], "refuses SQLite")
+
+
+def test_production_refuses_to_run_tasks_inside_web_requests(started):
+    refused(started["production without redis"], "needs REDIS_URL")
+    refused(started["production with an empty redis url"], "needs REDIS_URL")
+    refused(started["production embedded, opt-in off"], "needs REDIS_URL")
+
+
+def test_every_production_refusal_names_the_opt_in(started):
+    for mode in ("production on SQLite", "production without redis"):
+        refused(started[mode], "ALLOW_EMBEDDED_IN_PRODUCTION=1")
+
+
+def test_production_runs_embedded_only_when_the_operator_opts_in(started):
+    settings = settings_of(started["production embedded, opted in"])
+    assert settings["CELERY_TASK_ALWAYS_EAGER"] is True
+    assert settings["SECURE_SSL_REDIRECT"] is True
+    assert settings_of(started["production"])["CELERY_TASK_ALWAYS_EAGER"] is False
+
+
+def test_the_opt_in_lifts_no_other_refusal(started):
+    refused(started["production embedded, opted in, default secret key"], "SECRET_KEY")
 
 
 def test_production_switches_on_https_redirect_secure_cookies_and_hsts(started):

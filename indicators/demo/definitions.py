@@ -1,0 +1,37 @@
+"""The demo's indicator definitions: data in `definitions.json`, dated here for the demo's range."""
+
+import json
+from datetime import date
+from pathlib import Path
+
+DEFINITIONS = Path(__file__).with_name("definitions.json")
+
+
+def indicator_definitions(*, start: date, today: date) -> list[dict]:
+    """The demo's CPIs and KPIs as `create_indicator` data, inputs before the formula using them.
+
+    The baseline is dated `start`; the first target holds from `start`, the second from 1 January
+    of `today`'s year; the benchmark holds from `start`, and `{last_year}` in its source is the
+    year before `today`'s.
+    """
+    entries = json.loads(DEFINITIONS.read_text(encoding="utf-8"))
+    return [_dated(entry, start=start, today=today) for entry in entries]
+
+
+def _dated(entry: dict, *, start: date, today: date) -> dict:
+    targets, benchmark = entry["targets"], entry["benchmark"]
+    return {
+        **{k: v for k, v in entry.items() if k not in ("baseline", "targets", "benchmark")},
+        "baseline": {"value": entry["baseline"], "date": start},
+        "targets": [
+            {"from": start, "value": targets["from_start"]},
+            {"from": date(today.year, 1, 1), "value": targets["from_1_january"]},
+        ],
+        "benchmarks": [
+            {
+                "from": start,
+                "value": benchmark["value"],
+                "source": benchmark["source"].format(last_year=today.year - 1),
+            }
+        ],
+    }

@@ -1,0 +1,320 @@
+"""The demo's numbers: 18 months of CPI and KPI measurements of Nordic Mutual Insurance.
+
+`build_demo` generates everything as plain data, with a fixed seed: the indicator definitions
+(data in `definitions.json`) and measurement items shaped exactly like the API's. The story:
+
+- Fast Quote (seconds to a price) falls from about 90 s to about 25 s as more quotes are pre-filled
+  from public registers, with setbacks, a three-day rating-engine outage and a pilot week;
+- new customers of month m follow the mean Fast Quote of month m - 1 (a faster quote wins more
+  customers), so the Fast Quote -> new customers hypothesis is strongest at a lag of one month;
+- monthly KPIs are reported for complete months only, on the first day of the month they cover;
+- some periods fall outside their bands and open corrective and learning deviations.
+"""
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+
+from ..compute.periods import next_period_start, period_start, previous_period_start
+from .definitions import indicator_definitions
+
+TIME_ZONE = "Europe/Stockholm"
+MONTHS = 18
+CHANNELS = ("web", "phone", "agent")
+
+_TZ = zoneinfo.ZoneInfo(TIME_ZONE)
+# Fast Quote per channel: share of quotes and speed relative to the day's level.
+_QUOTE_SHARE = np.array([0.60, 0.25, 0.15])
+_QUOTE_SPEED = np.array([0.82, 1.20, 1.45]) / float(np.dot([0.60, 0.25, 0.15], [0.82, 1.20, 1.45]))
+_QUOTE_LEVEL_BEFORE_START = 95.0  # seconds, the month before the data starts
+_OUTAGE = (9, (10, 11, 12), 2.4)  # month index, days of the month, slow-down factor
+_PILOT = (15, 0.6)  # month index (week from its first Monday on/after the 8th), speed-up factor
+
+
+@dataclass(frozen=True)
+class Demo:
+    """What the demo loads. `start` is the first day with data, `end` the last (yesterday)."""
+
+    today: date
+    start: date
+    end: date
+    indicators: list[dict]
+    measurements: list[dict]
+
+
+def build_demo(*, today: date, seed: int = 7) -> Demo:
+    """Indicators and 18 months of measurements ending `today`, the same for the same inputs.
+
+    Every indicator draws from its own random stream, so the monthly story does not shift with the
+    number of days in the range.
+    """
+    months = _month_starts(today)
+    start, end = months[0], today - timedelta(days=1)
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    complete = months[:-1]  # monthly KPIs are reported once a month is over
+
+    def rng(stream: int) -> np.random.Generator:
+        return np.random.default_rng([seed, stream])
+
+    ftr_levels = 0.805 - 0.145 * np.exp(-np.arange(MONTHS) / 5)
+    broke_levels = 0.975 - 0.045 * np.exp(-np.arange(MONTHS) / 6)
+    quotes, quote_means = _fast_quote(rng(1), days, start)
+    customers = _new_customers(rng(2), complete, quote_means)
+    items = [
+        *quotes,
+        *_quote_turnaround(rng(3), days, start),
+        *_first_time_resolution(rng(4), days, start, ftr_levels),
+        *_nothing_broke(rng(5), days, start, broke_levels),
+        *_payment_plan_options(days, start),
+        *_prefilled_quotes(rng(6), days, start),
+        *_nps(rng(7), complete, quote_means, ftr_levels),
+        *_retention(rng(8), complete, ftr_levels, broke_levels),
+        *_customers_and_premium(rng(9), complete, customers),
+    ]
+    return Demo(
+        today=today,
+        start=start,
+        end=end,
+        indicators=indicator_definitions(start=start, today=today),
+        measurements=items,
+    )
+
+
+def _month_starts(today: date) -> list[date]:
+    """First days of the 18 months ending with the month of `today` (the last is in progress)."""
+    months = [period_start(today, "month")]
+    while len(months) < MONTHS:
+        months.insert(0, previous_period_start(months[0], "month"))
+    return months
+
+
+def _month_index(day: date, start: date) -> int:
+    return (day.year - start.year) * 12 + day.month - start.month
+
+
+def _month_day(start: date, month: int, day: int) -> date:
+    first = start
+    for _ in range(month):
+        first = next_period_start(first, "month")
+    return first.replace(day=day)
+
+
+def _timestamp(day: date, second_of_day: int) -> str:
+    """ISO-8601 local time with the offset of that day (DST switches at night, never 08-21)."""
+    moment = datetime(day.year, day.month, day.day, tzinfo=_TZ) + timedelta(seconds=second_of_day)
+    return moment.isoformat()
+
+
+def _fast_quote(rng, days: list[date], start: date) -> tuple[list[dict], dict[int, float]]:
+    """30-60 quotes a working day (12-25 at weekends), in seconds to a price, and month means."""
+    k = np.arange(MONTHS)
+    levels = np.maximum(24 + 66 * np.exp(-k / 5.5) + rng.normal(0, 6, MONTHS) + 5 * (-1) ** k, 15)
+    outage_days = {_month_day(start, _OUTAGE[0], d) for d in _OUTAGE[1]}
+    pilot_day = _month_day(start, _PILOT[0], 8)
+    pilot_start = pilot_day + timedelta(days=(7 - pilot_day.weekday()) % 7)
+    items, sums, counts = [], np.zeros(MONTHS), np.zeros(MONTHS)
+    for day in days:
+        month = _month_index(day, start)
+        weekend = day.weekday() >= 5
+        level = levels[month] * (1.08 if day.weekday() == 0 else 0.92 if weekend else 1.0)
+        level *= np.exp(rng.normal(0, 0.05))
+        if day in outage_days:
+            level *= _OUTAGE[2]
+        if pilot_start <= day < pilot_start + timedelta(days=7):
+            level *= _PILOT[1]
+        n = int(rng.integers(12, 26) if weekend else rng.integers(30, 61))
+        seconds = np.sort(rng.choice(13 * 3600, size=n, replace=False)) + 8 * 3600
+        channels = rng.choice(len(CHANNELS), size=n, p=_QUOTE_SHARE)
+        values = level * _QUOTE_SPEED[channels] * rng.lognormal(-(0.45**2) / 2, 0.45, n)
+        values = np.maximum(np.round(values, 1), 3.0)
+        for second, channel, value in zip(seconds, channels, values, strict=True):
+            items.append(
+                {
+                    "indicator": "fast_quote",
+                    "observed_at": _timestamp(day, int(second)),
+                    "value": float(value),
+                    "segment": {"channel": CHANNELS[channel]},
+                }
+            )
+        sums[month] += values.sum()
+        counts[month] += n
+    means = {m: sums[m] / counts[m] for m in range(MONTHS) if counts[m]}
+    means[-1] = _QUOTE_LEVEL_BEFORE_START
+    return items, means
+
+
+def _new_customers(rng, complete: list[date], quote_means: dict[int, float]) -> np.ndarray:
+    """Monthly new customers, driven by last month's mean Fast Quote (faster -> more)."""
+    lagged = np.array([quote_means[m - 1] for m in range(len(complete))])
+    return np.round(1800 - 12.5 * lagged + rng.normal(0, 60, len(complete))).astype(int)
+
+
+def _quote_turnaround(rng, days: list[date], start: date) -> list[dict]:
+    """Days from request to quote for business buyers, a few quotes a working day."""
+    levels = 2.4 + 4.2 * np.exp(-np.arange(MONTHS) / 6)
+    items = []
+    for day in days:
+        if day.weekday() >= 5:
+            continue
+        n = int(rng.poisson(1.6))
+        level = levels[_month_index(day, start)]
+        seconds = np.sort(rng.choice(9 * 3600, size=n, replace=False)) + 8 * 3600
+        for second in seconds:
+            value = max(round(float(level * rng.lognormal(-(0.35**2) / 2, 0.35)), 1), 0.2)
+            items.append(
+                {
+                    "indicator": "quote_turnaround",
+                    "observed_at": _timestamp(day, int(second)),
+                    "value": value,
+                }
+            )
+    return items
+
+
+def _first_time_resolution(rng, days: list[date], start: date, levels: np.ndarray) -> list[dict]:
+    """Weekly per channel, each Sunday: contacts resolved at the first contact / contacts."""
+    volume = {"web": 420, "phone": 780, "agent": 160}
+    offset = {"web": -0.04, "phone": 0.0, "agent": 0.03}
+    great_week = period_start(_month_day(start, 13, 15), "week")  # new knowledge base
+    items = []
+    for day in days:
+        if day.weekday() != 6:
+            continue
+        p = levels[_month_index(day, start)] + rng.normal(0, 0.015)
+        p += 0.08 if period_start(day, "week") == great_week else 0.0
+        for channel in CHANNELS:
+            contacts = int(rng.poisson(volume[channel]))
+            resolved = int(rng.binomial(contacts, min(max(p + offset[channel], 0.0), 1.0)))
+            items.append(
+                {
+                    "indicator": "first_time_resolution",
+                    "observed_at": day.isoformat(),
+                    "numerator": resolved,
+                    "denominator": contacts,
+                    "segment": {"channel": channel},
+                }
+            )
+    return items
+
+
+def _nothing_broke(rng, days: list[date], start: date, levels: np.ndarray) -> list[dict]:
+    """Weekly repair-partner report, each Friday: deliveries with nothing broken / deliveries."""
+    items = []
+    for day in days:
+        if day.weekday() != 4:
+            continue
+        deliveries = int(rng.poisson(75))
+        p = min(levels[_month_index(day, start)] + rng.normal(0, 0.008), 1.0)
+        items.append(
+            {
+                "indicator": "nothing_broke",
+                "observed_at": day.isoformat(),
+                "numerator": int(rng.binomial(deliveries, p)),
+                "denominator": deliveries,
+            }
+        )
+    return items
+
+
+def _payment_plan_options(days: list[date], start: date) -> list[dict]:
+    """Monday snapshot of the product catalogue: payment plans a customer can choose."""
+    steps = ((0, 2), (4, 3), (9, 4), (13, 5), (16, 6))  # from month index: options
+    return [
+        {
+            "indicator": "payment_plan_options",
+            "observed_at": day.isoformat(),
+            "value": float([n for month, n in steps if _month_index(day, start) >= month][-1]),
+        }
+        for day in days
+        if day.weekday() == 0
+    ]
+
+
+def _prefilled_quotes(rng, days: list[date], start: date) -> list[dict]:
+    """Weekly, each Sunday: web quotes pre-filled from public registers / web quotes."""
+    items = []
+    for day in days:
+        if day.weekday() != 6:
+            continue
+        p = 0.78 - 0.58 * np.exp(-_month_index(day, start) / 5)
+        quotes = int(rng.poisson(190))
+        items.append(
+            {
+                "indicator": "prefilled_quotes",
+                "observed_at": day.isoformat(),
+                "numerator": int(rng.binomial(quotes, p)),
+                "denominator": quotes,
+            }
+        )
+    return items
+
+
+def _nps(rng, complete: list[date], quote_means: dict, ftr_levels: np.ndarray) -> list[dict]:
+    """Monthly NPS from the relationship survey, in NPS points."""
+    return [
+        {
+            "indicator": "nps",
+            "observed_at": month.isoformat(),
+            "value": round(
+                float(
+                    12
+                    + 0.18 * (90 - quote_means[m])
+                    + 50 * (ftr_levels[m] - 0.66)
+                    + rng.normal(0, 2)
+                ),
+                1,
+            ),
+        }
+        for m, month in enumerate(complete)
+    ]
+
+
+def _retention(rng, complete: list[date], ftr_levels, broke_levels) -> list[dict]:
+    """Monthly per channel: policies renewed / policies due for renewal."""
+    due = {"web": 2600, "phone": 2100, "agent": 1500}
+    offset = {"web": -0.02, "phone": 0.0, "agent": 0.02}
+    items = []
+    for m, month in enumerate(complete):
+        p = 0.845 + 0.35 * (ftr_levels[m] - 0.66) + 0.3 * (broke_levels[m] - 0.93)
+        for channel in CHANNELS:
+            policies = int(rng.poisson(due[channel]))
+            share = min(p + offset[channel] + rng.normal(0, 0.004), 1.0)
+            items.append(
+                {
+                    "indicator": "retention",
+                    "observed_at": month.isoformat(),
+                    "numerator": int(rng.binomial(policies, share)),
+                    "denominator": policies,
+                    "segment": {"channel": channel},
+                }
+            )
+    return items
+
+
+def _customers_and_premium(rng, complete: list[date], customers: np.ndarray) -> list[dict]:
+    """Monthly per channel: new customers and their first-year written premium (SEK)."""
+    premium = {"web": 7800, "phone": 9400, "agent": 12600}
+    items = []
+    for m, month in enumerate(complete):
+        web = 0.50 + 0.12 * m / max(len(complete) - 1, 1)
+        split = rng.multinomial(customers[m], [web, 0.6 * (1 - web), 0.4 * (1 - web)])
+        for channel, count in zip(CHANNELS, split, strict=True):
+            segment = {"channel": channel}
+            revenue = round(float(count * premium[channel] * rng.lognormal(0, 0.04)))
+            items += [
+                {
+                    "indicator": "new_customers",
+                    "observed_at": month.isoformat(),
+                    "value": float(count),
+                    "segment": segment,
+                },
+                {
+                    "indicator": "premium_revenue",
+                    "observed_at": month.isoformat(),
+                    "value": float(revenue),
+                    "segment": segment,
+                },
+            ]
+    return items
