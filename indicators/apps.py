@@ -8,4 +8,9 @@ class IndicatorsConfig(AppConfig):
 
     def ready(self):
         # The worker records recompute durations through the metrics module's signal handlers.
-        from . import metrics  # noqa: F401
+        # Services wake the recompute by task name (services.dirty); the name must be registered in
+        # every process, not only in workers, whose autodiscovery is the only other importer.
+        from . import (
+            metrics,  # noqa: F401
+            tasks,  # noqa: F401
+        )
