@@ -5,7 +5,7 @@ app below it and no app imports it.
 """
 
 from accounts.models import Role
-from accounts.views import page, role_required
+from accounts.pages import page, role_required
 from indicators import charts, selectors
 
 SPARKLINE_PERIODS = 12

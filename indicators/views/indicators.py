@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
-from accounts.views import page, role_required
+from accounts.pages import page, role_required
 
 from .. import charts, selectors
 from ..forms import DatedValueFormSet, IndicatorForm
