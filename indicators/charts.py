@@ -4,10 +4,10 @@ Figures are plain dicts in Plotly's figure format; they travel to the page as JS
 (`figure_json`) and are drawn by static/js/charts.js.
 """
 
-import json
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
+import msgspec
 import plotly.graph_objects as go
 from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
@@ -23,6 +23,12 @@ FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 
 def period_label(start: date, period: str) -> str:
     """A period's name in the active language: a date, a week, a month, a quarter or a year."""
+    return _period_label(start, period, get_language())
+
+
+@lru_cache(maxsize=8192)
+def _period_label(start: date, period: str, language: str | None) -> str:
+    # Cached by language: a dashboard names ~150 periods, and date formatting is slow.
     if period == "day":
         return formats.date_format(start, "SHORT_DATE_FORMAT")
     if period == "week":
@@ -47,7 +53,7 @@ def number_separators() -> str:
 
 def figure_json(fig: dict) -> SafeString:
     """The figure as JSON that is safe inside a <script type="application/json"> element."""
-    text = json.dumps(fig, separators=(",", ":"))
+    text = msgspec.json.encode(fig).decode()  # a non-finite float becomes null, as in Plotly
     for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(raw, escaped)
     return mark_safe(text)  # noqa: S308 - HTML-significant characters are escaped above
