@@ -63,7 +63,8 @@ lint: venv layers
 layers: venv
 	$(BIN)/lint-imports
 
-# The benches use (and empty) their own database, oc_bench; see bench/README.md.
+# The benches use (and empty) their own databases, oc_bench and oc_bench_pages; see bench/README.md.
 bench: services venv
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/recompute.py
+	$(BIN)/python bench/pages.py

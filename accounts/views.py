@@ -1,49 +1,19 @@
-"""Pages for admins: members and their roles, API keys. Plus the role check every page uses."""
+"""Pages for admins: members and their roles, API keys.
 
-from functools import wraps
+`page` and `role_required` live in accounts.pages; they stay importable from here.
+"""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
 from .forms import ApiKeyForm, MemberForm, RoleForm
 from .models import Role
-
-
-def role_required(role: str = Role.VIEWER):
-    """Signed in, a member, and at least `role`; otherwise 403 (sign-in page when anonymous)."""
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            membership = request.membership
-            if not membership:
-                raise PermissionDenied(_("You are not a member of any organisation."))
-            if not membership.has_role(role):
-                raise PermissionDenied(_("Your role does not allow this."))
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def page(request, template: str, context: dict | None = None, status: int = 200):
-    """Render with what every page needs to decide which buttons to show."""
-    membership = request.membership
-    context = {
-        "can_edit": bool(membership) and membership.has_role(Role.ANALYST),
-        "can_admin": bool(membership) and membership.has_role(Role.ADMIN),
-        **(context or {}),
-    }
-    return render(request, template, context, status=status)
+from .pages import page, role_required
 
 
 def _members(organisation):

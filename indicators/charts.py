@@ -1,10 +1,13 @@
 """Plotly figures and sparklines built from selector output. No queries here.
 
-Figures travel to the page as JSON (`figure_json`) and are drawn by static/js/charts.js.
+Figures are plain dicts in Plotly's figure format; they travel to the page as JSON
+(`figure_json`) and are drawn by static/js/charts.js.
 """
 
 from datetime import date
+from functools import cache, lru_cache
 
+import msgspec
 import plotly.graph_objects as go
 from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
@@ -20,6 +23,12 @@ FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 
 def period_label(start: date, period: str) -> str:
     """A period's name in the active language: a date, a week, a month, a quarter or a year."""
+    return _period_label(start, period, get_language())
+
+
+@lru_cache(maxsize=8192)
+def _period_label(start: date, period: str, language: str | None) -> str:
+    # Cached by language: a dashboard names ~150 periods, and date formatting is slow.
     if period == "day":
         return formats.date_format(start, "SHORT_DATE_FORMAT")
     if period == "week":
@@ -42,12 +51,18 @@ def number_separators() -> str:
     return f"{decimal}{thousands or ' '}"
 
 
-def figure_json(fig: go.Figure) -> SafeString:
+def figure_json(fig: dict) -> SafeString:
     """The figure as JSON that is safe inside a <script type="application/json"> element."""
-    text = fig.to_json()
+    text = msgspec.json.encode(fig).decode()  # a non-finite float becomes null, as in Plotly
     for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(raw, escaped)
     return mark_safe(text)  # noqa: S308 - HTML-significant characters are escaped above
+
+
+@cache
+def plotly_template() -> dict:
+    """Plotly's default template, resolved and validated once by go.Figure (read-only)."""
+    return go.Figure().to_plotly_json()["layout"]["template"]
 
 
 def _colours(results: list[dict]) -> list[str]:
@@ -64,19 +79,29 @@ def _has(results: list[dict], name: str) -> bool:
     return any(r.get(name) is not None for r in results)
 
 
-def _band_traces(x: list[str], results: list[dict]) -> list[go.Scatter]:
+def _scatter(**properties) -> dict:
+    return {"type": "scatter", **properties}
+
+
+def _band_traces(x: list[str], results: list[dict]) -> list[dict]:
     low, high = _series(results, "band_low"), _series(results, "band_high")
     has_low, has_high = _has(results, "band_low"), _has(results, "band_high")
     name = gettext("Tolerance band")
-    line = {"width": 0, "shape": "hv"}
     if has_low and has_high:
         return [
-            go.Scatter(x=x, y=high, mode="lines", line=line, hoverinfo="skip", showlegend=False),
-            go.Scatter(
+            _scatter(
+                x=x,
+                y=high,
+                mode="lines",
+                line={"width": 0, "shape": "hv"},
+                hoverinfo="skip",
+                showlegend=False,
+            ),
+            _scatter(
                 x=x,
                 y=low,
                 mode="lines",
-                line=line,
+                line={"width": 0, "shape": "hv"},
                 fill="tonexty",
                 fillcolor=BAND_FILL,
                 name=name,
@@ -86,7 +111,7 @@ def _band_traces(x: list[str], results: list[dict]) -> list[go.Scatter]:
     if has_low or has_high:
         edge = low if has_low else high
         return [
-            go.Scatter(
+            _scatter(
                 x=x,
                 y=edge,
                 mode="lines",
@@ -98,10 +123,13 @@ def _band_traces(x: list[str], results: list[dict]) -> list[go.Scatter]:
     return []
 
 
-def indicator_figure(*, values: dict, unit: str, height: int = 380) -> go.Figure:
+def indicator_figure(*, values: dict, unit: str, height: int = 380) -> dict:
     """Period values with the band shaded, the target, the benchmark, points by assessment.
 
-    `values` is the answer of `selectors.indicator_values`.
+    `values` is the answer of `selectors.indicator_values`. The figure is a plain dict (what
+    `go.Figure(...).to_plotly_json()` gives for the same traces): building a go.Figure validates
+    every property on every call, about 20 ms a figure, which a page of small multiples cannot pay.
+    tests/indicators/test_charts.py checks the dicts against the go.Figure version.
     """
     results = values["results"]
     period = values["period"]
@@ -113,7 +141,7 @@ def indicator_figure(*, values: dict, unit: str, height: int = 380) -> go.Figure
     ):
         if _has(results, field):
             traces.append(
-                go.Scatter(
+                _scatter(
                     x=x,
                     y=_series(results, field),
                     mode="lines",
@@ -122,7 +150,7 @@ def indicator_figure(*, values: dict, unit: str, height: int = 380) -> go.Figure
                 )
             )
     traces.append(
-        go.Scatter(
+        _scatter(
             x=x,
             y=_series(results, "value"),
             mode="lines+markers",
@@ -132,20 +160,20 @@ def indicator_figure(*, values: dict, unit: str, height: int = 380) -> go.Figure
             hovertemplate=f"%{{x}}: %{{y}} {unit}<extra></extra>",
         )
     )
-    fig = go.Figure(data=traces)
-    fig.update_layout(
-        height=height,
-        margin={"l": 50, "r": 10, "t": 10, "b": 40},
-        paper_bgcolor="#fff",
-        plot_bgcolor="#fff",
-        font={"family": FONT, "size": 12},
-        separators=number_separators(),
-        legend={"orientation": "h", "y": -0.18},
-        xaxis={"type": "category", "showgrid": False, "automargin": True, **_ticks(x)},
-        yaxis={"gridcolor": "#e6eaef", "title": {"text": unit}, "zeroline": False},
-        hovermode="closest",
-    )
-    return fig
+    layout = {
+        "template": plotly_template(),
+        "height": height,
+        "margin": {"l": 50, "r": 10, "t": 10, "b": 40},
+        "paper_bgcolor": "#fff",
+        "plot_bgcolor": "#fff",
+        "font": {"family": FONT, "size": 12},
+        "separators": number_separators(),
+        "legend": {"orientation": "h", "y": -0.18},
+        "xaxis": {"type": "category", "showgrid": False, "automargin": True, **_ticks(x)},
+        "yaxis": {"gridcolor": "#e6eaef", "title": {"text": unit}, "zeroline": False},
+        "hovermode": "closest",
+    }
+    return {"data": traces, "layout": layout}
 
 
 def _ticks(labels: list[str], most: int = 6) -> dict:
@@ -157,17 +185,16 @@ def _ticks(labels: list[str], most: int = 6) -> dict:
     return {"tickmode": "array", "tickvals": chosen, "ticktext": chosen}
 
 
-def small_figure(*, results: list[dict], period: str) -> go.Figure:
-    """A small multiple for the dashboard: values, band and target, no axes titles."""
-    values = {"results": results, "period": period}
-    fig = indicator_figure(values=values, unit="", height=120)
-    fig.update_layout(
-        showlegend=False,
-        margin={"l": 34, "r": 6, "t": 4, "b": 4},
-        xaxis={"visible": False},
-        yaxis={"title": None, "nticks": 3},
-    )
-    fig.update_traces(marker={"size": 6})
+def small_figure(*, results: list[dict], period: str) -> dict:
+    """A small multiple for the dashboard: values, band and target, no axes, no legend."""
+    fig = indicator_figure(values={"results": results, "period": period}, unit="", height=120)
+    layout = fig["layout"]
+    layout["showlegend"] = False
+    layout["margin"] = {"l": 34, "r": 6, "t": 4, "b": 4}
+    layout["xaxis"]["visible"] = False
+    layout["yaxis"] = {"title": {}, "gridcolor": "#e6eaef", "zeroline": False, "nticks": 3}
+    for trace in fig["data"]:
+        trace["marker"] = {**trace.get("marker", {}), "size": 6}
     return fig
 
 

@@ -166,6 +166,7 @@ def segments_of(*, indicator: Indicator) -> list[str]:
     return sorted(
         PeriodValue.objects.filter(indicator=indicator)
         .exclude(segment="")
+        .order_by()  # the model's ordering (period_start) would make DISTINCT keep every row
         .values_list("segment", flat=True)
         .distinct()
     )

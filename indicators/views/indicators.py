@@ -1,16 +1,21 @@
 """Indicator pages: the list with filters and sparklines, the detail chart, the definition forms."""
 
 from datetime import date
+from functools import lru_cache
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect
+from django.template.defaultfilters import floatformat
+from django.utils import formats
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
-from accounts.views import page, role_required
+from accounts.pages import page, role_required
 
 from .. import charts, selectors
 from ..forms import DatedValueFormSet, IndicatorForm
@@ -18,6 +23,24 @@ from ..models import Evidence, Kind, Layer, Period
 from ..services import create_indicator, update_indicator
 
 SPARKLINE_PERIODS = 12
+SIGNALS = {
+    "above_limit": (
+        gettext_lazy("above limit"),
+        gettext_lazy("Above the upper natural process limit"),
+    ),
+    "below_limit": (
+        gettext_lazy("below limit"),
+        gettext_lazy("Below the lower natural process limit"),
+    ),
+    "run_above": (
+        gettext_lazy("run above"),
+        gettext_lazy("8 or more values in a row above the centre line"),
+    ),
+    "run_below": (
+        gettext_lazy("run below"),
+        gettext_lazy("8 or more values in a row below the centre line"),
+    ),
+}
 ASSESSMENTS = [
     ("worse", gettext_lazy("worse than expected")),
     ("expected", gettext_lazy("as expected")),
@@ -76,6 +99,58 @@ def indicator_list(request):
     return page(request, template, context)
 
 
+@lru_cache(maxsize=8192)
+def _number(value: float, language: str | None) -> str:
+    # Cached by language: targets, bands and benchmarks repeat on every row of a long series.
+    return floatformat(value, "-2g")
+
+
+def _text(value: float | None, missing: str = "—") -> str:
+    return missing if value is None else _number(value, get_language())
+
+
+# The values table is built here rather than in a template loop: a day series has hundreds of
+# rows, and the template engine spent ~0.3 ms on each (about 200 ms for 18 months of days).
+ROW_HTML = (
+    '<tr><td class="period">{}</td><td class="num">{}</td><td class="num hide-sm">{}</td>'
+    '<td class="num">{}</td><td class="num hide-sm">{}</td><td class="num hide-sm hide-md">{}</td>'
+    '<td class="num">{}</td><td class="num hide-sm">{}</td>'
+    '<td class="assessment"><span class="pill {}">{}</span></td><td class="hide-sm signal">{}</td>'
+    "</tr>"
+)
+
+
+def _cells(row: dict, label: str, assessments: dict, signals: dict) -> tuple:
+    has_band = row["band_low"] is not None or row["band_high"] is not None
+    change = row["change"]
+    assessment = row["assessment"] or "none"
+    return (
+        label,
+        _text(row["value"], ""),
+        formats.localize(row["count"]),
+        _text(row["target"]),
+        f"{_text(row['band_low'], '−∞')} … {_text(row['band_high'], '∞')}" if has_band else "—",
+        _text(row["previous"]),
+        "—" if change is None else ("+" if change > 0 else "") + _text(change),
+        _text(row["benchmark"]),
+        assessment,
+        assessments[assessment],
+        signals.get(row["signal"], ""),
+    )
+
+
+def values_table_body(rows: list[dict]) -> SafeString:
+    """The <tr> rows of the values table, newest first; each row carries its `label`."""
+    assessments = {name: str(label) for name, label in ASSESSMENTS}
+    signals = {
+        name: format_html('<span title="{}">{}</span>', title, label)
+        for name, (label, title) in SIGNALS.items()
+    }
+    return format_html_join(
+        "\n", ROW_HTML, (_cells(row, row["label"], assessments, signals) for row in rows)
+    )
+
+
 def _segment_choice(request, segments: list[str]) -> str:
     segment = request.GET.get("segment", "")
     return segment if segment in segments else ""
@@ -101,7 +176,7 @@ def indicator_detail(request, code: str):
         "periods": Period.choices,
         "segment": segment,
         "segments": segments,
-        "rows": list(reversed(rows)),
+        "table_body": values_table_body(list(reversed(rows))),
         "figure": figure,
         "has_values": bool(rows),
     }

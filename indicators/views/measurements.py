@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
-from accounts.views import page, role_required
+from accounts.pages import page, role_required
 
 from .. import selectors, upload
 from ..forms import MeasurementForm, UploadForm

@@ -4,6 +4,21 @@
 (function () {
   "use strict";
 
+  // The server picks at most six period labels; a phone has room for fewer, or they overlap.
+  // Keep every n-th label counted from the latest period, about one per 120 px.
+  function thinTicks(layout, width) {
+    var axis = layout && layout.xaxis;
+    if (!axis || !axis.tickvals || !width) return;
+    var room = Math.max(2, Math.floor(width / 120));
+    if (axis.tickvals.length <= room) return;
+    var step = Math.ceil(axis.tickvals.length / room);
+    var keep = function (values) {
+      return values.filter(function (_v, i) { return (values.length - 1 - i) % step === 0; });
+    };
+    axis.ticktext = keep(axis.ticktext || axis.tickvals);
+    axis.tickvals = keep(axis.tickvals);
+  }
+
   function draw(root) {
     if (typeof Plotly === "undefined") return;
     (root || document).querySelectorAll("[data-figure]").forEach(function (el) {
@@ -17,6 +32,7 @@
         return;
       }
       var small = el.classList.contains("small");
+      thinTicks(figure.layout, el.clientWidth);
       var config = {
         displaylogo: false,
         responsive: true,

@@ -262,7 +262,7 @@ def test_a_refused_batch_rolls_back_the_batches_before_it(client, analyst, indic
     response = send(client, "".join(lines).encode())
     token = token_of(response)
     monkeypatch.setattr("django.conf.settings.INGEST_MAX_ITEMS", 10)
-    real = upload.ingest_measurements
+    real = upload.flow.ingest_measurements  # the flow looks the service up in its own module
     calls = []
 
     def third_batch_refused(**kwargs):
@@ -273,7 +273,7 @@ def test_a_refused_batch_rolls_back_the_batches_before_it(client, analyst, indic
             raise IngestError([{"index": 0, "field": "indicator", "message": "deleted meanwhile"}])
         return real(**kwargs)
 
-    monkeypatch.setattr(upload, "ingest_measurements", third_batch_refused)
+    monkeypatch.setattr(upload.flow, "ingest_measurements", third_batch_refused)
     client.post(reverse("upload-confirm"), {"token": token})
     assert len(calls) == 3
     assert Measurement.objects.count() == 0

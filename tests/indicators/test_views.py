@@ -234,6 +234,49 @@ def test_detail_embeds_a_plotly_figure_with_band_target_and_points(client, viewe
     assert "fix it" in page  # the band's corrective action
 
 
+def table_cells(page: str) -> list[list[str]]:
+    """The text of every cell of the values table, row by row."""
+    body = page[page.index("<tbody>") : page.index("</tbody>")]
+    rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    return [
+        [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in rows
+    ]
+
+
+def test_detail_table_shows_each_period_against_target_band_and_previous(
+    client, viewer, organisation
+):
+    make_indicators(organisation, 1)  # lower is better; 20, 40, 60 in Jan-Mar; band 10-50
+    page = signed_in(client, viewer).get(reverse("indicator-detail", args=["ind_0"])).content
+    cells = table_cells(page.decode())
+    assert cells == [
+        ["March 2026", "60", "1", "30", "10 … 50", "40", "+20", "—", "worse than expected", ""],
+        ["February 2026", "40", "1", "30", "10 … 50", "20", "+20", "—", "as expected", ""],
+        ["January 2026", "20", "1", "30", "10 … 50", "—", "—", "—", "as expected", ""],
+    ]
+
+
+def test_segment_choice_lists_each_segment_once(client, viewer, organisation):
+    make_indicators(organisation, 1)
+    ingest_measurements(
+        organisation=organisation,
+        items=[
+            {
+                "indicator": "ind_0",
+                "observed_at": f"2025-{m:02d}-10",
+                "value": m,
+                "segment": {"channel": channel},
+            }
+            for m in range(1, 13)
+            for channel in ("web", "shop")
+        ],
+    )
+    page = signed_in(client, viewer).get(reverse("indicator-detail", args=["ind_0"])).content
+    options = re.findall(r'<option value="(channel:[a-z]+)"', page.decode())
+    assert options == ["channel:shop", "channel:web"]
+
+
 def test_detail_period_selector_answers_a_partial_for_htmx(client, viewer, organisation):
     make_indicators(organisation, 1)
     signed_in(client, viewer)

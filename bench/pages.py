@@ -1,0 +1,230 @@
+"""Pages bench: server time of the pages a manager opens, against a minimal authenticated page.
+
+    .venv/bin/python bench/pages.py
+
+BENCH_PAGES_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/oc_bench_pages) is created,
+migrated and emptied here. The demo organisation is loaded (`indicators.demo.load_demo`), pages are
+timed, then 1,000,000 more measurements (BENCH_PAGES_ROWS) are copied into two demo indicators, the
+period values are rebuilt, and the pages are timed again. Requests go through Django's test client
+in this process, so the times are server time (middleware, views, queries, templates) without
+HTTP or a browser.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import msgspec  # noqa: E402
+
+from bench import common  # noqa: E402
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/oc_bench_pages"
+ROWS = int(os.environ.get("BENCH_PAGES_ROWS", "1000000"))
+RUNS = int(os.environ.get("BENCH_PAGES_RUNS", "60"))
+WARM_UP = 5
+DEMO_TODAY = date(2026, 11, 30)
+# Where the extra rows go: the demo's busiest indicator (weekly, by channel) and a monthly one.
+EXTRA = (("fast_quote", 0.8), ("quote_turnaround", 0.2))
+DETAIL_CODE = "fast_quote"
+DASHBOARD_GOAL_MS = 100
+DASHBOARD_MAX_QUERIES = 12
+COPY_COLUMNS = (
+    "indicator_id, natural_key, key, segment, observed_at, local_date, value, numerator,"
+    " denominator, comment, created_at, updated_at"
+)
+
+
+def pages() -> list[tuple[str, str]]:
+    from django.urls import reverse
+
+    return [
+        ("baseline (minimal page)", reverse("bench-baseline")),
+        ("dashboard", reverse("home")),
+        ("indicator list", reverse("indicator-list")),
+        ("indicator detail", reverse("indicator-detail", args=[DETAIL_CODE])),
+        ("deviations", reverse("deviations")),
+    ]
+
+
+def copy_extra_measurements(organisation, start: date, end: date) -> float:
+    """COPY ROWS measurements into the EXTRA indicators, spread over the demo's days, around each
+    indicator's own mean (so the pictures stay plausible); returns seconds."""
+    from django.db import connection
+    from django.db.models import Avg
+
+    from indicators.compute.periods import local_date
+    from indicators.demo import CHANNELS
+    from indicators.models import Indicator
+    from indicators.services.items import natural_key_of
+
+    rng = random.Random(11)
+    now = datetime.now(UTC).isoformat()
+    first = datetime.combine(start, clock(), tzinfo=organisation.tz)
+    span = (datetime.combine(end, clock(23, 59), tzinfo=organisation.tz) - first).total_seconds()
+    out = io.StringIO()
+    for code, share in EXTRA:
+        indicator = Indicator.objects.get(organisation=organisation, code=code)
+        mean = indicator.measurements.aggregate(mean=Avg("value"))["mean"]
+        count = int(ROWS * share)
+        for n in range(count):
+            observed_at = (first + timedelta(seconds=span * n / count)).astimezone(UTC)
+            segment = {"channel": CHANNELS[n % len(CHANNELS)]}
+            out.write(
+                f"{indicator.pk}\t{natural_key_of(None, segment, observed_at)}\t\\N\t"
+                f"{msgspec.json.encode(segment).decode()}\t{observed_at.isoformat()}\t"
+                f"{local_date(observed_at, organisation.tz)}\t{mean * rng.uniform(0.7, 1.3)!r}"
+                f"\t\\N\t\\N\t\t{now}\t{now}\n"
+            )
+    elapsed = common.copy_text_into("indicators_measurement", COPY_COLUMNS, out.getvalue().encode())
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE indicators_measurement")
+    return elapsed
+
+
+def rebuild(organisation) -> float:
+    from indicators.models import Indicator
+    from indicators.services import mark_indicator_dirty, recompute_dirty
+
+    started = time.perf_counter()
+    for code, _share in EXTRA:
+        mark_indicator_dirty(indicator=Indicator.objects.get(organisation=organisation, code=code))
+    recompute_dirty()
+    return time.perf_counter() - started
+
+
+def query_count(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(captured.captured_queries)
+
+
+def time_pages(client) -> dict[str, dict]:
+    """RUNS timed requests per page, interleaved page by page so load on the machine spreads
+    evenly, after WARM_UP untimed ones; p50/p95 in ms and the query count of one request."""
+    urls = pages()
+    for _name, url in urls:
+        for _ in range(WARM_UP):
+            assert client.get(url).status_code == 200, url
+    samples: dict[str, list[float]] = {name: [] for name, _url in urls}
+    for _ in range(RUNS):
+        for name, url in urls:
+            started = time.perf_counter()
+            client.get(url)
+            samples[name].append((time.perf_counter() - started) * 1000)
+    return {
+        name: {
+            "p50": common.median(samples[name]),
+            "p95": common.percentile(samples[name], 95),
+            "queries": query_count(client, url),
+        }
+        for name, url in urls
+    }
+
+
+def table_rows(before: dict, after: dict) -> list[tuple]:
+    base_before, base_after = before["baseline (minimal page)"], after["baseline (minimal page)"]
+    rows = [
+        (
+            "page",
+            "demo p50 ms",
+            "demo p95 ms",
+            "+1M p50 ms",
+            "+1M p95 ms",
+            "p95 / baseline",
+            "+1M / demo (p95)",
+            "queries demo / +1M",
+        )
+    ]
+    for name in before:
+        b, a = before[name], after[name]
+        rows.append(
+            (
+                name,
+                f"{b['p50']:.1f}",
+                f"{b['p95']:.1f}",
+                f"{a['p50']:.1f}",
+                f"{a['p95']:.1f}",
+                f"{a['p95'] / base_after['p95']:.1f}x",
+                f"{a['p95'] / b['p95']:.2f}x",
+                f"{b['queries']} / {a['queries']}",
+            )
+        )
+    del base_before
+    return rows
+
+
+def main() -> int:
+    database_url = os.environ.get("BENCH_PAGES_DATABASE_URL", DEFAULT_DATABASE_URL)
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        print("bench/pages.py needs a PostgreSQL BENCH_PAGES_DATABASE_URL")
+        return 2
+    redis_url = os.environ.get("BENCH_REDIS_URL", common.DEFAULT_REDIS_URL)
+    queue = common.new_queue_name()
+    overall = time.perf_counter()
+    common.ensure_database(database_url)
+    common.setup_django(database_url=database_url, redis_url=redis_url, queue=queue)
+    common.reset_measurements()
+    try:
+        return run()
+    finally:
+        common.purge_queue(redis_url, queue)
+        print(f"\ntotal {time.perf_counter() - overall:.0f} s")
+
+
+def run() -> int:
+    from django.contrib.auth import get_user_model
+    from django.test import Client, override_settings
+
+    from indicators.demo import load_demo
+    from indicators.models import Measurement, PeriodValue
+
+    loaded = load_demo(today=DEMO_TODAY)
+    organisation = loaded.organisation
+    print(
+        f"demo loaded in {loaded.seconds:.1f} s: {loaded.measurements:,} measurements,"
+        f" {loaded.period_values:,} period values"
+    )
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="viewer"))
+    with override_settings(ROOT_URLCONF="bench.pages_urls"):
+        before = time_pages(client)
+        copy_seconds = copy_extra_measurements(organisation, loaded.demo.start, loaded.demo.end)
+        rebuild_seconds = rebuild(organisation)
+        measurements = Measurement.objects.filter(indicator__organisation=organisation).count()
+        values = PeriodValue.objects.filter(indicator__organisation=organisation).count()
+        print(
+            f"+{ROWS:,} measurements copied in {copy_seconds:.1f} s, rebuilt in"
+            f" {rebuild_seconds:.1f} s: {measurements:,} measurements, {values:,} period values"
+        )
+        after = time_pages(client)
+    common.print_table(
+        f"server time per page, {RUNS} requests each after {WARM_UP} warm-up (test client,"
+        " in-process, viewer role)",
+        table_rows(before, after),
+    )
+    dashboard = after["dashboard"]
+    ok = dashboard["p95"] <= DASHBOARD_GOAL_MS and dashboard["queries"] <= DASHBOARD_MAX_QUERIES
+    print(
+        f"\ndashboard with demo + {ROWS:,}: p95 {dashboard['p95']:.1f} ms (goal <= "
+        f"{DASHBOARD_GOAL_MS} ms), {dashboard['queries']} queries (goal <= "
+        f"{DASHBOARD_MAX_QUERIES}), {dashboard['p95'] / before['dashboard']['p95']:.2f}x its p95"
+        f" on the demo alone: {common.verdict(ok)}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""Figures built as plain dicts draw the same pictures as the go.Figure code they replaced."""
+
+import json
+from datetime import date
+
+import plotly.graph_objects as go
+import pytest
+from django.utils import translation
+
+from indicators import charts
+
+MONTHS = [date(2025, m, 1).isoformat() for m in range(1, 13)] + ["2026-01-01", "2026-02-01"]
+
+
+def results(*, band: str = "both", target: bool = True, benchmark: bool = False) -> list[dict]:
+    rows = []
+    for n, start in enumerate(MONTHS):
+        value = None if n == 3 else 40.0 + 5 * n - (n % 3) * 7.5
+        rows.append(
+            {
+                "period_start": start,
+                "value": value,
+                "target": 60.0 if target and n > 1 else None,
+                "band_low": 30.0 if band in ("both", "low") else None,
+                "band_high": 70.0 if band in ("both", "high") else None,
+                "assessment": [None, "worse", "expected", "better"][n % 4],
+                "benchmark": 55.5 if benchmark else None,
+            }
+        )
+    return rows
+
+
+# -- the go.Figure version, as it was before figures became dicts ---------------------------------
+
+
+def plotly_band_traces(x, rows):
+    low, high = [r.get("band_low") for r in rows], [r.get("band_high") for r in rows]
+    has_low = any(v is not None for v in low)
+    has_high = any(v is not None for v in high)
+    line = {"width": 0, "shape": "hv"}
+    if has_low and has_high:
+        return [
+            go.Scatter(x=x, y=high, mode="lines", line=line, hoverinfo="skip", showlegend=False),
+            go.Scatter(
+                x=x,
+                y=low,
+                mode="lines",
+                line=line,
+                fill="tonexty",
+                fillcolor=charts.BAND_FILL,
+                name="Tolerance band",
+                hoverinfo="skip",
+            ),
+        ]
+    if has_low or has_high:
+        return [
+            go.Scatter(
+                x=x,
+                y=low if has_low else high,
+                mode="lines",
+                name="Tolerance band",
+                hoverinfo="skip",
+                line={"color": "rgba(46, 125, 50, 0.6)", "width": 6, "shape": "hv"},
+            )
+        ]
+    return []
+
+
+def plotly_indicator_figure(*, values, unit, height=380):
+    rows, period = values["results"], values["period"]
+    x = [charts.period_label(date.fromisoformat(r["period_start"]), period) for r in rows]
+    traces = plotly_band_traces(x, rows)
+    for field, name, colour, dash in (
+        ("target", "Target", charts.TARGET_COLOUR, "dash"),
+        ("benchmark", "Benchmark", charts.BENCHMARK_COLOUR, "dot"),
+    ):
+        if any(r.get(field) is not None for r in rows):
+            traces.append(
+                go.Scatter(
+                    x=x,
+                    y=[r.get(field) for r in rows],
+                    mode="lines",
+                    name=name,
+                    line={"color": colour, "dash": dash, "width": 2, "shape": "hv"},
+                )
+            )
+    colours = [
+        charts.ASSESSMENT_COLOURS.get(r.get("assessment") or "", charts.NO_ASSESSMENT_COLOUR)
+        for r in rows
+    ]
+    traces.append(
+        go.Scatter(
+            x=x,
+            y=[r.get("value") for r in rows],
+            mode="lines+markers",
+            name="Value",
+            line={"color": "#9aa7b4", "width": 1.5},
+            marker={"color": colours, "size": 9, "line": {"color": "#fff", "width": 1}},
+            hovertemplate=f"%{{x}}: %{{y}} {unit}<extra></extra>",
+        )
+    )
+    fig = go.Figure(data=traces)
+    fig.update_layout(
+        height=height,
+        margin={"l": 50, "r": 10, "t": 10, "b": 40},
+        paper_bgcolor="#fff",
+        plot_bgcolor="#fff",
+        font={"family": charts.FONT, "size": 12},
+        separators=charts.number_separators(),
+        legend={"orientation": "h", "y": -0.18},
+        xaxis={"type": "category", "showgrid": False, "automargin": True, **charts._ticks(x)},
+        yaxis={"gridcolor": "#e6eaef", "title": {"text": unit}, "zeroline": False},
+        hovermode="closest",
+    )
+    return fig
+
+
+def plotly_small_figure(*, results, period):
+    fig = plotly_indicator_figure(
+        values={"results": results, "period": period}, unit="", height=120
+    )
+    fig.update_layout(
+        showlegend=False,
+        margin={"l": 34, "r": 6, "t": 4, "b": 4},
+        xaxis={"visible": False},
+        yaxis={"title": None, "nticks": 3},
+    )
+    fig.update_traces(marker={"size": 6})
+    return fig
+
+
+def drawn(figure_json: str) -> dict:
+    """What charts.js hands to Plotly: the JSON in the page, parsed."""
+    return json.loads(figure_json)
+
+
+SHAPES = [
+    {"band": "both", "target": True, "benchmark": False},
+    {"band": "low", "target": False, "benchmark": True},
+    {"band": "high", "target": True, "benchmark": True},
+    {"band": "none", "target": False, "benchmark": False},
+]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("period", ["month", "week"])
+def test_small_figure_dict_equals_the_go_figure_version(shape, period):
+    rows = results(**shape)[-12:]
+    ours = drawn(charts.figure_json(charts.small_figure(results=rows, period=period)))
+    reference = json.loads(plotly_small_figure(results=rows, period=period).to_json())
+    assert ours == reference
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_indicator_figure_dict_equals_the_go_figure_version(shape):
+    values = {"results": results(**shape), "period": "month"}
+    ours = drawn(charts.figure_json(charts.indicator_figure(values=values, unit="s")))
+    reference = json.loads(plotly_indicator_figure(values=values, unit="s").to_json())
+    assert ours == reference
+    assert ours["layout"]["xaxis"]["tickmode"] == "array"  # 14 periods: at most 6 labels
+
+
+def test_figures_follow_the_active_language():
+    with translation.override("fi"):
+        values = {"results": results(), "period": "month"}
+        ours = drawn(charts.figure_json(charts.indicator_figure(values=values, unit="%")))
+        reference = json.loads(plotly_indicator_figure(values=values, unit="%").to_json())
+    assert ours["layout"]["separators"] == reference["layout"]["separators"] == ",\u00a0"
+    assert ours["data"][-1]["x"] == reference["data"][-1]["x"]
+
+
+def test_figure_json_escapes_html_inside_the_script_element():
+    text = charts.figure_json({"data": [], "layout": {"title": {"text": "</script><b>&"}}})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text)["layout"]["title"]["text"] == "</script><b>&"
