@@ -105,7 +105,8 @@ class BulkTable:
 
     `key` is unique together (a unique constraint); `values` are written on insert and on update;
     `compared` (names among `values`) decide "unchanged"; `insert_only` are written when the row is
-    created; `created_at` / `updated_at` name timestamp columns set to the time of the write.
+    created; `created_at` / `updated_at` name timestamp columns set to the time of the write;
+    `pk` is the bigint primary key that revisions name and updates join on.
     """
 
     model: type[Model]
@@ -294,7 +295,9 @@ def stored_rows(table: BulkTable, items: list) -> dict[tuple, tuple]:
 def _decode_json(rows: list[tuple], positions: tuple[int, ...]) -> list:
     if not positions:
         return rows
-    decoded: dict[str, object] = {}  # JSON values repeat (a few segments): parse each text once
+    decoded: dict[
+        str, object
+    ] = {}  # JSON values repeat (a few distinct ones): parse each text once
     out = []
     for row in rows:
         row = list(row)
