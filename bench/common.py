@@ -240,12 +240,20 @@ def reset_measurements() -> None:
     """Empty every table the push path writes, so runs start from the same state."""
     from django.db import connection
 
+    tables = [
+        "indicators_measurementrevision",
+        "indicators_measurement",
+        "indicators_dirtymark",
+        "indicators_periodvalue",
+        "indicators_deviation",
+    ]
+    # Idempotency records moved from indicators to core: empty whichever this code has.
+    existing = set(connection.introspection.table_names())
+    tables += [
+        t for t in ("indicators_idempotencyrecord", "core_idempotencyrecord") if t in existing
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE indicators_measurementrevision, indicators_measurement,"
-            " indicators_dirtymark, indicators_periodvalue, indicators_deviation,"
-            " indicators_idempotencyrecord"
-        )
+        cursor.execute(f"TRUNCATE {', '.join(tables)}")
 
 
 def purge_queue(redis_url: str, queue: str) -> None:

@@ -1,7 +1,12 @@
-"""Create and change indicators with their targets, baseline, band and benchmarks."""
+"""Create and change indicators with their targets, baseline, band and benchmarks.
+
+Error messages are in the active language (the request's), like Django's own.
+"""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation
 
@@ -65,15 +70,15 @@ def _check_formula(indicator: Indicator, errors: dict) -> None:
     known = {i.code: i for i in others}
     missing = sorted(inputs - known.keys() - {indicator.code})
     if missing:
-        errors.setdefault("formula", []).append(f"Unknown indicator(s): {', '.join(missing)}.")
+        message = _("Unknown indicator(s): %(codes)s.") % {"codes": ", ".join(missing)}
+        errors.setdefault("formula", []).append(message)
         return
     graph = {code: _inputs_of(i) for code, i in known.items()}
     graph[indicator.code] = inputs
     cycle = find_cycle(graph)
     if cycle:
-        errors.setdefault("formula", []).append(
-            f"Formulas would refer to each other in a cycle: {' -> '.join(cycle)}."
-        )
+        message = _("Formulas would refer to each other in a cycle: %(cycle)s.")
+        errors.setdefault("formula", []).append(message % {"cycle": " -> ".join(cycle)})
 
 
 def _inputs_of(indicator: Indicator) -> set[str]:
@@ -86,7 +91,7 @@ def _check_rules(indicator: Indicator, before: Indicator | None, data: dict) -> 
         indicator.aggregation = ""
         _check_formula(indicator, errors)
     elif not indicator.aggregation:
-        errors["aggregation"] = ["An indicator without a formula needs an aggregation."]
+        errors["aggregation"] = [_("An indicator without a formula needs an aggregation.")]
     if before is not None:
         _check_change(indicator, before, errors)
     _check_code_is_free(indicator, errors)
@@ -106,9 +111,15 @@ def _check_rules(indicator: Indicator, before: Indicator | None, data: dict) -> 
 def _check_code_is_free(indicator: Indicator, errors: dict) -> None:
     taken = Indicator.objects.filter(organisation=indicator.organisation, code=indicator.code)
     if taken.exclude(pk=indicator.pk).exists():
-        errors.setdefault("code", []).append(
-            f"The organisation already has an indicator '{indicator.code}'."
-        )
+        message = _("The organisation already has an indicator '%(code)s'.")
+        errors.setdefault("code", []).append(message % {"code": indicator.code})
+
+
+# One whole sentence per series, so that a translation need not inflect a pasted-in word.
+SAME_DAY_MESSAGES = {
+    "targets": gettext_lazy("Two targets from the same day: %(days)s."),
+    "benchmarks": gettext_lazy("Two benchmarks from the same day: %(days)s."),
+}
 
 
 def _check_series(data: dict, errors: dict) -> None:
@@ -117,21 +128,20 @@ def _check_series(data: dict, errors: dict) -> None:
         days = [item["from"] for item in data.get(name) or []]
         repeated = sorted({day for day in days if days.count(day) > 1})
         if repeated:
-            errors.setdefault(name, []).append(
-                f"Two {name} from the same day: {', '.join(str(day) for day in repeated)}."
-            )
+            days = ", ".join(str(day) for day in repeated)
+            errors.setdefault(name, []).append(SAME_DAY_MESSAGES[name] % {"days": days})
 
 
 def _check_change(indicator: Indicator, before: Indicator, errors: dict) -> None:
     if indicator.code != before.code:
-        errors["code"] = ["The code of an indicator cannot be changed."]
+        errors["code"] = [_("The code of an indicator cannot be changed.")]
     if not before.measurements.exists():
         return
     if indicator.formula:
-        errors["formula"] = ["This indicator has measurements and cannot become a formula."]
+        errors["formula"] = [_("This indicator has measurements and cannot become a formula.")]
     elif (indicator.aggregation == Aggregation.RATIO) != (before.aggregation == Aggregation.RATIO):
         errors["aggregation"] = [
-            "Measurements exist: the aggregation cannot switch between ratio and the others."
+            _("Measurements exist: the aggregation cannot switch between ratio and the others.")
         ]
 
 

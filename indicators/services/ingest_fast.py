@@ -105,6 +105,7 @@ def fast_item(raw, index: int, indicators: dict, tz) -> CleanItem | None:
     return CleanItem(
         index=index,
         indicator=indicator,
+        indicator_id=indicator.pk,
         natural_key=natural_key(key, segment_text, observed_utc),
         key=key,
         segment=raw.get("segment") or {},

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import msgspec
+from django.utils.translation import gettext as _
 
 from ..models import Indicator
 
@@ -31,6 +32,7 @@ SEGMENT_JSON_MAX = 300  # keeps the natural key within Measurement.natural_key (
 class CleanItem:
     index: int
     indicator: Indicator
+    indicator_id: int  # the natural key's first column, read by the bulk path
     natural_key: str
     key: str | None
     segment: dict
@@ -60,18 +62,18 @@ def natural_key_of(key: str | None, segment: dict, observed_at: datetime) -> str
 
 
 def segment_problem(raw) -> str | None:
-    """What is wrong with a non-null segment, or None."""
+    """What is wrong with a non-null segment, or None (in the active language)."""
     if not isinstance(raw, dict) or not all(
         isinstance(k, str) and k and isinstance(v, str) and v for k, v in raw.items()
     ):
-        return "'segment' must map dimension names to member names."
+        return _("'segment' must map dimension names to member names.")
     if any(":" in k for k in raw):
-        return "A dimension name may not contain ':'."
+        return _("A dimension name may not contain ':'.")
     if any(len(k) + 1 + len(v) > SERIES_KEY_MAX for k, v in raw.items()) or (
         len(segment_json(raw)) > SEGMENT_JSON_MAX
     ):
-        return (
-            f"A segment may take at most {SEGMENT_JSON_MAX} characters as JSON, and each "
-            f"'dimension:member' at most {SERIES_KEY_MAX}."
-        )
+        return _(
+            "A segment may take at most %(json_max)s characters as JSON, and each "
+            "'dimension:member' at most %(pair_max)s."
+        ) % {"json_max": SEGMENT_JSON_MAX, "pair_max": SERIES_KEY_MAX}
     return None

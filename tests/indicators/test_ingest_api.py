@@ -111,9 +111,9 @@ def test_a_deadlock_with_a_concurrent_push_is_retried(api, fast_quote, monkeypat
     import psycopg
     from django.db import OperationalError
 
-    from indicators.services import ingest
+    from core import bulk
 
-    real_write, failures = ingest._write, []
+    real_write, failures = bulk._write, []
 
     def deadlock_once(*args, **kwargs):
         if not failures:
@@ -124,7 +124,7 @@ def test_a_deadlock_with_a_concurrent_push_is_retried(api, fast_quote, monkeypat
                 raise OperationalError("deadlock detected") from cause
         return real_write(*args, **kwargs)
 
-    monkeypatch.setattr(ingest, "_write", deadlock_once)
+    monkeypatch.setattr(bulk, "_write", deadlock_once)
     batch = [{"indicator": "fast_quote", "observed_at": "2026-03-02", "value": 1}]
     assert push(api, batch).json() == {"created": 1, "updated": 0, "unchanged": 0}
     assert failures == [1] and Measurement.objects.count() == 1
@@ -133,12 +133,12 @@ def test_a_deadlock_with_a_concurrent_push_is_retried(api, fast_quote, monkeypat
 def test_a_database_outage_is_not_retried_but_answers_503(api, fast_quote, monkeypatch):
     from django.db import OperationalError
 
-    from indicators.services import ingest
+    from core import bulk
 
     def down(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(ingest, "_write", down)
+    monkeypatch.setattr(bulk, "_write", down)
     response = push(api, [{"indicator": "fast_quote", "observed_at": "2026-03-02", "value": 1}])
     assert response.status_code == 503
     assert response["Retry-After"] == "5"

@@ -4,7 +4,8 @@ import itertools
 
 import pytest
 
-from indicators.services.ingest import _clean_item, _Errors
+from core.bulk import ItemErrors
+from indicators.services.ingest import _clean_item
 from indicators.services.ingest_fast import fast_item
 from tests.factories import IndicatorFactory
 
@@ -74,7 +75,7 @@ def test_fast_path_agrees_with_the_full_checker(organisation, indicators):
     fast_taken = 0
     for raw in _corpus():
         fast = fast_item(raw, 0, by_code, organisation.tz)
-        full = _clean_item(raw, 0, by_code, organisation.tz, _Errors())
+        full = _clean_item(raw, 0, by_code, organisation.tz, ItemErrors())
         if fast is not None:
             fast_taken += 1
             assert fast == full, raw
