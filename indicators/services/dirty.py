@@ -28,9 +28,6 @@ def mark_dirty(pairs: set[tuple[int, date]], now: datetime) -> None:
 def enqueue_recompute() -> None:
     """Wake a worker after commit. If the broker is down, the periodic sweep picks the marks up."""
     try:
-        if RECOMPUTE_TASK not in current_app.tasks:
-            # Autodiscovery is lazy outside a worker: a web process registers the tasks here.
-            current_app.loader.import_default_modules()
         current_app.tasks[RECOMPUTE_TASK].delay()
     except Exception:  # the marks are safe in the database; never fail the push for the broker
         if settings.CELERY_TASK_ALWAYS_EAGER:
