@@ -1,6 +1,7 @@
 """REST API v1 for indicators, measurements, period values and deviations."""
 
 import hashlib
+import re
 from datetime import date
 
 import django_filters
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -17,10 +18,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import OrganisationScopedMixin, error, organisation_of
+from core.filters import StrictBooleanFilter, StrictFilterSet
+from core.schema import error_response
 
 from . import selectors, services
 from .compute.periods import PERIODS
 from .models import (
+    CODE_VALIDATOR,
     Aggregation,
     Deviation,
     DeviationState,
@@ -32,7 +36,11 @@ from .models import (
     Layer,
     Period,
 )
+from .schema import IndicatorValuesSerializer, IngestCountsSerializer, MeasurementBatchSerializer
 from .services.ingest import is_number
+
+# dimension:member, neither end a colon (the member may hold colons); absent: the total.
+SEGMENT_PARAMETER = r"^[^:][\s\S]*:[\s\S]*[^:]$"
 
 
 class JsonNumberField(serializers.FloatField):
@@ -44,6 +52,17 @@ class JsonNumberField(serializers.FloatField):
         if not is_number(data):
             self.fail("invalid")
         return float(data)
+
+
+class JsonStringField(serializers.CharField):
+    """A JSON string: DRF's CharField would also take 0 or 1.5 and store "0" or "1.5"."""
+
+    default_error_messages = {"invalid": "A JSON string is required."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class WholePartSerializer(serializers.Serializer):
@@ -78,14 +97,14 @@ class TargetSerializer(WholePartSerializer):
 
 
 class BenchmarkSerializer(TargetSerializer):
-    source = serializers.CharField(required=False, allow_blank=True, default="")
+    source = JsonStringField(required=False, allow_blank=True, default="")
 
 
 class BandSerializer(serializers.Serializer):
     low = JsonNumberField(allow_null=True, required=False, default=None)
     high = JsonNumberField(allow_null=True, required=False, default=None)
-    action_below = serializers.CharField(required=False, allow_blank=True, default="")
-    action_above = serializers.CharField(required=False, allow_blank=True, default="")
+    action_below = JsonStringField(required=False, allow_blank=True, default="")
+    action_above = JsonStringField(required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
         low, high = attrs.get("low"), attrs.get("high")
@@ -96,16 +115,32 @@ class BandSerializer(serializers.Serializer):
         return attrs
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,62}$", "maxLength": 63},
+)
+class CodeField(JsonStringField):
+    """An indicator code: lowercase letters, digits and underscores, starting with a letter."""
+
+    default_error_messages = {"invalid": CODE_VALIDATOR.message}
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        # fullmatch: a `$` would let a trailing newline through.
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", text):
+            self.fail("invalid")
+        return text
+
+
 def _nullable_choice(choices):
     return serializers.ChoiceField(choices=choices, allow_null=True, required=False)
 
 
 class IndicatorSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=63)
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True)
-    owner = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    unit = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    code = CodeField(max_length=63)
+    name = JsonStringField(max_length=200)
+    description = JsonStringField(required=False, allow_blank=True)
+    owner = JsonStringField(required=False, allow_blank=True, max_length=200)
+    unit = JsonStringField(required=False, allow_blank=True, max_length=40)
     kind = serializers.ChoiceField(choices=Kind.choices)
     direction = serializers.ChoiceField(choices=Direction.choices)
     aggregation = _nullable_choice(Aggregation.choices)
@@ -113,7 +148,7 @@ class IndicatorSerializer(serializers.Serializer):
     evidence = _nullable_choice(Evidence.choices)
     layer = _nullable_choice(Layer.choices)
     leading = serializers.BooleanField(required=False, default=False)
-    formula = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    formula = JsonStringField(required=False, allow_null=True, allow_blank=True)
     baseline = BaselineSerializer(required=False, allow_null=True)
     targets = TargetSerializer(many=True, required=False)
     band = BandSerializer(required=False, allow_null=True)
@@ -173,7 +208,15 @@ def _band(indicator: Indicator) -> dict | None:
     }
 
 
-class IndicatorFilter(django_filters.FilterSet):
+class IndicatorChangesSerializer(IndicatorSerializer):
+    """What PATCH documents: every field but `code`, which names the indicator for good."""
+
+    code = None
+
+
+class IndicatorFilter(StrictFilterSet):
+    leading = StrictBooleanFilter()
+
     class Meta:
         model = Indicator
         fields = ["kind", "layer", "evidence", "leading", "period", "direction"]
@@ -198,6 +241,10 @@ class IndicatorViewSet(
     def get_queryset(self):
         return selectors.indicators_of(organisation=self.get_organisation()).order_by("code")
 
+    @extend_schema(request=IndicatorChangesSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         serializer.instance = services.create_indicator(
             organisation=self.get_organisation(), data=serializer.to_service_data()
@@ -213,9 +260,14 @@ class IndicatorViewSet(
             OpenApiParameter("period", str, enum=list(PERIODS)),
             OpenApiParameter("from", OpenApiTypes.DATE),
             OpenApiParameter("to", OpenApiTypes.DATE),
-            OpenApiParameter("segment", str, description="dim:member"),
+            OpenApiParameter(
+                "segment",
+                str,
+                description="dimension:member, e.g. region:north; absent: the total",
+                pattern=SEGMENT_PARAMETER,
+            ),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=IndicatorValuesSerializer,
     )
     @action(detail=True, methods=["get"])
     def values(self, request, code=None):
@@ -227,45 +279,52 @@ class IndicatorViewSet(
 
 def _values_params(query, indicator: Indicator) -> dict:
     # {parameter: [message]}: the exception handler turns it into the error envelope.
+    # A parameter that is sent must be valid, even empty: `?to=` is a mistake, not "no bound".
     errors: dict[str, list[str]] = {}
-    period = query.get("period") or indicator.period
+    period = query.get("period", indicator.period)
     if period not in PERIODS:
         errors["period"] = [f"Use one of: {', '.join(PERIODS)}."]
     bounds = {}
     for name, target in (("from", "start"), ("to", "end")):
         text = query.get(name)
         try:
-            bounds[target] = date.fromisoformat(text) if text else None
+            bounds[target] = None if text is None else _iso_date(text)
         except ValueError:
             errors[name] = ["Use a date, YYYY-MM-DD."]
-    segment = query.get("segment") or ""
-    if segment and (segment.count(":") < 1 or segment.startswith(":") or segment.endswith(":")):
+    segment = query.get("segment")
+    if segment is not None and not re.fullmatch(SEGMENT_PARAMETER, segment):
         errors["segment"] = ["Use dimension:member, e.g. region:north."]
     if errors:
         raise ValidationError(errors)
-    return {"period": period, "segment": segment, **bounds}
+    return {"period": period, "segment": segment or "", **bounds}
+
+
+def _iso_date(text: str) -> date:
+    """YYYY-MM-DD only: `date.fromisoformat` also takes 20260301 and 2026-W09-7."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError(text)
+    return date.fromisoformat(text)
 
 
 class MeasurementsView(APIView):
     """Bulk push of measurements; validated whole, written whole or not at all."""
 
     @extend_schema(
-        request=inline_serializer(
-            "MeasurementBatch",
-            {
-                "measurements": serializers.ListField(child=serializers.DictField()),
-                "dry_run": serializers.BooleanField(required=False),
-            },
-        ),
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
-        responses=inline_serializer(
-            "IngestCounts",
-            {
-                "created": serializers.IntegerField(),
-                "updated": serializers.IntegerField(),
-                "unchanged": serializers.IntegerField(),
-            },
-        ),
+        request=MeasurementBatchSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="The same key with the same body within 24 h answers the first "
+                "answer again; with a different body, 409.",
+            )
+        ],
+        responses={
+            200: IngestCountsSerializer,
+            409: error_response("The Idempotency-Key was used with a different body."),
+            413: error_response("More than 10,000 items in one request."),
+        },
     )
     def post(self, request):
         organisation = organisation_of(request)
@@ -363,7 +422,7 @@ class DeviationSerializer(serializers.ModelSerializer):
         read_only_fields = [name for name in fields if name not in ("state", "note")]
 
 
-class DeviationFilter(django_filters.FilterSet):
+class DeviationFilter(StrictFilterSet):
     indicator = django_filters.CharFilter(field_name="indicator__code")
 
     class Meta:
