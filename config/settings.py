@@ -152,6 +152,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "indicators.tasks.sweep_dirty",
         "schedule": crontab(minute="*"),
     },
+    "sweep-idempotency-records": {
+        "task": "core.tasks.sweep_idempotency_records",
+        "schedule": crontab(minute=7),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -160,6 +164,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.IsOrganisationMember"],
+    # JSON in and out only: form and multipart bodies answer 415, and no error is an HTML page.
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "core.api.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",

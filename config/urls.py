@@ -4,8 +4,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from core.health import healthz
+from core.metrics import metrics
 from indicators.api import DeviationViewSet, IndicatorViewSet, MeasurementsView
-from indicators.health import healthz
 
 router = DefaultRouter(trailing_slash=True)
 router.register("indicators", IndicatorViewSet, basename="indicator")
@@ -21,8 +22,12 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
-    path("metrics", include("indicators.metrics")),
+    path("metrics", metrics, name="metrics"),
     path("settings/", include("accounts.urls")),
     path("", include("dashboard.urls")),
     path("", include("indicators.urls")),
 ]
+
+# Under /api/ an unknown route or an error outside DRF answers the JSON error envelope.
+handler404 = "core.api.not_found"
+handler500 = "core.api.server_error"

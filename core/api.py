@@ -1,19 +1,31 @@
-"""What every API endpoint shares: the error envelope, pagination, organisation scoping."""
+"""What every API endpoint shares: the error envelope, JSON bodies, pagination, scoping.
+
+Every error under `/api/` answers `{"errors": [{"index", "field", "message"}]}`: DRF's errors,
+415 and 405 through `exception_handler`, an unexpected exception in an API view as a logged 500,
+and unknown routes or failures outside DRF through `not_found` / `server_error` (Django's
+handler404 / handler500, which keep the HTML pages for every other path). With `DEBUG=1` Django
+shows its debug pages for the last two instead, as it does for every page.
+"""
 
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import OperationalError
-from django.http import Http404
-from django.utils.translation import gettext as _
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from rest_framework import exceptions, pagination, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from .errors import NotFound
 
 logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
+API_PREFIX = "/api/"
+UNEXPECTED = _("Unexpected error; it was logged under this response's X-Request-ID.")
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -94,7 +106,12 @@ def exception_handler(exc, context):
         )
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        # Not an API error: a bug. The log line carries the request id; the answer stays JSON.
+        logger.exception("unexpected error in an API view", exc_info=exc)
+        set_rollback()
+        return Response(
+            {"errors": [error("", UNEXPECTED)]}, status=status.HTTP_500_INTERNAL_SERVER_ERROR
+        )
     if isinstance(exc, exceptions.ValidationError):
         response.data = {"errors": flatten(exc.detail)}
     elif isinstance(exc, Http404 | exceptions.NotFound):
@@ -102,6 +119,31 @@ def exception_handler(exc, context):
     else:
         response.data = {"errors": [error("", getattr(exc, "detail", str(exc)))]}
     return response
+
+
+def not_found(request, exception=None):
+    """handler404: the error envelope under `/api/`, the 404 page elsewhere."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"errors": [error("", gettext("Not found."))]}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500 (Django has logged the exception): the envelope under `/api/`, else the page."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"errors": [error("", UNEXPECTED)]}, status=500)
+    return defaults.server_error(request)
+
+
+def json_body(request) -> bytes:
+    """The raw body of a JSON request, for views that decode it themselves (msgspec is faster).
+
+    Answers 415 for any media type the view's parsers do not take, as `request.data` would.
+    """
+    body = request.body
+    if body and request.negotiator.select_parser(request, request.parsers) is None:
+        raise exceptions.UnsupportedMediaType(request.content_type)
+    return body
 
 
 # Who the caller's organisation is belongs to `accounts` (above core): it registers the

@@ -1,24 +1,23 @@
 """REST API v1 for indicators, measurements, period values and deviations."""
 
-import hashlib
 import re
 from datetime import date
 
 import django_filters
 import msgspec
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import OrganisationScopedMixin, error, organisation_of
+from core.api import OrganisationScopedMixin, error, json_body, organisation_of
 from core.filters import StrictBooleanFilter, StrictFilterSet
+from core.idempotency import idempotent_answer
+from core.parsers import TOO_DEEP
 from core.schema import error_response
 
 from . import selectors, services
@@ -30,7 +29,6 @@ from .models import (
     DeviationState,
     Direction,
     Evidence,
-    IdempotencyRecord,
     Indicator,
     Kind,
     Layer,
@@ -328,16 +326,10 @@ class MeasurementsView(APIView):
     )
     def post(self, request):
         organisation = organisation_of(request)
-        body = request.body
-        idempotency_key = request.headers.get("Idempotency-Key")
-        if idempotency_key:
-            replay = _replayed(organisation, idempotency_key, body)
-            if replay is not None:
-                return replay
-        status_code, payload = _ingest(organisation, body)
-        if idempotency_key and status_code in (200, 400):
-            _remember(organisation, idempotency_key, body, status_code, payload)
-        return Response(payload, status=status_code)
+        body = json_body(request)
+        return idempotent_answer(
+            request, organisation_id=organisation.pk, answer=lambda: _ingest(organisation, body)
+        )
 
 
 def _ingest(organisation, body: bytes) -> tuple[int, dict]:
@@ -345,6 +337,8 @@ def _ingest(organisation, body: bytes) -> tuple[int, dict]:
         document = msgspec.json.decode(body)
     except msgspec.DecodeError as exc:
         return 400, {"errors": [error("", f"Malformed JSON: {exc}")]}
+    except RecursionError:
+        return 400, {"errors": [error("", TOO_DEEP)]}
     if not isinstance(document, dict) or not isinstance(document.get("measurements"), list):
         return 400, {"errors": [error("measurements", 'Send {"measurements": [...]}.')]}
     items, dry_run = document["measurements"], document.get("dry_run", False)
@@ -363,39 +357,6 @@ def _ingest(organisation, body: bytes) -> tuple[int, dict]:
     except services.IngestError as exc:
         return 400, {"errors": exc.errors}
     return 200, result.as_dict()
-
-
-def _digest(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
-
-
-def _replayed(organisation, key: str, body: bytes) -> Response | None:
-    record = IdempotencyRecord.objects.filter(organisation=organisation, key=key).first()
-    if record is None:
-        return None
-    if timezone.now() - record.created_at > settings.IDEMPOTENCY_TTL:
-        record.delete()
-        return None
-    if record.body_digest != _digest(body):
-        return Response(
-            {"errors": [error("Idempotency-Key", "This key was used with a different body.")]},
-            status=status.HTTP_409_CONFLICT,
-        )
-    return Response(record.response, status=record.status_code)
-
-
-def _remember(organisation, key: str, body: bytes, status_code: int, payload: dict) -> None:
-    try:
-        with transaction.atomic():
-            IdempotencyRecord.objects.create(
-                organisation=organisation,
-                key=key[:200],
-                body_digest=_digest(body),
-                status_code=status_code,
-                response=payload,
-            )
-    except IntegrityError:
-        pass  # a concurrent request with the same key stored its answer first
 
 
 class DeviationSerializer(serializers.ModelSerializer):

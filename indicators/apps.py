@@ -7,5 +7,11 @@ class IndicatorsConfig(AppConfig):
     verbose_name = _("Indicators")
 
     def ready(self):
-        # The worker records recompute durations through the metrics module's signal handlers.
-        from . import metrics  # noqa: F401
+        # /healthz and /metrics (core) report the recompute lag, counters and durations; the
+        # worker loads this too, so core's task timers record its recompute runs.
+        from core.health import register_check
+
+        from . import health, metrics
+
+        register_check("oldest_dirty_seconds", health.oldest_dirty_seconds)
+        metrics.register()

@@ -336,22 +336,3 @@ class Deviation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.indicator_id} {self.period_start} ({self.state})"
-
-
-class IdempotencyRecord(models.Model):
-    """The first answer to a request with an `Idempotency-Key`, kept for 24 hours."""
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
-    key = models.CharField(max_length=200)
-    body_digest = models.CharField(max_length=64)
-    status_code = models.IntegerField()
-    response = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["organisation", "key"], name="one_idempotency_key")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.organisation_id}:{self.key}"

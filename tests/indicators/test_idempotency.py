@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.models import IdempotencyRecord
 from indicators import tasks
 from indicators.models import (
     Deviation,
     DirtyMark,
-    IdempotencyRecord,
     Measurement,
     MeasurementRevision,
     PeriodValue,

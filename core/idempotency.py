@@ -1,0 +1,103 @@
+"""`Idempotency-Key` for POST endpoints: a retried request gets the first answer again.
+
+Rule (DESIGN section 6): the same key with the same body within `IDEMPOTENCY_TTL` (24 h) answers
+the first answer again, status and body, without doing the work twice; the same key with a
+different body answers 409. Only 200 and 400 are remembered: they are the answer to that body,
+whereas a 413 or a 503 may go differently when retried. Records are scoped by (organisation,
+endpoint, key), the endpoint being the request path, so one key never replays another endpoint's
+answer. Expired records are forgotten when read and swept by the beat (`core.tasks`).
+
+    def post(self, request):
+        return idempotent_answer(
+            request, organisation_id=org.pk, answer=lambda: (200, {"created": 1})
+        )
+"""
+
+import hashlib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import status
+from rest_framework.response import Response
+
+from .api import error
+from .models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+REMEMBERED_STATUSES = frozenset({200, 400})
+KEY_LENGTH = IdempotencyRecord._meta.get_field("key").max_length
+ENDPOINT_LENGTH = IdempotencyRecord._meta.get_field("endpoint").max_length
+
+
+def idempotent_answer(
+    request, *, organisation_id: int, answer: Callable[[], tuple[int, dict]]
+) -> Response:
+    """`answer()` -> (status, payload) as a Response, replayed or remembered per `HEADER`."""
+    key = request.headers.get(HEADER)
+    if not key:
+        status_code, payload = answer()
+        return Response(payload, status=status_code)
+    scope = {"organisation_id": organisation_id, "endpoint": request.path, "key": key}
+    replay = replayed(**scope, body=request.body)
+    if replay is not None:
+        return replay
+    status_code, payload = answer()
+    if status_code in REMEMBERED_STATUSES:
+        remember(**scope, body=request.body, status_code=status_code, payload=payload)
+    return Response(payload, status=status_code)
+
+
+def replayed(*, organisation_id: int, endpoint: str, key: str, body: bytes) -> Response | None:
+    """The remembered answer for this key, a 409 for another body, or None (not seen, expired)."""
+    record = IdempotencyRecord.objects.filter(
+        organisation_id=organisation_id, endpoint=endpoint[:ENDPOINT_LENGTH], key=key[:KEY_LENGTH]
+    ).first()
+    if record is None:
+        return None
+    if timezone.now() - record.created_at > settings.IDEMPOTENCY_TTL:
+        record.delete()
+        return None
+    if record.body_digest != _digest(body):
+        return Response(
+            {"errors": [error(HEADER, _("This key was used with a different body."))]},
+            status=status.HTTP_409_CONFLICT,
+        )
+    return Response(record.response, status=record.status_code)
+
+
+def remember(
+    *,
+    organisation_id: int,
+    endpoint: str,
+    key: str,
+    body: bytes,
+    status_code: int,
+    payload: dict,
+) -> None:
+    """Store the first answer to (organisation, endpoint, key); a concurrent first one wins."""
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.create(
+                organisation_id=organisation_id,
+                endpoint=endpoint[:ENDPOINT_LENGTH],
+                key=key[:KEY_LENGTH],
+                body_digest=_digest(body),
+                status_code=status_code,
+                response=payload,
+            )
+    except IntegrityError:
+        pass  # a concurrent request with the same key stored its answer first
+
+
+def sweep_expired() -> int:
+    """Delete the records older than `IDEMPOTENCY_TTL`; returns how many."""
+    cutoff = timezone.now() - settings.IDEMPOTENCY_TTL
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+def _digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
