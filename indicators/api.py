@@ -362,6 +362,7 @@ def _ingest(organisation, body: bytes) -> tuple[int, dict]:
 class DeviationSerializer(serializers.ModelSerializer):
     indicator = serializers.CharField(source="indicator.code", read_only=True)
     state = serializers.ChoiceField(choices=DeviationState.choices)
+    note = JsonStringField(required=False, allow_blank=True)
 
     class Meta:
         model = Deviation
