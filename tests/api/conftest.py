@@ -6,12 +6,14 @@ import pytest
 
 from accounts.services import create_api_key, create_organisation
 from indicators import services
+from indicators.models import Deviation
 
 
 @dataclass
 class LiveApi:
     url: str
     key: str
+    deviation_id: int
 
     @property
     def schema_url(self) -> str:
@@ -24,7 +26,8 @@ class LiveApi:
 
 @pytest.fixture
 def live_api(live_server) -> LiveApi:
-    """The only data made by hand: an organisation, its API key and two indicators."""
+    """The only data made by hand: an organisation, its API key, three indicators and one
+    measurement outside a band, whose recompute (in-process) opens a deviation."""
     organisation = create_organisation(slug="acme", name="Acme", time_zone="Europe/Helsinki")
     key = create_api_key(organisation=organisation, name="clients")[1]
     indicator = {"kind": "kpi", "direction": "higher_is_better", "period": "month"}
@@ -36,4 +39,20 @@ def live_api(live_server) -> LiveApi:
         organisation=organisation,
         data={**indicator, "code": "conversion", "name": "Conversion", "aggregation": "ratio"},
     )
-    return LiveApi(url=live_server.url, key=key)
+    services.create_indicator(
+        organisation=organisation,
+        data={
+            **indicator,
+            "code": "wait_minutes",
+            "name": "Wait",
+            "direction": "lower_is_better",
+            "aggregation": "mean",
+            "band": {"low": None, "high": 10, "action_above": "Call in more staff."},
+        },
+    )
+    services.ingest_measurements(
+        organisation=organisation,
+        items=[{"indicator": "wait_minutes", "observed_at": "2026-03-02", "value": 25}],
+    )
+    deviation = Deviation.objects.get(indicator__organisation=organisation)
+    return LiveApi(url=live_server.url, key=key, deviation_id=deviation.pk)
