@@ -1,7 +1,8 @@
 """Query filters of the API: a parameter that is sent must be valid.
 
 django-filter keeps an HTML form's habits: an empty value (`?kind=`) and, for booleans, any
-unknown word mean "no filter". An API client that sends them made a mistake; it gets a 400.
+unknown word mean "no filter". An API client that sends them made a mistake; it gets a 400, as
+for a value with a NUL character.
 """
 
 import django_filters
@@ -17,9 +18,8 @@ class StrictFilterSet(django_filters.FilterSet):
     def is_valid(self) -> bool:
         valid = super().is_valid()
         for name, query_filter in self.filters.items():
-            if type(query_filter) is django_filters.CharFilter:
-                continue
-            if "" in self.data.getlist(name, []):
+            values = self.data.getlist(name, [])
+            if type(query_filter) is not django_filters.CharFilter and "" in values:
                 self.form.add_error(name, _("Send a value or leave the parameter out."))
                 valid = False
         return valid

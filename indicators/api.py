@@ -37,8 +37,9 @@ from .models import (
 from .schema import IndicatorValuesSerializer, IngestCountsSerializer, MeasurementBatchSerializer
 from .services.ingest import is_number
 
-# dimension:member, neither end a colon (the member may hold colons); absent: the total.
-SEGMENT_PARAMETER = r"^[^:][\s\S]*:[\s\S]*[^:]$"
+# dimension:member, neither end a colon (the member may hold colons), no NUL (PostgreSQL text
+# cannot hold one); absent: the total.
+SEGMENT_PARAMETER = r"^[^:\x00][^\x00]*:[^\x00]*[^:\x00]$"
 
 
 class JsonNumberField(serializers.FloatField):
@@ -113,18 +114,23 @@ class BandSerializer(serializers.Serializer):
         return attrs
 
 
-@extend_schema_field(
-    {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,62}$", "maxLength": 63},
-)
+CODE_PATTERN = "[a-z][a-z0-9_]{0,62}"
+
+
+@extend_schema_field({"type": "string", "pattern": f"^{CODE_PATTERN}$", "maxLength": 63})
 class CodeField(JsonStringField):
     """An indicator code: lowercase letters, digits and underscores, starting with a letter."""
 
     default_error_messages = {"invalid": CODE_VALIDATOR.message}
 
+    def __init__(self, **kwargs):
+        # "x\n" is not a code: trimming it to "x" would accept what the schema's pattern refuses.
+        super().__init__(trim_whitespace=False, **kwargs)
+
     def to_internal_value(self, data):
         text = super().to_internal_value(data)
         # fullmatch: a `$` would let a trailing newline through.
-        if not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", text):
+        if not re.fullmatch(CODE_PATTERN, text):
             self.fail("invalid")
         return text
 
@@ -232,7 +238,8 @@ class IndicatorViewSet(
 
     serializer_class = IndicatorSerializer
     lookup_field = "code"
-    lookup_value_regex = "[^/]+"
+    # Only what can be a code: anything else (a NUL, which PostgreSQL cannot compare) is a 404.
+    lookup_value_regex = CODE_PATTERN
     filterset_class = IndicatorFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
