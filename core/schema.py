@@ -44,7 +44,7 @@ class AutoSchema(openapi.AutoSchema):
                 responses[code] = self._get_response_for_code(
                     error_response(description), code, direction=direction
                 )
-        return responses
+        return dict(sorted(responses.items()))
 
     def _error_answers(self) -> list[tuple[str, str]]:
         has_body = self.method in BODY_METHODS
