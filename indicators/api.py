@@ -34,7 +34,13 @@ from .models import (
     Layer,
     Period,
 )
-from .schema import IndicatorValuesSerializer, IngestCountsSerializer, MeasurementBatchSerializer
+from .schema import (
+    INDICATOR_EXAMPLE,
+    MEASUREMENTS_EXAMPLE,
+    IndicatorValuesSerializer,
+    IngestCountsSerializer,
+    MeasurementBatchSerializer,
+)
 from .services.ingest import is_number
 
 # dimension:member, neither end a colon (the member may hold colons), no NUL (PostgreSQL text
@@ -246,6 +252,10 @@ class IndicatorViewSet(
     def get_queryset(self):
         return selectors.indicators_of(organisation=self.get_organisation()).order_by("code")
 
+    @extend_schema(examples=[INDICATOR_EXAMPLE])
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
     @extend_schema(request=IndicatorChangesSerializer)
     def partial_update(self, request, *args, **kwargs):
         return super().partial_update(request, *args, **kwargs)
@@ -316,6 +326,7 @@ class MeasurementsView(APIView):
 
     @extend_schema(
         request=MeasurementBatchSerializer,
+        examples=[MEASUREMENTS_EXAMPLE],
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",

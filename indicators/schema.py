@@ -6,6 +6,7 @@ schema, and so generated clients, what those shapes are. Limits mirror `services
 """
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 
 from .compute.periods import PERIODS
@@ -93,3 +94,39 @@ class IndicatorValuesSerializer(serializers.Serializer):
     segment = serializers.CharField(allow_null=True, help_text=_("dimension:member, or null."))
     computed_at = serializers.DateTimeField(allow_null=True)
     results = PeriodValueSerializer(many=True)
+
+
+# Request examples: shown in /api/docs/, and the first requests schemathesis sends.
+INDICATOR_EXAMPLE = OpenApiExample(
+    "A ratio indicator with a target and a band",
+    request_only=True,
+    value={
+        "code": "fast_quote",
+        "name": "Quote within a minute",
+        "unit": "%",
+        "kind": "cpi",
+        "direction": "higher_is_better",
+        "aggregation": "ratio",
+        "period": "month",
+        "targets": [{"from": "2026-01-01", "value": 80}],
+        "band": {"low": 60, "high": None, "action_below": "Find the slow step"},
+    },
+)
+MEASUREMENTS_EXAMPLE = OpenApiExample(
+    "Measurements with and without a key",
+    request_only=True,
+    value={
+        "measurements": [
+            {"indicator": "nps", "observed_at": "2026-03-02T10:15:00+01:00", "value": 31.5},
+            {
+                "indicator": "nps",
+                "observed_at": "2026-03-03",
+                "value": 28,
+                "segment": {"channel": "web"},
+                "key": "survey-2026-03-03-web",
+                "comment": "weekly survey export",
+            },
+        ],
+        "dry_run": False,
+    },
+)

@@ -49,11 +49,12 @@ def test_schemathesis_finds_no_failure_in_any_operation(live_api, tmp_path, caps
     with capsys.disabled():  # the counts belong in the test run's output, pass or fail
         print(
             "\nschemathesis: {operations} operations, {test_cases} test cases, "
-            "{failures} failures".format(**counts)
+            "{failures} failures; phases {phases}".format(**counts)
         )
     assert run.returncode == 0, run.stdout[-20_000:] + run.stderr[-5_000:]
     assert counts["operations"] == counts["selected"] == counts["total"] >= 9
     assert counts["failures"] == counts["errors"] == 0
+    assert counts["phases"]["stateful"] == counts["phases"]["coverage"] == "success"
 
 
 def _deviation_operations(deviation_id: int) -> str:
@@ -75,4 +76,5 @@ def _counts(report: dict) -> dict:
         "test_cases": report["test_cases"]["generated"],
         "failures": sum(failure["count"] for failure in report["failures"]),
         "errors": len(report["errors"]),
+        "phases": {name: phase["status"] for name, phase in report["phases"].items()},
     }
