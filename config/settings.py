@@ -192,16 +192,28 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "core.api.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": False,
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Outcome Chain API",
-    "DESCRIPTION": "API contract v1: indicators, measurements and period values.",
+    "DESCRIPTION": (
+        "API contract v1: indicators, measurements, period values and deviations. Machine "
+        "clients send `Authorization: Api-Key <key>`; browsers use their session. Every error "
+        'answers `{"errors": [{"index", "field", "message"}]}`. The reference is docs/api.md.'
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The API takes JSON bodies only (form and multipart answer 415), so the schema offers no other.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    # Separate request and response components: generated clients then never send read-only fields.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "IndicatorKindEnum": "indicators.models.Kind",
+        "DeviationKindEnum": "indicators.models.DeviationKind",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

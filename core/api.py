@@ -33,6 +33,36 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 1000
 
+    def get_page_size(self, request) -> int:
+        """A sent `page_size` must be a whole number >= 1 (a bad one is a 400, not ignored);
+        above `max_page_size` it is capped."""
+        text = request.query_params.get(self.page_size_query_param)
+        if text is None:
+            return self.page_size
+        if not (text.isascii() and text.isdigit()) or int(text) < 1:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [_("Use a whole number of at least 1.")]}
+            )
+        return min(int(text), self.max_page_size)
+
+    def get_page_number(self, request, paginator):
+        # DRF reads `?page=` as page 1; like any other page that is not a number, it is a 404.
+        if request.query_params.get(self.page_query_param) == "":
+            raise exceptions.NotFound()
+        return super().get_page_number(request, paginator)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1
+                parameter["description"] = _("Results per page (at most %(max)s are returned).") % {
+                    "max": self.max_page_size
+                }
+            elif parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+        return parameters
+
 
 def error(field: str, message: str, index: int | None = None) -> dict:
     return {"index": index, "field": field, "message": str(message)}

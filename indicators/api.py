@@ -1,12 +1,13 @@
 """REST API v1 for indicators, measurements, period values and deviations."""
 
+import re
 from datetime import date
 
 import django_filters
 import msgspec
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -14,12 +15,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import OrganisationScopedMixin, error, json_body, organisation_of
+from core.filters import StrictBooleanFilter, StrictFilterSet
 from core.idempotency import idempotent_answer
 from core.parsers import TOO_DEEP
+from core.schema import error_response
 
 from . import selectors, services
 from .compute.periods import PERIODS
 from .models import (
+    CODE_VALIDATOR,
     Aggregation,
     Deviation,
     DeviationState,
@@ -30,7 +34,18 @@ from .models import (
     Layer,
     Period,
 )
+from .schema import (
+    INDICATOR_EXAMPLE,
+    MEASUREMENTS_EXAMPLE,
+    IndicatorValuesSerializer,
+    IngestCountsSerializer,
+    MeasurementBatchSerializer,
+)
 from .services.ingest import is_number
+
+# dimension:member, neither end a colon (the member may hold colons), no NUL (PostgreSQL text
+# cannot hold one); absent: the total.
+SEGMENT_PARAMETER = r"^[^:\x00][^\x00]*:[^\x00]*[^:\x00]$"
 
 
 class JsonNumberField(serializers.FloatField):
@@ -42,6 +57,17 @@ class JsonNumberField(serializers.FloatField):
         if not is_number(data):
             self.fail("invalid")
         return float(data)
+
+
+class JsonStringField(serializers.CharField):
+    """A JSON string: DRF's CharField would also take 0 or 1.5 and store "0" or "1.5"."""
+
+    default_error_messages = {"invalid": "A JSON string is required."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class WholePartSerializer(serializers.Serializer):
@@ -76,14 +102,14 @@ class TargetSerializer(WholePartSerializer):
 
 
 class BenchmarkSerializer(TargetSerializer):
-    source = serializers.CharField(required=False, allow_blank=True, default="")
+    source = JsonStringField(required=False, allow_blank=True, default="")
 
 
 class BandSerializer(serializers.Serializer):
     low = JsonNumberField(allow_null=True, required=False, default=None)
     high = JsonNumberField(allow_null=True, required=False, default=None)
-    action_below = serializers.CharField(required=False, allow_blank=True, default="")
-    action_above = serializers.CharField(required=False, allow_blank=True, default="")
+    action_below = JsonStringField(required=False, allow_blank=True, default="")
+    action_above = JsonStringField(required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
         low, high = attrs.get("low"), attrs.get("high")
@@ -94,16 +120,37 @@ class BandSerializer(serializers.Serializer):
         return attrs
 
 
+CODE_PATTERN = "[a-z][a-z0-9_]{0,62}"
+
+
+@extend_schema_field({"type": "string", "pattern": f"^{CODE_PATTERN}$", "maxLength": 63})
+class CodeField(JsonStringField):
+    """An indicator code: lowercase letters, digits and underscores, starting with a letter."""
+
+    default_error_messages = {"invalid": CODE_VALIDATOR.message}
+
+    def __init__(self, **kwargs):
+        # "x\n" is not a code: trimming it to "x" would accept what the schema's pattern refuses.
+        super().__init__(trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        # fullmatch: a `$` would let a trailing newline through.
+        if not re.fullmatch(CODE_PATTERN, text):
+            self.fail("invalid")
+        return text
+
+
 def _nullable_choice(choices):
     return serializers.ChoiceField(choices=choices, allow_null=True, required=False)
 
 
 class IndicatorSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=63)
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True)
-    owner = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    unit = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    code = CodeField(max_length=63)
+    name = JsonStringField(max_length=200)
+    description = JsonStringField(required=False, allow_blank=True)
+    owner = JsonStringField(required=False, allow_blank=True, max_length=200)
+    unit = JsonStringField(required=False, allow_blank=True, max_length=40)
     kind = serializers.ChoiceField(choices=Kind.choices)
     direction = serializers.ChoiceField(choices=Direction.choices)
     aggregation = _nullable_choice(Aggregation.choices)
@@ -111,7 +158,7 @@ class IndicatorSerializer(serializers.Serializer):
     evidence = _nullable_choice(Evidence.choices)
     layer = _nullable_choice(Layer.choices)
     leading = serializers.BooleanField(required=False, default=False)
-    formula = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    formula = JsonStringField(required=False, allow_null=True, allow_blank=True)
     baseline = BaselineSerializer(required=False, allow_null=True)
     targets = TargetSerializer(many=True, required=False)
     band = BandSerializer(required=False, allow_null=True)
@@ -171,7 +218,15 @@ def _band(indicator: Indicator) -> dict | None:
     }
 
 
-class IndicatorFilter(django_filters.FilterSet):
+class IndicatorChangesSerializer(IndicatorSerializer):
+    """What PATCH documents: every field but `code`, which names the indicator for good."""
+
+    code = None
+
+
+class IndicatorFilter(StrictFilterSet):
+    leading = StrictBooleanFilter()
+
     class Meta:
         model = Indicator
         fields = ["kind", "layer", "evidence", "leading", "period", "direction"]
@@ -189,12 +244,21 @@ class IndicatorViewSet(
 
     serializer_class = IndicatorSerializer
     lookup_field = "code"
-    lookup_value_regex = "[^/]+"
+    # Only what can be a code: anything else (a NUL, which PostgreSQL cannot compare) is a 404.
+    lookup_value_regex = CODE_PATTERN
     filterset_class = IndicatorFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return selectors.indicators_of(organisation=self.get_organisation()).order_by("code")
+
+    @extend_schema(examples=[INDICATOR_EXAMPLE])
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+    @extend_schema(request=IndicatorChangesSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         serializer.instance = services.create_indicator(
@@ -211,9 +275,14 @@ class IndicatorViewSet(
             OpenApiParameter("period", str, enum=list(PERIODS)),
             OpenApiParameter("from", OpenApiTypes.DATE),
             OpenApiParameter("to", OpenApiTypes.DATE),
-            OpenApiParameter("segment", str, description="dim:member"),
+            OpenApiParameter(
+                "segment",
+                str,
+                description="dimension:member, e.g. region:north; absent: the total",
+                pattern=SEGMENT_PARAMETER,
+            ),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=IndicatorValuesSerializer,
     )
     @action(detail=True, methods=["get"])
     def values(self, request, code=None):
@@ -225,45 +294,53 @@ class IndicatorViewSet(
 
 def _values_params(query, indicator: Indicator) -> dict:
     # {parameter: [message]}: the exception handler turns it into the error envelope.
+    # A parameter that is sent must be valid, even empty: `?to=` is a mistake, not "no bound".
     errors: dict[str, list[str]] = {}
-    period = query.get("period") or indicator.period
+    period = query.get("period", indicator.period)
     if period not in PERIODS:
         errors["period"] = [f"Use one of: {', '.join(PERIODS)}."]
     bounds = {}
     for name, target in (("from", "start"), ("to", "end")):
         text = query.get(name)
         try:
-            bounds[target] = date.fromisoformat(text) if text else None
+            bounds[target] = None if text is None else _iso_date(text)
         except ValueError:
             errors[name] = ["Use a date, YYYY-MM-DD."]
-    segment = query.get("segment") or ""
-    if segment and (segment.count(":") < 1 or segment.startswith(":") or segment.endswith(":")):
+    segment = query.get("segment")
+    if segment is not None and not re.fullmatch(SEGMENT_PARAMETER, segment):
         errors["segment"] = ["Use dimension:member, e.g. region:north."]
     if errors:
         raise ValidationError(errors)
-    return {"period": period, "segment": segment, **bounds}
+    return {"period": period, "segment": segment or "", **bounds}
+
+
+def _iso_date(text: str) -> date:
+    """YYYY-MM-DD only: `date.fromisoformat` also takes 20260301 and 2026-W09-7."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError(text)
+    return date.fromisoformat(text)
 
 
 class MeasurementsView(APIView):
     """Bulk push of measurements; validated whole, written whole or not at all."""
 
     @extend_schema(
-        request=inline_serializer(
-            "MeasurementBatch",
-            {
-                "measurements": serializers.ListField(child=serializers.DictField()),
-                "dry_run": serializers.BooleanField(required=False),
-            },
-        ),
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
-        responses=inline_serializer(
-            "IngestCounts",
-            {
-                "created": serializers.IntegerField(),
-                "updated": serializers.IntegerField(),
-                "unchanged": serializers.IntegerField(),
-            },
-        ),
+        request=MeasurementBatchSerializer,
+        examples=[MEASUREMENTS_EXAMPLE],
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="The same key with the same body within 24 h answers the first "
+                "answer again; with a different body, 409.",
+            )
+        ],
+        responses={
+            200: IngestCountsSerializer,
+            409: error_response("The Idempotency-Key was used with a different body."),
+            413: error_response("More than 10,000 items in one request."),
+        },
     )
     def post(self, request):
         organisation = organisation_of(request)
@@ -303,6 +380,7 @@ def _ingest(organisation, body: bytes) -> tuple[int, dict]:
 class DeviationSerializer(serializers.ModelSerializer):
     indicator = serializers.CharField(source="indicator.code", read_only=True)
     state = serializers.ChoiceField(choices=DeviationState.choices)
+    note = JsonStringField(required=False, allow_blank=True)
 
     class Meta:
         model = Deviation
@@ -324,7 +402,7 @@ class DeviationSerializer(serializers.ModelSerializer):
         read_only_fields = [name for name in fields if name not in ("state", "note")]
 
 
-class DeviationFilter(django_filters.FilterSet):
+class DeviationFilter(StrictFilterSet):
     indicator = django_filters.CharFilter(field_name="indicator__code")
 
     class Meta:

@@ -11,7 +11,9 @@ class IndicatorsConfig(AppConfig):
         # worker loads this too, so core's task timers record its recompute runs.
         from core.health import register_check
 
-        from . import health, metrics
+        # tasks: services wake the recompute by its registered name, and Celery discovers
+        # tasks only in workers, so a web process registers them here.
+        from . import health, metrics, tasks  # noqa: F401
 
         register_check("oldest_dirty_seconds", health.oldest_dirty_seconds)
         metrics.register()

@@ -1,0 +1,115 @@
+"""The OpenAPI schema says how to authenticate, what errors look like and what bodies are."""
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+ENVELOPE = {"$ref": "#/components/schemas/ErrorEnvelope"}
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def operations(schema):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield method.upper(), path, operation
+
+
+def test_the_api_key_scheme_is_the_authorization_header(schema):
+    assert schema["components"]["securitySchemes"]["Api-Key"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "Api-Key <key>: a key made with `manage.py create_api_key`.",
+    }
+    assert schema["components"]["securitySchemes"]["cookieAuth"]["in"] == "cookie"
+
+
+def test_every_operation_takes_the_api_key_or_the_session(schema):
+    for method, path, operation in operations(schema):
+        assert operation["security"] == [{"Api-Key": []}, {"cookieAuth": []}], (method, path)
+
+
+def test_every_operation_documents_its_errors_with_the_envelope(schema):
+    for method, path, operation in operations(schema):
+        responses = operation["responses"]
+        expected = {"400", "401", "403"}
+        expected |= {"404"} if "{" in path or method == "GET" else set()
+        expected |= {"415"} if method in ("POST", "PATCH") else set()
+        assert expected <= set(responses), (method, path)
+        for code in set(responses) - {"200", "201"}:
+            assert responses[code]["content"]["application/json"]["schema"] == ENVELOPE
+    measurements = schema["paths"]["/api/v1/measurements/"]["post"]["responses"]
+    assert {"409", "413"} <= set(measurements)
+
+
+def test_the_error_envelope_is_a_list_of_index_field_and_message(schema):
+    components = schema["components"]["schemas"]
+    assert components["ErrorEnvelope"]["properties"]["errors"]["items"] == {
+        "$ref": "#/components/schemas/Error"
+    }
+    error = components["Error"]
+    assert set(error["properties"]) == set(error["required"]) == {"index", "field", "message"}
+    assert error["properties"]["index"] == {
+        "type": "integer",
+        "nullable": True,
+        "description": "Position of the bad item in a batch, or null.",
+    }
+
+
+def test_request_bodies_are_json_only(schema):
+    for method, path, operation in operations(schema):
+        if "requestBody" in operation:
+            assert list(operation["requestBody"]["content"]) == ["application/json"], (method, path)
+
+
+def test_the_measurements_batch_describes_its_items(schema):
+    components = schema["components"]["schemas"]
+    batch = components["MeasurementBatchRequest"]
+    assert set(batch["properties"]) == {"measurements", "dry_run"}
+    item = components["MeasurementItemRequest"]
+    assert set(item["properties"]) == {
+        "indicator",
+        "observed_at",
+        "value",
+        "numerator",
+        "denominator",
+        "segment",
+        "key",
+        "comment",
+    }
+    assert item["required"] == ["indicator", "observed_at"]
+    assert item["properties"]["segment"]["additionalProperties"] == {
+        "type": "string",
+        "minLength": 1,
+    }
+
+
+def test_the_values_answer_describes_each_period_value(schema):
+    components = schema["components"]["schemas"]
+    assert set(components["IndicatorValues"]["properties"]) == {
+        "indicator",
+        "period",
+        "segment",
+        "computed_at",
+        "results",
+    }
+    assert set(components["PeriodValue"]["properties"]) == {
+        "period_start",
+        "value",
+        "count",
+        "numerator",
+        "denominator",
+        "target",
+        "progress",
+        "band_low",
+        "band_high",
+        "position",
+        "assessment",
+        "previous",
+        "change",
+        "benchmark",
+        "signal",
+    }
