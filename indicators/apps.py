@@ -20,4 +20,3 @@ class IndicatorsConfig(AppConfig):
 
         # Register the Celery tasks in every process (web too): services wake the recompute
         # by the task's name (services.dirty), never by importing this module.
-        from . import tasks  # noqa: F401

@@ -106,6 +106,9 @@ def _optional_text(raw, index: int, name: str, errors: ItemErrors, max_length: i
         message = _("'%(name)s' must be a string of at most %(max)s characters.")
         errors.add(index, name, message % {"name": name, "max": max_length})
         return None
+    if "\x00" in raw:  # PostgreSQL text cannot hold it
+        errors.add(index, name, _("'%(name)s' may not contain a NUL character.") % {"name": name})
+        return None
     return raw
 
 
@@ -178,7 +181,9 @@ def validate_batch(*, organisation: Organisation, items: list) -> list[CleanItem
     codes = {
         raw["indicator"]
         for raw in items
-        if isinstance(raw, dict) and isinstance(raw.get("indicator"), str)
+        if isinstance(raw, dict)
+        and isinstance(raw.get("indicator"), str)
+        and "\x00" not in raw["indicator"]  # no code holds one; PostgreSQL text cannot
     }
     indicators = {
         i.code: i for i in Indicator.objects.filter(organisation=organisation, code__in=codes)

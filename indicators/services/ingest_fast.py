@@ -32,7 +32,7 @@ def _number(raw, limit: float) -> bool:
 
 
 def _optional_text(raw, max_length: int) -> bool:
-    return raw is None or (type(raw) is str and len(raw) <= max_length)
+    return raw is None or (type(raw) is str and len(raw) <= max_length and "\x00" not in raw)
 
 
 def _values(raw: dict, indicator, limit: float = MAX_MAGNITUDE):

@@ -67,6 +67,8 @@ def segment_problem(raw) -> str | None:
         isinstance(k, str) and k and isinstance(v, str) and v for k, v in raw.items()
     ):
         return _("'segment' must map dimension names to member names.")
+    if any("\x00" in k or "\x00" in v for k, v in raw.items()):
+        return _("A segment may not contain a NUL character.")
     if any(":" in k for k in raw):
         return _("A dimension name may not contain ':'.")
     if any(len(k) + 1 + len(v) > SERIES_KEY_MAX for k, v in raw.items()) or (

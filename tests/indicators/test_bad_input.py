@@ -263,3 +263,19 @@ def test_a_segment_too_large_to_store_is_refused(api, segment):
 
 def test_an_empty_key_is_refused(api):
     assert fields_of(refused(push(api, [{**GOOD, "key": ""}]))) == [(0, "key")]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"comment": "late\u0000"}, "comment"),
+        ({"key": "crm-\u00001"}, "key"),
+        ({"segment": {"channel\u0000": "web"}}, "segment"),
+        ({"segment": {"channel": "w\u0000eb"}}, "segment"),
+        ({"indicator": "quote\u0000time"}, "indicator"),
+    ],
+)
+def test_a_nul_character_in_a_text_field_is_refused_by_name(api, change, field):
+    # PostgreSQL text cannot hold NUL: before this check such an item answered 500 there.
+    response = api.post(URL, {"measurements": [GOOD, {**GOOD, **change}]}, format="json")
+    assert fields_of(refused(response)) == [(1, field)]
