@@ -9,10 +9,11 @@ for definitions, code only for what is generated and for loading.
 """
 
 from .load import API_KEY_NAME, LANGUAGE, NAME, PASSWORD, SLUG, USERS, LoadedDemo, load_demo
-from .story import TIME_ZONE, Demo, build_demo
+from .story import CHANNELS, TIME_ZONE, Demo, build_demo
 
 __all__ = [
     "API_KEY_NAME",
+    "CHANNELS",
     "LANGUAGE",
     "NAME",
     "PASSWORD",
