@@ -17,6 +17,3 @@ class IndicatorsConfig(AppConfig):
 
         register_check("oldest_dirty_seconds", health.oldest_dirty_seconds)
         metrics.register()
-
-        # Register the Celery tasks in every process (web too): services wake the recompute
-        # by the task's name (services.dirty), never by importing this module.

@@ -87,21 +87,15 @@ def _band_traces(x: list[str], results: list[dict]) -> list[dict]:
     low, high = _series(results, "band_low"), _series(results, "band_high")
     has_low, has_high = _has(results, "band_low"), _has(results, "band_high")
     name = gettext("Tolerance band")
+    line = {"width": 0, "shape": "hv"}
     if has_low and has_high:
         return [
-            _scatter(
-                x=x,
-                y=high,
-                mode="lines",
-                line={"width": 0, "shape": "hv"},
-                hoverinfo="skip",
-                showlegend=False,
-            ),
+            _scatter(x=x, y=high, mode="lines", line=line, hoverinfo="skip", showlegend=False),
             _scatter(
                 x=x,
                 y=low,
                 mode="lines",
-                line={"width": 0, "shape": "hv"},
+                line=line,
                 fill="tonexty",
                 fillcolor=BAND_FILL,
                 name=name,
