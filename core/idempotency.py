@@ -41,16 +41,17 @@ def idempotent_answer(
         status_code, payload = answer()
         return Response(payload, status=status_code)
     scope = {"organisation_id": organisation_id, "endpoint": request.path, "key": key}
-    replay = replayed(**scope, body=request.body)
+    digest = body_digest(request.body)  # once: a 10,000-item body is about a megabyte
+    replay = replayed(**scope, digest=digest)
     if replay is not None:
         return replay
     status_code, payload = answer()
     if status_code in REMEMBERED_STATUSES:
-        remember(**scope, body=request.body, status_code=status_code, payload=payload)
+        remember(**scope, digest=digest, status_code=status_code, payload=payload)
     return Response(payload, status=status_code)
 
 
-def replayed(*, organisation_id: int, endpoint: str, key: str, body: bytes) -> Response | None:
+def replayed(*, organisation_id: int, endpoint: str, key: str, digest: str) -> Response | None:
     """The remembered answer for this key, a 409 for another body, or None (not seen, expired)."""
     record = IdempotencyRecord.objects.filter(
         organisation_id=organisation_id, endpoint=endpoint[:ENDPOINT_LENGTH], key=key[:KEY_LENGTH]
@@ -60,7 +61,7 @@ def replayed(*, organisation_id: int, endpoint: str, key: str, body: bytes) -> R
     if timezone.now() - record.created_at > settings.IDEMPOTENCY_TTL:
         record.delete()
         return None
-    if record.body_digest != _digest(body):
+    if record.body_digest != digest:
         return Response(
             {"errors": [error(HEADER, _("This key was used with a different body."))]},
             status=status.HTTP_409_CONFLICT,
@@ -73,7 +74,7 @@ def remember(
     organisation_id: int,
     endpoint: str,
     key: str,
-    body: bytes,
+    digest: str,
     status_code: int,
     payload: dict,
 ) -> None:
@@ -84,7 +85,7 @@ def remember(
                 organisation_id=organisation_id,
                 endpoint=endpoint[:ENDPOINT_LENGTH],
                 key=key[:KEY_LENGTH],
-                body_digest=_digest(body),
+                body_digest=digest,
                 status_code=status_code,
                 response=payload,
             )
@@ -99,5 +100,6 @@ def sweep_expired() -> int:
     return deleted
 
 
-def _digest(body: bytes) -> str:
+def body_digest(body: bytes) -> str:
+    """SHA-256 of the request body, as stored with the first answer."""
     return hashlib.sha256(body).hexdigest()
