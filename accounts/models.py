@@ -46,6 +46,12 @@ class Role(models.TextChoices):
 ROLE_RANK = {Role.VIEWER: 0, Role.ANALYST: 1, Role.ADMIN: 2}
 
 
+class NotifyChoice(models.TextChoices):
+    IMMEDIATE = "immediate", _("at once")
+    DAILY = "daily", _("in a daily digest")
+    OFF = "off", _("never")
+
+
 class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -54,6 +60,14 @@ class Membership(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)
+    # How the metric pipe's notifications reach this person: every batch at once (one mail per
+    # batch, however many deviations it opened), or one digest a day.
+    notify = models.CharField(
+        _("notifications"),
+        max_length=10,
+        choices=NotifyChoice.choices,
+        default=NotifyChoice.IMMEDIATE,
+    )
 
     class Meta:
         constraints = [

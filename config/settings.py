@@ -142,6 +142,19 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Mail: the console in the embedded default; production sets EMAIL_URL (smtp://user:pass@host:587).
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "")
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Outcome Chain <noreply@localhost>")
+# Links in mails and webhook payloads start with this (no trailing slash).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -159,6 +172,14 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-dirty-period-values": {
         "task": "indicators.tasks.sweep_dirty",
         "schedule": crontab(minute="*"),
+    },
+    "send-notifications": {
+        "task": "indicators.tasks.send_notifications",
+        "schedule": crontab(minute="*/5"),
+    },
+    "send-daily-digests": {
+        "task": "indicators.tasks.send_daily_digests",
+        "schedule": crontab(minute=0, hour=7),
     },
     "sweep-idempotency-records": {
         "task": "core.tasks.sweep_idempotency_records",

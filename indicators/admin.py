@@ -17,20 +17,14 @@ from .services import create_indicator, update_indicator
 from .services.definitions import PLAIN_FIELDS
 
 BASELINE_FIELDS = {"baseline_value": "value", "baseline_date": "date"}
-BAND_FIELDS = {
-    "band_low": "low",
-    "band_high": "high",
-    "action_below": "action_below",
-    "action_above": "action_above",
-}
 
 
 def indicator_data(form: forms.ModelForm, *, only_changed: bool) -> dict:
-    """The service's `data` from the form's fields (baseline and band as their dicts)."""
+    """The service's `data` from the form's fields (the baseline as its dict)."""
     cleaned, changed = form.cleaned_data, set(form.changed_data)
     names = [n for n in PLAIN_FIELDS if n in cleaned and (not only_changed or n in changed)]
     data = {name: cleaned[name] for name in names}
-    for key, fields in (("baseline", BASELINE_FIELDS), ("band", BAND_FIELDS)):
+    for key, fields in (("baseline", BASELINE_FIELDS),):
         if not only_changed or changed & fields.keys():
             data[key] = {inner: cleaned.get(name) for name, inner in fields.items()}
     return data
@@ -67,7 +61,7 @@ class IndicatorAdminForm(forms.ModelForm):
 
     class Meta:
         model = Indicator
-        fields = ["organisation", *PLAIN_FIELDS, *BASELINE_FIELDS, *BAND_FIELDS]
+        fields = ["organisation", *PLAIN_FIELDS, *BASELINE_FIELDS]
 
     def clean(self):
         cleaned = super().clean()

@@ -208,13 +208,14 @@ def _baseline(indicator: Indicator) -> dict | None:
 
 
 def _band(indicator: Indicator) -> dict | None:
-    if not indicator.has_band:
+    band = selectors.band_in_force(indicator=indicator)
+    if band is None:
         return None
     return {
-        "low": indicator.band_low,
-        "high": indicator.band_high,
-        "action_below": indicator.action_below,
-        "action_above": indicator.action_above,
+        "low": band.low,
+        "high": band.high,
+        "action_below": band.action_below,
+        "action_above": band.action_above,
     }
 
 

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import Aggregation, DeviationState, Direction, Evidence, Kind, Layer, Period
+from .selectors import band_in_force
 from .services.definitions import PLAIN_FIELDS
 from .upload import parse_number, parse_segment
 
@@ -138,16 +139,16 @@ class IndicatorForm(forms.Form):
     def initial_for(indicator) -> dict:
         initial = {
             name: getattr(indicator, name)
-            for name in (
-                *PLAIN_FIELDS,
-                "baseline_value",
-                "baseline_date",
-                "band_low",
-                "band_high",
-                "action_below",
-                "action_above",
-            )
+            for name in (*PLAIN_FIELDS, "baseline_value", "baseline_date")
         }
+        band = band_in_force(indicator=indicator)
+        if band is not None:
+            initial.update(
+                band_low=band.low,
+                band_high=band.high,
+                action_below=band.action_below,
+                action_above=band.action_above,
+            )
         return initial
 
     SERVICE_FIELD_NAMES = {"band": "band_low", "baseline": "baseline_value"}

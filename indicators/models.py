@@ -6,7 +6,10 @@ significant digits is far beyond what any indicator here carries; decimals would
 bulk path and conversions everywhere for no gain in meaning.
 """
 
-from django.core.validators import RegexValidator
+from datetime import date
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -79,13 +82,33 @@ class Indicator(models.Model):
     layer = models.CharField(_("layer"), max_length=12, choices=Layer.choices, blank=True)
     leading = models.BooleanField(_("leading"), default=False)
     formula = models.TextField(_("formula"), blank=True)
-    # Baseline and band are one per indicator, kept on the row so a period value needs no join.
+    # The person the metric pipe tells (deviations, stale data); `owner` above is the role, shown.
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner (person)"),
+    )
+    # The baseline is one per indicator, kept on the row so a period value needs no join.
     baseline_value = models.FloatField(_("baseline"), null=True, blank=True)
     baseline_date = models.DateField(_("baseline date"), null=True, blank=True)
-    band_low = models.FloatField(_("band low"), null=True, blank=True)
-    band_high = models.FloatField(_("band high"), null=True, blank=True)
-    action_below = models.TextField(_("action below the band"), blank=True)
-    action_above = models.TextField(_("action above the band"), blank=True)
+    # Natural process limits: from `spc_baseline_points` values starting at `spc_baseline_from`
+    # (None: the first values); "recalculate from here" moves the start.
+    spc_baseline_from = models.DateField(_("limits from"), null=True, blank=True)
+    spc_baseline_points = models.PositiveSmallIntegerField(
+        _("points in the baseline"),
+        default=20,
+        validators=[MinValueValidator(2), MaxValueValidator(1000)],
+    )
+    spc_two_of_three = models.BooleanField(_("2 of 3 beyond 2 sigma"), default=False)
+    # Stale data: days after the end of the period following the latest value (None: by period).
+    stale_grace_days = models.PositiveSmallIntegerField(
+        _("grace days before stale"), null=True, blank=True, validators=[MaxValueValidator(366)]
+    )
+    # The latest period start the owner was reminded about, so a stale indicator reminds once.
+    stale_reminded_for = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -93,12 +116,6 @@ class Indicator(models.Model):
         ordering = ["code"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "code"], name="indicator_code_per_org"),
-            models.CheckConstraint(
-                condition=models.Q(band_low__isnull=True)
-                | models.Q(band_high__isnull=True)
-                | models.Q(band_low__lte=models.F("band_high")),
-                name="band_low_not_above_high",
-            ),
         ]
         verbose_name = _("indicator")
         verbose_name_plural = _("indicators")
@@ -109,10 +126,6 @@ class Indicator(models.Model):
     @property
     def is_formula(self) -> bool:
         return bool(self.formula)
-
-    @property
-    def has_band(self) -> bool:
-        return self.band_low is not None or self.band_high is not None
 
 
 class Target(models.Model):
@@ -132,6 +145,59 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.value} from {self.valid_from}"
+
+
+# A band version from this date is in force from the indicator's first period.
+FROM_THE_START = date(1, 1, 1)
+
+
+class Band(models.Model):
+    """A tolerance band (the metric pipe) in force from `valid_from` until the next version.
+
+    A version with neither limit ends the band from its date. Each bounded side has its action
+    agreed in advance: corrective where values are worse, learning where they are better.
+    """
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="bands")
+    valid_from = models.DateField(_("from"), default=FROM_THE_START)
+    low = models.FloatField(_("band low"), null=True, blank=True)
+    high = models.FloatField(_("band high"), null=True, blank=True)
+    action_below = models.TextField(_("action below the band"), blank=True)
+    action_above = models.TextField(_("action above the band"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "valid_from"], name="one_band_per_date"),
+            models.CheckConstraint(
+                condition=models.Q(low__isnull=True)
+                | models.Q(high__isnull=True)
+                | models.Q(low__lte=models.F("high")),
+                name="band_low_not_above_high",
+            ),
+        ]
+        verbose_name = _("band")
+        verbose_name_plural = _("bands")
+
+    def __str__(self) -> str:
+        return f"{self.low} .. {self.high} from {self.valid_from}"
+
+    @property
+    def is_band(self) -> bool:
+        return self.low is not None or self.high is not None
+
+    @property
+    def from_the_start(self) -> bool:
+        return self.valid_from == FROM_THE_START
 
 
 class Benchmark(models.Model):
@@ -321,6 +387,21 @@ class Deviation(models.Model):
         max_length=20, choices=DeviationState.choices, default=DeviationState.OPEN
     )
     note = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deviations",
+        verbose_name=_("owner"),
+    )
+    # Distance outside the band in band widths (or in |limit| for a one-sided band): the size
+    # of the miss the inbox sorts by.
+    miss = models.FloatField(null=True)
+    # When it last opened (created or reopened by data): the age the inbox sorts by.
+    opened_at = models.DateTimeField(null=True)
+    # None while its opening has not been notified yet (the outbox of the notifications).
+    notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -331,8 +412,162 @@ class Deviation(models.Model):
                 fields=["indicator", "period", "period_start"], name="one_deviation_per_period"
             )
         ]
+        indexes = [
+            models.Index(
+                fields=["notified_at"],
+                condition=models.Q(notified_at__isnull=True),
+                name="deviation_to_notify",
+            )
+        ]
         verbose_name = _("deviation")
         verbose_name_plural = _("deviations")
 
     def __str__(self) -> str:
         return f"{self.kind} {self.indicator_id} {self.period_start} ({self.state})"
+
+
+class DeviationChange(models.Model):
+    """One change of a deviation: who (None: the recompute), when, state, owner and note."""
+
+    deviation = models.ForeignKey(Deviation, on_delete=models.CASCADE, related_name="history")
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    old_state = models.CharField(max_length=20, choices=DeviationState.choices, blank=True)
+    new_state = models.CharField(max_length=20, choices=DeviationState.choices)
+    old_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    new_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("deviation change")
+        verbose_name_plural = _("deviation changes")
+
+    def __str__(self) -> str:
+        return f"{self.deviation_id}: {self.old_state} -> {self.new_state} at {self.at}"
+
+
+class ValueComment(models.Model):
+    """What someone said about one period value ("the web shop was down that week")."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="comments")
+    period = models.CharField(max_length=10, choices=Period.choices)
+    period_start = models.DateField(_("period"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    text = models.TextField(_("comment"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["indicator", "period", "period_start"], name="comment_by_period")
+        ]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.period_start}: {self.text[:40]}"
+
+
+class NotificationKind(models.TextChoices):
+    DEVIATION_OPENED = "deviation_opened", _("deviation opened")
+    STALE = "stale", _("stale data")
+    OTHER = "other", _("other")
+
+
+class Notification(models.Model):
+    """One message for one person, sent at once or in the daily digest (the outbox)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="notifications"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    subject = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    deviation = models.ForeignKey(
+        Deviation, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["user", "created_at"],
+                condition=models.Q(sent_at__isnull=True),
+                name="notification_unsent",
+            )
+        ]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.subject}"
+
+
+class Webhook(models.Model):
+    """An outbound webhook an admin configured: signed JSON POSTs of the metric pipe's events."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="webhooks"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    url = models.URLField(_("URL"), max_length=500)
+    # HMAC-SHA256 key; kept in clear because signing needs it (the receiver holds the same).
+    secret = models.CharField(max_length=100, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.url})"
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("pending")
+    SUCCEEDED = "succeeded", _("succeeded")
+    FAILED = "failed", _("failed")
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or being sent) to one webhook, with its attempts."""
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=50)
+    payload = models.JSONField()
+    state = models.CharField(
+        max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_status = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.event} -> {self.webhook_id} ({self.state})"

@@ -5,7 +5,7 @@ answers 404 with the error envelope, pages the 404 page, a task or a command its
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.fields.json import KeyTextTransform
@@ -16,10 +16,11 @@ from accounts.models import Organisation
 from core.errors import NotFound
 
 from .compute.spc import xmr_signals
-from .models import Deviation, Indicator, Measurement, PeriodValue
+from .models import Band, Deviation, Indicator, Measurement, PeriodValue
 
 __all__ = [
     "RatioParts",
+    "band_in_force",
     "deviation_by_id",
     "deviations_of",
     "indicator_by_code",
@@ -45,9 +46,23 @@ TEXT_FIELDS = {"position", "assessment"}
 
 
 def indicators_of(*, organisation: Organisation) -> QuerySet[Indicator]:
-    return Indicator.objects.filter(organisation=organisation).prefetch_related(
-        Prefetch("targets"), Prefetch("benchmarks")
+    return (
+        Indicator.objects.filter(organisation=organisation)
+        .select_related("organisation")
+        .prefetch_related(Prefetch("targets"), Prefetch("benchmarks"), Prefetch("bands"))
     )
+
+
+def band_in_force(*, indicator: Indicator, on: date | None = None) -> Band | None:
+    """The band version in force on `on` (default: today in the organisation's time zone), or
+    None when none is (or the one in force has no limits). Uses `indicator.bands.all()`, so a
+    prefetch of `bands` makes it free."""
+    on = on or datetime.now(indicator.organisation.tz).date()
+    current = None
+    for band in indicator.bands.all():
+        if band.valid_from <= on and (current is None or band.valid_from >= current.valid_from):
+            current = band
+    return current if current is not None and current.is_band else None
 
 
 def indicator_by_code(*, organisation: Organisation, code: str) -> Indicator:

@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 
+from .services import notifications
 from .services.recompute import recompute_dirty
 
 logger = logging.getLogger(__name__)
@@ -27,3 +28,15 @@ def recompute(limit: int = 5000) -> int:
 def sweep_dirty() -> int:
     """Periodic safety net: picks up marks whose wake-up message was lost."""
     return recompute_dirty()
+
+
+@shared_task(acks_late=True)
+def send_notifications() -> int:
+    """Send what people want at once: one mail per person for everything pending."""
+    return notifications.send_pending()
+
+
+@shared_task(acks_late=True)
+def send_daily_digests() -> int:
+    """The daily digest of everyone who chose it."""
+    return notifications.send_pending(digest=True)

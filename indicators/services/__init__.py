@@ -9,6 +9,7 @@ from .definitions import create_indicator, update_indicator
 from .deviations import update_deviation
 from .dirty import enqueue_recompute, mark_dirty
 from .ingest import IngestError, IngestResult, ingest_measurements
+from .notifications import notify
 from .recompute import mark_indicator_dirty, recompute_all, recompute_dirty
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "ingest_measurements",
     "mark_dirty",
     "mark_indicator_dirty",
+    "notify",
     "recompute_all",
     "recompute_dirty",
     "update_deviation",

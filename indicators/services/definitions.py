@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Organisation
 
 from ..compute.formula import FormulaError, find_cycle, formula_inputs
-from ..models import Aggregation, Benchmark, Indicator, Target
+from ..models import Aggregation, Band, Benchmark, Indicator, Target
 from . import dirty
 from .recompute import mark_indicator_dirty
 
@@ -52,12 +52,6 @@ def _apply_plain(indicator: Indicator, data: dict) -> None:
         baseline = data["baseline"] or {}
         indicator.baseline_value = baseline.get("value")
         indicator.baseline_date = baseline.get("date")
-    if "band" in data:
-        band = data["band"] or {}
-        indicator.band_low = band.get("low")
-        indicator.band_high = band.get("high")
-        indicator.action_below = band.get("action_below") or ""
-        indicator.action_above = band.get("action_above") or ""
 
 
 def _check_formula(indicator: Indicator, errors: dict) -> None:
@@ -169,6 +163,20 @@ def _replace_series(indicator: Indicator, data: dict) -> None:
         )
 
 
+def _replace_bands(indicator: Indicator, data: dict) -> None:
+    if "band" in data:
+        indicator.bands.all().delete()
+        band = data["band"]
+        if band:
+            Band.objects.create(
+                indicator=indicator,
+                low=band.get("low"),
+                high=band.get("high"),
+                action_below=band.get("action_below") or "",
+                action_above=band.get("action_above") or "",
+            )
+
+
 def create_indicator(*, organisation: Organisation, data: dict) -> Indicator:
     """Create an indicator from validated API/form data (targets, band... included)."""
     indicator = Indicator(organisation=organisation)
@@ -177,6 +185,7 @@ def create_indicator(*, organisation: Organisation, data: dict) -> Indicator:
     with transaction.atomic():
         indicator.save()
         _replace_series(indicator, data)
+        _replace_bands(indicator, data)
         if indicator.formula:
             _recompute_later(indicator)
     return indicator
@@ -190,6 +199,7 @@ def update_indicator(*, indicator: Indicator, data: dict) -> Indicator:
     with transaction.atomic():
         indicator.save()
         _replace_series(indicator, data)
+        _replace_bands(indicator, data)
         if VALUE_FIELDS & data.keys():
             _recompute_later(indicator)
     return indicator

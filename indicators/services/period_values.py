@@ -79,7 +79,9 @@ def store_and_rescore(
     _write(gone, list(changed.values()))
     own = (indicator.period, "")
     if own in touched:
-        sync_deviations(indicator=indicator, rows=rows.get(own, {}), starts=touched[own])
+        sync_deviations(
+            indicator=indicator, rows=rows.get(own, {}), starts=touched[own], schedule=schedule
+        )
     return gone_keys | {
         (row.indicator_id, row.period, row.period_start) for row in changed.values()
     }
@@ -108,13 +110,12 @@ def _same_aggregate(row: "Row", result) -> bool:
 
 def _rescored(indicator, rows: dict, touched: dict[Series, set[date]], schedule) -> list["Row"]:
     """The rows whose derived fields changed: touched periods and the periods after them."""
-    targets, benchmarks = schedule.targets, schedule.benchmarks
     changed = []
     for (period, segment), starts in touched.items():
         by_start = rows.get((period, segment), {})
         for start in starts | {next_period_start(s, period) for s in starts}:
             row = by_start.get(start)
-            if row is not None and _score(indicator, period, row, by_start, targets, benchmarks):
+            if row is not None and _score(indicator, period, row, by_start, schedule):
                 changed.append(row)
     return changed
 
@@ -247,16 +248,17 @@ class Row:
         return PeriodValue(id=self.pk, **fields)
 
 
-def _score(indicator, period, row, by_start, targets, benchmarks) -> bool:
+def _score(indicator, period, row, by_start, schedule) -> bool:
     """Set the row's derived fields; True if any of them changed."""
     before = [getattr(row, name) for name in ROW_FIELDS]
     previous_row = by_start.get(previous_period_start(row.period_start, period))
     row.previous = previous_row.value if previous_row else None
     row.change = _finite(row.value - row.previous) if row.previous is not None else None
-    row.target = in_force(targets, row.period_start)
+    row.target = in_force(schedule.targets, row.period_start)
     row.progress = progress(row.value, indicator.baseline_value, row.target)
-    row.benchmark = in_force(benchmarks, row.period_start)
-    row.band_low, row.band_high = indicator.band_low, indicator.band_high
+    row.benchmark = in_force(schedule.benchmarks, row.period_start)
+    band = in_force(schedule.bands, row.period_start)
+    row.band_low, row.band_high = (band.low, band.high) if band else (None, None)
     row.position = band_position(row.value, row.band_low, row.band_high) or ""
     row.assessment = assessment(row.position or None, indicator.direction) or ""
     return [getattr(row, name) for name in ROW_FIELDS] != before
@@ -267,7 +269,9 @@ def _finite(number: float) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def sync_deviations(*, indicator: Indicator, rows: dict[date, "Row"], starts) -> None:
+def sync_deviations(
+    *, indicator: Indicator, rows: dict[date, "Row"], starts, schedule: "Schedule"
+) -> None:
     """Open a deviation for each out-of-band value among `starts`; resolve by data the ones
     whose value came back into the band or is gone."""
     if not starts:
@@ -282,16 +286,19 @@ def sync_deviations(*, indicator: Indicator, rows: dict[date, "Row"], starts) ->
     for start in starts:
         row, deviation = rows.get(start), existing.get(start)
         if row is not None and row.position in ("below", "above"):
-            _open_deviation(indicator, row, deviation)
+            band = in_force(schedule.bands, start)
+            _open_deviation(indicator, row, deviation, band)
         elif deviation is not None and deviation.state in OPEN_STATES:
             deviation.state = DeviationState.RESOLVED_BY_DATA
             deviation.value = row.value if row is not None else deviation.value
             deviation.save(update_fields=["state", "value", "updated_at"])
 
 
-def _open_deviation(indicator: Indicator, row: "Row", deviation: Deviation | None) -> None:
+def _open_deviation(
+    indicator: Indicator, row: "Row", deviation: Deviation | None, band: "BandVersion"
+) -> None:
     kind = DeviationKind.LEARNING if row.assessment == "better" else DeviationKind.CORRECTIVE
-    action = indicator.action_below if row.position == "below" else indicator.action_above
+    action = band.action_below if row.position == "below" else band.action_above
     fields = {
         "kind": kind,
         "value": row.value,
@@ -313,23 +320,42 @@ def _open_deviation(indicator: Indicator, row: "Row", deviation: Deviation | Non
         deviation.save(update_fields=[*changed, "updated_at"])
 
 
+@dataclass(frozen=True, slots=True)
+class BandVersion:
+    """A band version as the recompute uses it (neither limit: no band from its date)."""
+
+    low: float | None
+    high: float | None
+    action_below: str
+    action_above: str
+    owner_id: int | None
+
+
 @dataclass
 class Schedule:
-    """An indicator's targets and benchmarks as (from, value), each in force until the next."""
+    """An indicator's targets, benchmarks and bands as (from, value), each in force until the
+    next."""
 
     targets: list[tuple[date, float]] = field(default_factory=list)
     benchmarks: list[tuple[date, float]] = field(default_factory=list)
+    bands: list[tuple[date, BandVersion]] = field(default_factory=list)
 
 
 SCHEDULES_SQL = """
-SELECT indicator_id, valid_from, value, 't' FROM indicators_target WHERE indicator_id IN ({ids})
+SELECT indicator_id, valid_from, value, 't', CAST(NULL AS double precision),
+       CAST(NULL AS text), CAST(NULL AS text), CAST(NULL AS bigint)
+FROM indicators_target WHERE indicator_id IN ({ids})
 UNION ALL
-SELECT indicator_id, valid_from, value, 'b' FROM indicators_benchmark WHERE indicator_id IN ({ids})
+SELECT indicator_id, valid_from, value, 'b', NULL, NULL, NULL, NULL
+FROM indicators_benchmark WHERE indicator_id IN ({ids})
+UNION ALL
+SELECT indicator_id, valid_from, low, 'n', high, action_below, action_above, owner_id
+FROM indicators_band WHERE indicator_id IN ({ids})
 """
 
 
 def schedules_of(indicator_ids: list[int]) -> dict[int, Schedule]:
-    """Targets and benchmarks of these indicators, in one query (raw: it runs for every
+    """Targets, benchmarks and bands of these indicators, in one query (raw: it runs for every
     bucket, and building the ORM union cost more than running it)."""
     schedules: dict[int, Schedule] = defaultdict(Schedule)
     if not indicator_ids:
@@ -338,7 +364,11 @@ def schedules_of(indicator_ids: list[int]) -> dict[int, Schedule]:
     with connection.cursor() as cursor:
         cursor.execute(SCHEDULES_SQL.format(ids=ids))
         tagged = cursor.fetchall()
-    for indicator_id, valid_from, value, kind in tagged:
+    for indicator_id, valid_from, value, kind, high, below, above, owner_id in tagged:
         schedule = schedules[indicator_id]
-        (schedule.targets if kind == "t" else schedule.benchmarks).append((valid_from, value))
+        if kind == "n":
+            band = BandVersion(value, high, below or "", above or "", owner_id)
+            schedule.bands.append((valid_from, band))
+        else:
+            (schedule.targets if kind == "t" else schedule.benchmarks).append((valid_from, value))
     return schedules

@@ -34,7 +34,7 @@ from django.db import connection, transaction
 
 from ..compute.scoring import POSITIONS, assessment
 from ..models import Indicator, PeriodValue
-from .period_values import REL_TOL, Row, sync_deviations
+from .period_values import REL_TOL, Row, schedules_of, sync_deviations
 
 logger = logging.getLogger(__name__)
 
@@ -143,20 +143,26 @@ SELECT indicator_id, valid_from, value,
        lead(valid_from) OVER (PARTITION BY indicator_id ORDER BY valid_from) AS until
 FROM {table} WHERE indicator_id = ANY(%(ids)s)
 """
+# Band versions in force from `valid_from` until the next one, like targets.
+_BANDS = """
+SELECT indicator_id, valid_from, low, high,
+       lead(valid_from) OVER (PARTITION BY indicator_id ORDER BY valid_from) AS until
+FROM indicators_band WHERE indicator_id = ANY(%(ids)s)
+"""
 _WRITE = f"""
 WITH ind AS (
     SELECT * FROM unnest(%(ids)s::bigint[], %(aggregations)s::text[], %(baselines)s::float8[],
-                         %(lows)s::float8[], %(highs)s::float8[], %(below)s::text[],
-                         %(within)s::text[], %(above)s::text[])
-        AS i(id, aggregation, baseline, low, high, below, within, above)
+                         %(below)s::text[], %(within)s::text[], %(above)s::text[])
+        AS i(id, aggregation, baseline, below, within, above)
 ),
 {{levels}}
 {{rolled}}
 {{kept}}
 targets AS ({_SCHEDULE.format(table="indicators_target")}),
 benchmarks AS ({_SCHEDULE.format(table="indicators_benchmark")}),
+bands AS ({_BANDS}),
 scored AS (
-    SELECT r.*, t.value AS target, bm.value AS benchmark,
+    SELECT r.*, t.value AS target, bm.value AS benchmark, bd.low, bd.high,
            CASE WHEN lag(r.start) OVER w = {_PREVIOUS_START} THEN lag(r.value) OVER w END
                AS previous
     FROM {{scored_from}} AS r
@@ -164,12 +170,14 @@ scored AS (
         AND (t.until IS NULL OR r.start < t.until)
     LEFT JOIN benchmarks AS bm ON bm.indicator_id = r.indicator_id AND r.start >= bm.valid_from
         AND (bm.until IS NULL OR r.start < bm.until)
+    LEFT JOIN bands AS bd ON bd.indicator_id = r.indicator_id AND r.start >= bd.valid_from
+        AND (bd.until IS NULL OR r.start < bd.until)
     WHERE r.value IS NOT NULL
     WINDOW w AS (PARTITION BY r.indicator_id, r.period COLLATE "C", r.seg COLLATE "C" ORDER BY r.start)
 ),
 final AS (
     -- Halves cannot overflow, and halving both sides of a difference or a quotient is exact.
-    SELECT s.*, i.low, i.high,
+    SELECT s.*,
         CASE WHEN abs(s.value / 2 - s.previous / 2) < 8.98e307 THEN s.value - s.previous END
             AS change,
         CASE WHEN i.baseline IS NULL OR s.target IS NULL OR s.target = i.baseline THEN NULL
@@ -185,9 +193,9 @@ final AS (
     FROM scored AS s
     JOIN ind AS i ON i.id = s.indicator_id
     CROSS JOIN LATERAL (SELECT CASE
-        WHEN i.low IS NULL AND i.high IS NULL THEN ''
-        WHEN s.value < i.low THEN 'below'
-        WHEN s.value > i.high THEN 'above'
+        WHEN s.low IS NULL AND s.high IS NULL THEN ''
+        WHEN s.value < s.low THEN 'below'
+        WHEN s.value > s.high THEN 'above'
         ELSE 'within' END) AS pos(position)
 ),
 written AS (
@@ -416,8 +424,6 @@ def _write_params(indicators: list[Indicator], now: datetime) -> dict:
         "ids": [i.pk for i in indicators],
         "aggregations": [i.aggregation for i in indicators],
         "baselines": [i.baseline_value for i in indicators],
-        "lows": [i.band_low for i in indicators],
-        "highs": [i.band_high for i in indicators],
     }
     for position in POSITIONS:
         params[position] = [assessment(position, i.direction) for i in indicators]
@@ -430,4 +436,7 @@ def _sync_all_deviations(indicator: Indicator) -> None:
     known = indicator.deviations.filter(period=indicator.period).values_list(
         "period_start", flat=True
     )
-    sync_deviations(indicator=indicator, rows=rows, starts=set(rows) | set(known))
+    schedule = schedules_of([indicator.pk])[indicator.pk]
+    sync_deviations(
+        indicator=indicator, rows=rows, starts=set(rows) | set(known), schedule=schedule
+    )

@@ -24,7 +24,7 @@ from ..compute.periods import PERIODS, period_start
 from ..hooks import has_values_changed_handlers, values_changed_on_commit
 from ..models import DirtyMark, Indicator, Measurement, PeriodValue
 from .dirty import mark_dirty
-from .period_values import Schedule, rows_around, schedules_of, store_and_rescore
+from .period_values import BandVersion, Schedule, rows_around, schedules_of, store_and_rescore
 from .rebuild import mostly_dirty, rebuild, take_over_marks
 from .rollup import parts_ranges, raw_buckets
 
@@ -60,7 +60,8 @@ UPDATE indicators_dirtymark SET claimed_until = NULL
 WHERE id = ANY(%s::bigint[]) AND id NOT IN (SELECT id FROM gone)
 """
 LOCK_SQL = f"""
-SELECT i.*, t.target_from, t.target_value, b.benchmark_from, b.benchmark_value
+SELECT i.*, t.target_from, t.target_value, b.benchmark_from, b.benchmark_value,
+       n.band_from, n.band_low, n.band_high, n.band_below, n.band_above, n.band_owner
 FROM indicators_indicator AS i
 CROSS JOIN (SELECT pg_advisory_xact_lock(%s, %s)) AS locked
 CROSS JOIN {ASYNC_COMMIT}
@@ -72,6 +73,12 @@ LEFT JOIN LATERAL (
     SELECT array_agg(valid_from ORDER BY valid_from), array_agg(value ORDER BY valid_from)
     FROM indicators_benchmark WHERE indicator_id = i.id
 ) AS b(benchmark_from, benchmark_value) ON true
+LEFT JOIN LATERAL (
+    SELECT array_agg(valid_from ORDER BY valid_from), array_agg(low ORDER BY valid_from),
+           array_agg(high ORDER BY valid_from), array_agg(action_below ORDER BY valid_from),
+           array_agg(action_above ORDER BY valid_from), array_agg(owner_id ORDER BY valid_from)
+    FROM indicators_band WHERE indicator_id = i.id
+) AS n(band_from, band_low, band_high, band_below, band_above, band_owner) ON true
 WHERE i.organisation_id = %s
 FOR NO KEY UPDATE OF i
 """
@@ -189,8 +196,21 @@ def _lock_organisation(organisation_id: int) -> tuple[dict[int, Indicator], dict
             benchmarks=list(
                 zip(indicator.benchmark_from or [], indicator.benchmark_value or [], strict=True)
             ),
+            bands=_bands_of(indicator),
         )
     return indicators, schedules
+
+
+def _bands_of(indicator) -> list[tuple[date, BandVersion]]:
+    """The band versions LOCK_SQL gathered as parallel arrays."""
+    columns = [
+        getattr(indicator, name) or []
+        for name in ("band_from", "band_low", "band_high", "band_below", "band_above", "band_owner")
+    ]
+    return [
+        (valid_from, BandVersion(low, high, below, above, owner))
+        for valid_from, low, high, below, above, owner in zip(*columns, strict=True)
+    ]
 
 
 def _recompute_organisation(organisation_id: int, work: dict[int, set[date]]) -> None:

@@ -172,6 +172,7 @@ def indicator_detail(request, code: str):
     figure = charts.figure_json(charts.indicator_figure(values=values, unit=indicator.unit))
     context = {
         "indicator": indicator,
+        "band": selectors.band_in_force(indicator=indicator),
         "period": period,
         "periods": Period.choices,
         "segment": segment,

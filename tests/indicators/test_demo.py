@@ -115,9 +115,10 @@ def check_indicators() -> None:
     assert {c for c, i in indicators.items() if i.kind == "cpi"} == CPIS
     assert indicators["revenue_per_new_customer"].formula == "premium_revenue / new_customers"
     for indicator in indicators.values():
-        assert indicator.band_low is not None and indicator.band_high is not None
+        band = indicator.bands.get()
+        assert band.low is not None and band.high is not None
         assert indicator.targets.count() == 2 and indicator.benchmarks.count() == 1
-        assert "What made this possible?" in indicator.action_below + indicator.action_above
+        assert "What made this possible?" in band.action_below + band.action_above
     assert Measurement.objects.filter(indicator__organisation=organisation).count() > 15_000
 
 
@@ -141,7 +142,7 @@ def check_values_and_deviations() -> None:
     assert deviations.filter(kind="corrective").exists()
     assert deviations.filter(kind="learning").exists()
     slow_week = deviations.filter(indicator__code="fast_quote", kind="corrective").first()
-    assert slow_week.action == indicators["fast_quote"].action_above
+    assert slow_week.action == indicators["fast_quote"].bands.get().action_above
 
 
 def check_fast_quote_leads_new_customers_by_one_month() -> None:

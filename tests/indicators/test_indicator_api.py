@@ -45,7 +45,8 @@ def test_creating_an_indicator_answers_201_with_the_contract_shape(api, organisa
     for name, sent in FAST_QUOTE.items():
         assert body[name] == sent, name
     indicator = Indicator.objects.get(organisation=organisation, code="fast_quote")
-    assert (indicator.band_low, indicator.band_high) == (20.0, 90.0)
+    band = indicator.bands.get()
+    assert (band.low, band.high) == (20.0, 90.0)
     assert list(indicator.targets.values_list("value", flat=True)) == [60.0, 30.0]
 
 

@@ -345,7 +345,8 @@ def test_analyst_creates_an_indicator_with_band_targets_and_benchmarks(
     response = signed_in(client, analyst).post(reverse("indicator-create"), indicator_post())
     assert response.status_code == 302
     indicator = Indicator.objects.get(organisation=organisation, code="fast_quote")
-    assert (indicator.band_low, indicator.band_high) == (20, 50.5)
+    band = indicator.bands.get()
+    assert (band.low, band.high) == (20, 50.5)
     assert indicator.baseline_value == 90
     assert [t.value for t in indicator.targets.all()] == [30]
     assert [(b.value, b.source) for b in indicator.benchmarks.all()] == [(40, "mystery shopping")]
@@ -382,7 +383,7 @@ def test_analyst_edits_an_indicator_through_the_service(client, analyst, organis
     )
     assert response.status_code == 302
     indicator = Indicator.objects.get(code="ind_0")
-    assert indicator.name == "Renamed" and indicator.band_high == 70
+    assert indicator.name == "Renamed" and indicator.bands.get().high == 70
 
 
 def test_single_measurement_goes_through_ingest_and_shows_errors(client, analyst, organisation):
