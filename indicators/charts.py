@@ -117,10 +117,13 @@ def _band_traces(x: list[str], results: list[dict]) -> list[dict]:
     return []
 
 
-def indicator_figure(*, values: dict, unit: str, height: int = 380) -> dict:
+def indicator_figure(
+    *, values: dict, unit: str, height: int = 380, comments: list[dict] | None = None
+) -> dict:
     """Period values with the band shaded, the target, the benchmark, points by assessment.
 
-    `values` is the answer of `selectors.indicator_values`. The figure is a plain dict (what
+    `values` is the answer of `selectors.indicator_values`; `comments` are
+    {period_start (ISO), text, author} to mark on the chart. The figure is a plain dict (what
     `go.Figure(...).to_plotly_json()` gives for the same traces): building a go.Figure validates
     every property on every call, about 20 ms a figure, which a page of small multiples cannot pay.
     tests/indicators/test_charts.py checks the dicts against the go.Figure version.

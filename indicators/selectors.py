@@ -22,6 +22,7 @@ __all__ = [
     "RatioParts",
     "band_in_force",
     "deviation_by_id",
+    "deviation_signals",
     "deviations_of",
     "indicator_by_code",
     "indicator_values",
@@ -210,6 +211,30 @@ def _add_signals(results: list[dict], series: QuerySet | None) -> None:
     by_start = {start: signal for (start, _), signal in zip(pairs, signals, strict=True)}
     for row in results:
         row["signal"] = by_start.get(row["period_start"])
+
+
+def deviation_signals(*, deviations) -> dict[int, str | None]:
+    """The XmR signal of each deviation's value in its indicator's own series (total), by
+    deviation id: "outside the band and a real change" when not None. One query for all."""
+    deviations = list(deviations)
+    if not deviations:
+        return {}
+    wanted = Q(pk__in=[])
+    for deviation in deviations:
+        wanted |= Q(indicator_id=deviation.indicator_id, period=deviation.period)
+    series: dict[int, list[tuple[date, float]]] = {}
+    rows = (
+        PeriodValue.objects.filter(wanted, segment="")
+        .order_by("indicator_id", "period_start")
+        .values_list("indicator_id", "period_start", "value")
+    )
+    for indicator_id, start, value in rows:
+        series.setdefault(indicator_id, []).append((start, value))
+    by_indicator = {
+        pk: dict(zip([s for s, _ in pairs], xmr_signals([v for _, v in pairs]), strict=True))
+        for pk, pairs in series.items()
+    }
+    return {d.pk: by_indicator.get(d.indicator_id, {}).get(d.period_start) for d in deviations}
 
 
 def _member_measurements(

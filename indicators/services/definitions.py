@@ -29,7 +29,14 @@ PLAIN_FIELDS = [
     "layer",
     "leading",
     "formula",
+    "owner_user",
+    "spc_baseline_from",
+    "spc_baseline_points",
+    "spc_two_of_three",
+    "stale_grace_days",
 ]
+# Blank, never None, when cleared.
+TEXT_FIELDS = {"description", "owner", "unit", "aggregation", "evidence", "layer", "formula"}
 # Changing any of these changes computed values, so the indicator is recomputed.
 VALUE_FIELDS = {
     "aggregation",
@@ -40,6 +47,7 @@ VALUE_FIELDS = {
     "band",
     "targets",
     "benchmarks",
+    "bands",
 }
 
 
@@ -47,7 +55,7 @@ def _apply_plain(indicator: Indicator, data: dict) -> None:
     for name in PLAIN_FIELDS:
         if name in data:
             value = data[name]
-            setattr(indicator, name, "" if value is None and name != "leading" else value)
+            setattr(indicator, name, "" if value is None and name in TEXT_FIELDS else value)
     if "baseline" in data:
         baseline = data["baseline"] or {}
         indicator.baseline_value = baseline.get("value")

@@ -21,6 +21,7 @@ from .. import charts, selectors
 from ..forms import DatedValueFormSet, IndicatorForm
 from ..models import Evidence, Kind, Layer, Period
 from ..services import create_indicator, update_indicator
+from .spc import spc_panel
 
 SPARKLINE_PERIODS = 12
 SIGNALS = {
@@ -180,6 +181,7 @@ def indicator_detail(request, code: str):
         "table_body": values_table_body(list(reversed(rows))),
         "figure": figure,
         "has_values": bool(rows),
+        **spc_panel(indicator, values),
     }
     template = "indicators/_values.html" if request.htmx else "indicators/detail.html"
     return page(request, template, context)
