@@ -381,15 +381,23 @@ def _ingest(organisation, body: bytes) -> tuple[int, dict]:
     return 200, result.as_dict()
 
 
+@extend_schema_field({"type": "string", "nullable": True})
+class UsernameField(serializers.Field):
+    """A person by username; null for nobody."""
+
+    def to_representation(self, value):
+        return value.username
+
+
 class DeviationChangeSerializer(serializers.Serializer):
-    """One entry of a deviation's history; `by` null: the recompute."""
+    """One entry of a deviation's history; `by` null: the recompute (or an API key)."""
 
     at = serializers.DateTimeField()
-    by = serializers.CharField(source="by.username", default=None, allow_null=True)
-    old_state = serializers.CharField(allow_blank=True)
-    new_state = serializers.CharField()
-    old_owner = serializers.CharField(source="old_owner.username", default=None, allow_null=True)
-    new_owner = serializers.CharField(source="new_owner.username", default=None, allow_null=True)
+    by = UsernameField(read_only=True)
+    old_state = serializers.CharField(allow_blank=True, help_text="Empty when it was created.")
+    new_state = serializers.ChoiceField(choices=DeviationState.choices)
+    old_owner = UsernameField(read_only=True)
+    new_owner = UsernameField(read_only=True)
     note = serializers.CharField(allow_blank=True)
 
 

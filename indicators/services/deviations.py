@@ -66,7 +66,7 @@ def update_deviation(
             old_owner_id=current.owner_id,
             new_owner_id=owner_id,
             # The note that came with this change: a new one, or the one a closing keeps.
-            note=note if note != current.note or (state != current.state == CLOSED) else "",
+            note=note if note != current.note or (state == CLOSED != current.state) else "",
         )
         changed = [
             name
