@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
+from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -108,6 +109,8 @@ def _item(deviation, signal: str | None) -> dict:
         "label": charts.period_label(deviation.period_start, deviation.period),
         "signal": signal,
         "side": _side(deviation),
+        # 0.6, not 0.60; the language's decimal mark.
+        "miss": None if deviation.miss is None else number_format(round(deviation.miss, 2)),
     }
 
 
