@@ -16,8 +16,8 @@ def members_of(*, organisation):
     """The organisation's people (users), by username."""
     from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.filter(memberships__organisation=organisation).order_by(
-        "username"
+    return (
+        get_user_model().objects.filter(memberships__organisation=organisation).order_by("username")
     )
 
 

@@ -85,9 +85,7 @@ def _member_id(owner, organisation_id: int) -> int | None:
     if owner is None:
         return None
     if not Membership.objects.filter(user=owner, organisation_id=organisation_id).exists():
-        raise ValidationError(
-            {"owner": _("The owner must be a member of the organisation.")}
-        )
+        raise ValidationError({"owner": _("The owner must be a member of the organisation.")})
     return owner.pk
 
 

@@ -115,7 +115,7 @@ def _item(deviation, signal: str | None) -> dict:
 
 
 def _side(deviation) -> str:
-    """"below" or "above" the band the deviation's value left."""
+    """ "below" or "above" the band the deviation's value left."""
     low, value = deviation.band_low, deviation.value
     return "below" if low is not None and value is not None and value < low else "above"
 

@@ -35,7 +35,11 @@ def signal_and_noise(organisation, pushed):
     (1+2+1+1+2+1+1+2+1+22) / 10 = 3.4, upper limit 22 + 2.66 * 3.4 = 31.04 < 42: a signal.
     `claims`: 5, 35, 5, 35 all outside 10..30, but limits 20 +/- 2.66 * 30: within variation."""
     IndicatorFactory(
-        organisation=organisation, code="queue_time", name="Queue time", band_low=10.0, band_high=30.0
+        organisation=organisation,
+        code="queue_time",
+        name="Queue time",
+        band_low=10.0,
+        band_high=30.0,
     )
     pushed("queue_time", [20, 21, 19, 20, 21, 19, 20, 21, 19, 20, 42])
     IndicatorFactory(
@@ -147,7 +151,9 @@ def test_the_deviation_page_shows_chart_action_owner_history_and_comments(
     assert reverse("deviation-update", args=[deviation.pk]) not in page  # viewers read
 
 
-def test_an_analyst_hands_over_and_closes_on_the_deviation_page(client, analyst, viewer, signal_and_noise):
+def test_an_analyst_hands_over_and_closes_on_the_deviation_page(
+    client, analyst, viewer, signal_and_noise
+):
     deviation = Deviation.objects.get(indicator__code="queue_time")
     client.force_login(analyst)
     url = reverse("deviation-update", args=[deviation.pk])
@@ -162,12 +168,22 @@ def test_an_analyst_hands_over_and_closes_on_the_deviation_page(client, analyst,
     assert "Owner: no member of the organisation is called that." in page
     client.post(
         url,
-        {f"{prefix}-state": "closed", f"{prefix}-note": "Added a second line", f"{prefix}-owner": "ville"},
+        {
+            f"{prefix}-state": "closed",
+            f"{prefix}-note": "Added a second line",
+            f"{prefix}-owner": "ville",
+        },
     )
 
     deviation.refresh_from_db()
-    assert (deviation.state, deviation.note, deviation.owner) == ("closed", "Added a second line", viewer)
-    rows = list(deviation.history.values_list("by__username", "new_state", "new_owner__username", "note"))
+    assert (deviation.state, deviation.note, deviation.owner) == (
+        "closed",
+        "Added a second line",
+        viewer,
+    )
+    rows = list(
+        deviation.history.values_list("by__username", "new_state", "new_owner__username", "note")
+    )
     assert rows == [
         (None, "open", None, ""),
         ("anna", "open", "ville", ""),

@@ -61,9 +61,7 @@ def _month(api, code, month, value):
 
 
 def _states(deviation):
-    return [
-        (c.by_id, c.old_state, c.new_state) for c in deviation.history.order_by("at", "id")
-    ]
+    return [(c.by_id, c.old_state, c.new_state) for c in deviation.history.order_by("at", "id")]
 
 
 def test_data_open_resolve_and_reopen_a_deviation_keeping_each_step(
@@ -124,9 +122,7 @@ def test_a_value_changing_inside_the_same_side_adds_no_history(month, organisati
     assert _states(deviation) == [(None, "", "open")]
 
 
-def test_a_closed_deviation_stays_closed_when_its_value_comes_back(
-    month, organisation, analyst
-):
+def test_a_closed_deviation_stays_closed_when_its_value_comes_back(month, organisation, analyst):
     IndicatorFactory(organisation=organisation, code="handling_time", band_low=10.0, band_high=30.0)
     month("handling_time", 3, 42.0)
     deviation = Deviation.objects.get()

@@ -97,7 +97,9 @@ def test_a_deviation_with_a_note_already_closes_without_a_new_one(make_deviation
 def test_a_closed_deviation_keeps_a_note(make_deviation):
     deviation = make_deviation(state="closed", note="Rerouted the calls")
 
-    assert _refused_field(lambda: update_deviation(deviation=deviation, by=None, note="")) == {"note"}
+    assert _refused_field(lambda: update_deviation(deviation=deviation, by=None, note="")) == {
+        "note"
+    }
     update_deviation(deviation=deviation, by=None, note="Rerouted the calls to the second line")
 
     deviation.refresh_from_db()
@@ -120,7 +122,9 @@ def test_a_closed_deviation_keeps_a_note(make_deviation):
 def test_other_state_changes_are_refused_naming_the_state(make_deviation, before, after):
     deviation = make_deviation(state=before, note="Rerouted the calls")
 
-    assert _refused_field(lambda: update_deviation(deviation=deviation, by=None, state=after)) == {"state"}
+    assert _refused_field(lambda: update_deviation(deviation=deviation, by=None, state=after)) == {
+        "state"
+    }
     deviation.refresh_from_db()
     assert deviation.state == before
 
@@ -139,9 +143,9 @@ def test_the_service_sees_a_state_the_recompute_set_meanwhile(make_deviation):
     Deviation.objects.filter(pk=deviation.pk).update(state="resolved_by_data")
 
     # The caller's copy still says open; the stored row is resolved by data.
-    assert _refused_field(lambda: update_deviation(deviation=deviation, by=None, state="open", note="")) == {
-        "state"
-    }
+    assert _refused_field(
+        lambda: update_deviation(deviation=deviation, by=None, state="open", note="")
+    ) == {"state"}
 
 
 def _patch(api, deviation, body):
