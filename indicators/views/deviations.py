@@ -23,7 +23,9 @@ from ..compute.periods import next_period_start, previous_period_start
 from ..forms import DeviationForm
 from ..models import DeviationKind, DeviationState
 
-DEVIATION_FILTERS = ["open", "acknowledged", "closed", "resolved_by_data", "all"]
+# "waiting": open or acknowledged, what still needs someone (the inbox's default).
+DEVIATION_FILTERS = ["waiting", "open", "acknowledged", "closed", "resolved_by_data", "all"]
+WAITING = (DeviationState.OPEN, DeviationState.ACKNOWLEDGED)
 SORTS = {
     # Oldest first: what has waited longest comes first.
     "age": [Coalesce("opened_at", "created_at").asc(), "id"],
@@ -64,7 +66,11 @@ def deviation_list(request):
         "sections": sections,
         "chosen": chosen,
         "query": _query(chosen),
-        "states": [*DeviationState.choices, ("all", _("all"))],
+        "states": [
+            ("waiting", _("open or acknowledged")),
+            *DeviationState.choices,
+            ("all", _("all")),
+        ],
         "kinds": DeviationKind.choices,
         "members": account_selectors.members_of(organisation=organisation),
         "indicators": selectors.indicators_of(organisation=organisation),
@@ -74,11 +80,11 @@ def deviation_list(request):
 
 def _filters(request, organisation) -> dict:
     get = request.GET
-    state = get.get("state", "open")
+    state = get.get("state", "waiting")
     kind = get.get("kind", "")
     sort = get.get("sort", "age")
     return {
-        "state": state if state in DEVIATION_FILTERS else "open",
+        "state": state if state in DEVIATION_FILTERS else "waiting",
         "kind": kind if kind in DeviationKind.values else "",
         "owner": get.get("owner", "")[:150],
         "indicator": get.get("indicator", "")[:100],
@@ -87,7 +93,9 @@ def _filters(request, organisation) -> dict:
 
 
 def _filtered(deviations, chosen: dict):
-    if chosen["state"] != "all":
+    if chosen["state"] == "waiting":
+        deviations = deviations.filter(state__in=WAITING)
+    elif chosen["state"] != "all":
         deviations = deviations.filter(state=chosen["state"])
     if chosen["owner"] == "-":
         deviations = deviations.filter(owner__isnull=True)
@@ -161,7 +169,7 @@ def _figure_around(deviation) -> dict:
     values = selectors.indicator_values(
         indicator=deviation.indicator, period=deviation.period, start=start, end=end
     )
-    figure = charts.indicator_figure(values=values, unit=deviation.indicator.unit, height=320)
+    figure = charts.indicator_figure(values=values, unit=deviation.indicator.unit)
     starts = [date.fromisoformat(row["period_start"]) for row in values["results"]]
     if deviation.period_start in starts:
         at = starts.index(deviation.period_start)

@@ -203,3 +203,18 @@ def test_a_viewer_cannot_change_a_deviation(client, viewer, signal_and_noise):
     assert response.status_code == 403
     deviation.refresh_from_db()
     assert deviation.state == "open"
+
+
+def test_the_inbox_shows_what_still_waits_open_or_acknowledged_by_default(
+    client, viewer, signal_and_noise
+):
+    claims = Deviation.objects.filter(indicator__code="claims").order_by("period_start")
+    Deviation.objects.filter(pk=claims[0].pk).update(state="acknowledged")
+    Deviation.objects.filter(pk=claims[1].pk).update(state="closed", note="Done")
+    client.force_login(viewer)
+
+    page = client.get(reverse("deviations")).content.decode()
+
+    assert page.count('class="card deviation ') == 4  # 5 minus the closed one
+    assert 'data-deviation="%d"' % claims[0].pk in page
+    assert 'data-deviation="%d"' % claims[1].pk not in page
