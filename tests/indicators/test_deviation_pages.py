@@ -216,5 +216,5 @@ def test_the_inbox_shows_what_still_waits_open_or_acknowledged_by_default(
     page = client.get(reverse("deviations")).content.decode()
 
     assert page.count('class="card deviation ') == 4  # 5 minus the closed one
-    assert 'data-deviation="%d"' % claims[0].pk in page
-    assert 'data-deviation="%d"' % claims[1].pk not in page
+    assert f'data-deviation="{claims[0].pk}"' in page
+    assert f'data-deviation="{claims[1].pk}"' not in page
