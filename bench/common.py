@@ -246,6 +246,7 @@ def reset_measurements() -> None:
         "indicators_dirtymark",
         "indicators_periodvalue",
         "indicators_deviation",
+        "indicators_deviationchange",
     ]
     # Idempotency records moved from indicators to core: empty whichever this code has.
     existing = set(connection.introspection.table_names())
@@ -253,7 +254,8 @@ def reset_measurements() -> None:
         t for t in ("indicators_idempotencyrecord", "core_idempotencyrecord") if t in existing
     ]
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {', '.join(tables)}")
+        # CASCADE: the notification outbox and webhook deliveries point at deviations.
+        cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
 
 
 def purge_queue(redis_url: str, queue: str) -> None:

@@ -111,11 +111,13 @@ def time_group_by(query: str, ids: list[int]) -> tuple[float, int]:
 def score_like_a_user(indicators: dict) -> None:
     """A baseline, a band, two targets and a benchmark each: a rebuild computes every derived
     field, as it would for a real scorecard."""
-    from indicators.models import Benchmark, Indicator, Target
+    from indicators.models import Band, Benchmark, Indicator, Target
 
     for indicator in indicators.values():
-        Indicator.objects.filter(pk=indicator.pk).update(
-            baseline_value=60.0, band_low=40.0, band_high=55.0
+        Indicator.objects.filter(pk=indicator.pk).update(baseline_value=60.0)
+        Band.objects.update_or_create(
+            indicator=indicator,
+            defaults={"low": 40.0, "high": 55.0, "action_below": "fix", "action_above": "learn"},
         )
         for valid_from, value in ((date(2023, 1, 1), 50.0), (date(2024, 7, 1), 45.0)):
             Target.objects.update_or_create(

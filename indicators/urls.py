@@ -13,5 +13,6 @@ urlpatterns = [
     path("upload/template.xlsx", views.upload_template, name="upload-template"),
     path("upload/<str:token>/errors.xlsx", views.upload_errors, name="upload-errors"),
     path("deviations/", views.deviation_list, name="deviations"),
-    path("deviations/<int:pk>/", views.deviation_update, name="deviation-update"),
+    path("deviations/<int:pk>/", views.deviation_detail, name="deviation-detail"),
+    path("deviations/<int:pk>/update/", views.deviation_update, name="deviation-update"),
 ]

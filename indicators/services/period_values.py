@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from django.db import connection
 from django.db.models import Q
+from django.utils import timezone
 
 from core.db import binary_cursor, columns, sqlite_parameter_limit
 
@@ -15,6 +16,7 @@ from ..compute.periods import next_period_start, previous_period_start
 from ..compute.scoring import assessment, band_position, in_force, progress
 from ..models import (
     Deviation,
+    DeviationChange,
     DeviationKind,
     DeviationState,
     Indicator,
@@ -273,7 +275,9 @@ def sync_deviations(
     *, indicator: Indicator, rows: dict[date, "Row"], starts, schedule: "Schedule"
 ) -> None:
     """Open a deviation for each out-of-band value among `starts`; resolve by data the ones
-    whose value came back into the band or is gone."""
+    whose value came back into the band or is gone. Each state this changes is kept as a
+    `DeviationChange` by nobody (the recompute), written in one statement with the new
+    deviations in another; nothing is written when nothing changed."""
     if not starts:
         return
     # Raw: on the hot path of every bucket, building the ORM query cost more than running it.
@@ -283,20 +287,40 @@ def sync_deviations(
         [indicator.pk, indicator.period, min(starts), max(starts)],
     )
     existing = {d.period_start: d for d in between if d.period_start in starts}
-    for start in starts:
+    now = timezone.now()
+    new, changes = [], []
+    for start in sorted(starts):
         row, deviation = rows.get(start), existing.get(start)
         if row is not None and row.position in ("below", "above"):
             band = in_force(schedule.bands, start)
-            _open_deviation(indicator, row, deviation, band)
+            opened = _open_deviation(indicator, row, deviation, band, now)
+            if deviation is None:
+                new.append(opened)
+            elif opened is not None:
+                changes.append(_change(deviation, opened, now))
         elif deviation is not None and deviation.state in OPEN_STATES:
+            before = deviation.state
             deviation.state = DeviationState.RESOLVED_BY_DATA
-            deviation.value = row.value if row is not None else deviation.value
-            deviation.save(update_fields=["state", "value", "updated_at"])
+            if row is not None:
+                deviation.value, deviation.miss = row.value, 0.0
+            deviation.save(update_fields=["state", "value", "miss", "updated_at"])
+            changes.append(_change(deviation, before, now))
+    if new:
+        Deviation.objects.bulk_create(new)
+        changes += [_change(deviation, "", now) for deviation in new]
+    if changes:
+        DeviationChange.objects.bulk_create(changes)
 
 
 def _open_deviation(
-    indicator: Indicator, row: "Row", deviation: Deviation | None, band: "BandVersion"
-) -> None:
+    indicator: Indicator,
+    row: "Row",
+    deviation: Deviation | None,
+    band: "BandVersion",
+    now: datetime,
+) -> Deviation | str | None:
+    """The new deviation (unsaved) for an out-of-band value; or, for an existing one, save what
+    changed and return its state before when it reopened by data (else None)."""
     kind = DeviationKind.LEARNING if row.assessment == "better" else DeviationKind.CORRECTIVE
     action = band.action_below if row.position == "below" else band.action_above
     fields = {
@@ -305,19 +329,54 @@ def _open_deviation(
         "band_low": row.band_low,
         "band_high": row.band_high,
         "action": action,
+        "miss": miss(row.value, row.band_low, row.band_high),
     }
+    owner_id = band.owner_id or indicator.owner_user_id
     if deviation is None:
-        Deviation.objects.create(
-            indicator=indicator, period=indicator.period, period_start=row.period_start, **fields
+        return Deviation(
+            indicator=indicator,
+            period=indicator.period,
+            period_start=row.period_start,
+            owner_id=owner_id,
+            opened_at=now,
+            **fields,
         )
-        return
-    if deviation.state == DeviationState.RESOLVED_BY_DATA:
-        fields["state"] = DeviationState.OPEN
+    reopened = deviation.state == DeviationState.RESOLVED_BY_DATA
+    if reopened:
+        fields.update(state=DeviationState.OPEN, opened_at=now, notified_at=None)
+        fields["owner_id"] = deviation.owner_id or owner_id
     changed = {k: v for k, v in fields.items() if getattr(deviation, k) != v}
     if changed:
         for name, value in changed.items():
             setattr(deviation, name, value)
         deviation.save(update_fields=[*changed, "updated_at"])
+    return DeviationState.RESOLVED_BY_DATA if reopened else None
+
+
+def _change(deviation: Deviation, old_state: str, now: datetime) -> DeviationChange:
+    return DeviationChange(
+        deviation=deviation,
+        at=now,
+        old_state=old_state,
+        new_state=deviation.state,
+        old_owner_id=deviation.owner_id,
+        new_owner_id=deviation.owner_id,
+    )
+
+
+def miss(value: float, low: float | None, high: float | None) -> float:
+    """How far `value` lies outside [low, high], in band widths: (low - value) / (high - low)
+    below, (value - high) / (high - low) above; a one-sided (or zero-width) band divides by
+    |limit| (1 when the limit is 0). 0 inside the band."""
+    if low is not None and value < low:
+        distance, limit = low - value, low
+    elif high is not None and value > high:
+        distance, limit = value - high, high
+    else:
+        return 0.0
+    if low is not None and high is not None and high > low:
+        return distance / (high - low)
+    return distance / (abs(limit) or 1.0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ Views read through `selectors`, write through `services` (the same ones as the A
 nothing about numbers themselves.
 """
 
-from .deviations import deviation_list, deviation_update
+from .deviations import deviation_detail, deviation_list, deviation_update
 from .indicators import indicator_create, indicator_detail, indicator_edit, indicator_list
 from .measurements import (
     measurement_create,
@@ -15,6 +15,7 @@ from .measurements import (
 )
 
 __all__ = [
+    "deviation_detail",
     "deviation_list",
     "deviation_update",
     "indicator_create",

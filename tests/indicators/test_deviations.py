@@ -66,7 +66,7 @@ def _refused_field(call) -> set[str]:
 def test_allowed_state_changes_are_saved(make_deviation, before, after, note):
     deviation = make_deviation(state=before)
 
-    updated = update_deviation(deviation=deviation, state=after, note=note)
+    updated = update_deviation(deviation=deviation, by=None, state=after, note=note)
 
     deviation.refresh_from_db()
     assert (deviation.state, deviation.note) == (after, note)
@@ -79,7 +79,7 @@ def test_closing_without_a_note_is_refused_naming_the_note(make_deviation, befor
     deviation = make_deviation(state=before)
 
     assert _refused_field(
-        lambda: update_deviation(deviation=deviation, state="closed", note=note)
+        lambda: update_deviation(deviation=deviation, by=None, state="closed", note=note)
     ) == {"note"}
     deviation.refresh_from_db()
     assert deviation.state == before
@@ -88,7 +88,7 @@ def test_closing_without_a_note_is_refused_naming_the_note(make_deviation, befor
 def test_a_deviation_with_a_note_already_closes_without_a_new_one(make_deviation):
     deviation = make_deviation(state="acknowledged", note="Rerouted the calls")
 
-    update_deviation(deviation=deviation, state="closed")
+    update_deviation(deviation=deviation, by=None, state="closed")
 
     deviation.refresh_from_db()
     assert (deviation.state, deviation.note) == ("closed", "Rerouted the calls")
@@ -97,8 +97,10 @@ def test_a_deviation_with_a_note_already_closes_without_a_new_one(make_deviation
 def test_a_closed_deviation_keeps_a_note(make_deviation):
     deviation = make_deviation(state="closed", note="Rerouted the calls")
 
-    assert _refused_field(lambda: update_deviation(deviation=deviation, note="")) == {"note"}
-    update_deviation(deviation=deviation, note="Rerouted the calls to the second line")
+    assert _refused_field(lambda: update_deviation(deviation=deviation, by=None, note="")) == {
+        "note"
+    }
+    update_deviation(deviation=deviation, by=None, note="Rerouted the calls to the second line")
 
     deviation.refresh_from_db()
     assert deviation.note == "Rerouted the calls to the second line"
@@ -120,7 +122,9 @@ def test_a_closed_deviation_keeps_a_note(make_deviation):
 def test_other_state_changes_are_refused_naming_the_state(make_deviation, before, after):
     deviation = make_deviation(state=before, note="Rerouted the calls")
 
-    assert _refused_field(lambda: update_deviation(deviation=deviation, state=after)) == {"state"}
+    assert _refused_field(lambda: update_deviation(deviation=deviation, by=None, state=after)) == {
+        "state"
+    }
     deviation.refresh_from_db()
     assert deviation.state == before
 
@@ -128,7 +132,7 @@ def test_other_state_changes_are_refused_naming_the_state(make_deviation, before
 def test_a_deviation_resolved_by_data_takes_a_note_and_stays_resolved(make_deviation):
     deviation = make_deviation(state="resolved_by_data")
 
-    update_deviation(deviation=deviation, state="resolved_by_data", note="Seasonal peak")
+    update_deviation(deviation=deviation, by=None, state="resolved_by_data", note="Seasonal peak")
 
     deviation.refresh_from_db()
     assert (deviation.state, deviation.note) == ("resolved_by_data", "Seasonal peak")
@@ -139,9 +143,9 @@ def test_the_service_sees_a_state_the_recompute_set_meanwhile(make_deviation):
     Deviation.objects.filter(pk=deviation.pk).update(state="resolved_by_data")
 
     # The caller's copy still says open; the stored row is resolved by data.
-    assert _refused_field(lambda: update_deviation(deviation=deviation, state="open", note="")) == {
-        "state"
-    }
+    assert _refused_field(
+        lambda: update_deviation(deviation=deviation, by=None, state="open", note="")
+    ) == {"state"}
 
 
 def _patch(api, deviation, body):
@@ -224,16 +228,16 @@ def test_the_page_closes_a_deviation_with_a_note(client, analyst, make_deviation
     assert (deviation.state, deviation.note) == ("closed", "Rerouted the calls")
 
 
-def test_the_page_offers_resolved_by_data_only_to_the_deviation_in_that_state(
+def test_the_deviation_page_keeps_a_resolved_deviation_resolved_when_saving_a_note(
     client, analyst, make_deviation
 ):
     resolved = make_deviation(state="resolved_by_data")
     client.force_login(analyst)
 
-    page = client.get(reverse("deviations"), {"state": "all"}).content.decode()
+    page = client.get(reverse("deviation-detail", args=[resolved.pk])).content.decode()
 
-    assert '<option value="resolved_by_data" selected>' in page
-    assert page.count('<option value="resolved_by_data"') == 2  # the filter and this form
+    assert f'name="d{resolved.pk}-state" value="resolved_by_data"' in page
+    assert "Acknowledge</button>" not in page and "Reopen</button>" not in page
     _post(client, resolved, "resolved_by_data", "Seasonal peak")
     resolved.refresh_from_db()
     assert (resolved.state, resolved.note) == ("resolved_by_data", "Seasonal peak")
