@@ -12,21 +12,39 @@ from indicators import charts
 MONTHS = [date(2025, m, 1).isoformat() for m in range(1, 13)] + ["2026-01-01", "2026-02-01"]
 
 
-def results(*, band: str = "both", target: bool = True, benchmark: bool = False) -> list[dict]:
+SIGNALS = {5: "above_limit", 8: "run_below", 11: "two_of_three_above"}
+COMMENTS = [
+    {"period_start": "2025-02-01", "text": "Web shop down <2 days>", "author": "ann"},
+    {"period_start": "2025-02-01", "text": "and a strike", "author": "bo"},
+    {"period_start": "2025-07-15", "text": "inside July", "author": None},
+    {"period_start": "2024-12-01", "text": "before the chart", "author": "ann"},
+]
+
+
+def results(
+    *, band: str = "both", target: bool = True, benchmark: bool = False, limits: bool = False
+) -> list[dict]:
     rows = []
     for n, start in enumerate(MONTHS):
         value = None if n == 3 else 40.0 + 5 * n - (n % 3) * 7.5
-        rows.append(
-            {
-                "period_start": start,
-                "value": value,
-                "target": 60.0 if target and n > 1 else None,
-                "band_low": 30.0 if band in ("both", "low") else None,
-                "band_high": 70.0 if band in ("both", "high") else None,
-                "assessment": [None, "worse", "expected", "better"][n % 4],
-                "benchmark": 55.5 if benchmark else None,
+        row = {
+            "period_start": start,
+            "value": value,
+            "target": 60.0 if target and n > 1 else None,
+            "band_low": 30.0 if band in ("both", "low") else None,
+            "band_high": 70.0 if band in ("both", "high") else None,
+            "assessment": [None, "worse", "expected", "better"][n % 4],
+            "benchmark": 55.5 if benchmark else None,
+        }
+        if limits:  # two phases: a step at the seventh month, as after "recalculate from here"
+            centre = 45.0 if n < 6 else 62.0
+            row |= {
+                "centre": centre,
+                "lower_limit": centre - 12.5,
+                "upper_limit": centre + 12.5,
+                "signal": SIGNALS.get(n),
             }
-        )
+        rows.append(row)
     return rows
 
 
@@ -66,10 +84,92 @@ def plotly_band_traces(x, rows):
     return []
 
 
-def plotly_indicator_figure(*, values, unit, height=380):
+def plotly_limit_traces(x, rows):
+    if not any(r.get("centre") is not None for r in rows):
+        return []
+    line = {"color": charts.LIMIT_COLOUR, "width": 1.2, "dash": "longdash", "shape": "hv"}
+    return [
+        go.Scatter(
+            x=x,
+            y=[r["upper_limit"] for r in rows],
+            mode="lines",
+            name="Natural process limits",
+            legendgroup="limits",
+            showlegend=True,
+            line=line,
+            hovertemplate="upper limit: %{y:.4g}<extra></extra>",
+        ),
+        go.Scatter(
+            x=x,
+            y=[r["lower_limit"] for r in rows],
+            mode="lines",
+            name="Natural process limits",
+            legendgroup="limits",
+            showlegend=False,
+            line=line,
+            hovertemplate="lower limit: %{y:.4g}<extra></extra>",
+        ),
+        go.Scatter(
+            x=x,
+            y=[r["centre"] for r in rows],
+            mode="lines",
+            name="Centre line",
+            line={"color": charts.CENTRE_COLOUR, "width": 1, "shape": "hv"},
+            hovertemplate="centre line: %{y:.4g}<extra></extra>",
+        ),
+    ]
+
+
+WORDS = {
+    "above_limit": "beyond the upper limit",
+    "run_below": "8 in a row below the centre",
+    "two_of_three_above": "2 of 3 beyond 2 sigma above the centre",
+}
+
+
+def plotly_signal_traces(x, rows, unit):
+    marked = [(label, r) for label, r in zip(x, rows) if r.get("signal")]
+    if not marked:
+        return []
+    return [
+        go.Scatter(
+            x=[label for label, _ in marked],
+            y=[r["value"] for _, r in marked],
+            mode="markers",
+            name="Signal (not noise)",
+            marker={"symbol": "circle-open", "size": 17, "color": charts.SIGNAL_COLOUR},
+            marker_line_width=2,
+            hovertext=[WORDS[r["signal"]] for _, r in marked],
+            hovertemplate=f"%{{x}}: %{{y}} {unit}<br>%{{hovertext}}<extra></extra>",
+        )
+    ]
+
+
+def plotly_comment_traces(x, comments):
+    """Worked by hand for COMMENTS on MONTHS: two on February, one inside July, one before."""
+    if not comments:
+        return []
+    return [
+        go.Scatter(
+            x=[x[1], x[6]],
+            y=[0.96, 0.96],
+            yaxis="y2",
+            mode="markers",
+            name="Comment",
+            marker={"symbol": "triangle-down", "size": 11, "color": charts.COMMENT_COLOUR},
+            hovertext=[
+                "<b>ann</b>: Web shop down &lt;2 days&gt;<br><b>bo</b>: and a strike",
+                "inside July",
+            ],
+            hovertemplate="%{x}<br>%{hovertext}<extra></extra>",
+        )
+    ]
+
+
+def plotly_indicator_figure(*, values, unit, height=380, comments=None):
     rows, period = values["results"], values["period"]
     x = [charts.period_label(date.fromisoformat(r["period_start"]), period) for r in rows]
-    traces = plotly_band_traces(x, rows)
+    traces = plotly_band_traces(x, rows) + plotly_limit_traces(x, rows)
     for field, name, colour, dash in (
         ("target", "Target", charts.TARGET_COLOUR, "dash"),
         ("benchmark", "Benchmark", charts.BENCHMARK_COLOUR, "dot"),
@@ -99,6 +199,7 @@ def plotly_indicator_figure(*, values, unit, height=380):
             hovertemplate=f"%{{x}}: %{{y}} {unit}<extra></extra>",
         )
     )
+    traces += plotly_signal_traces(x, rows, unit) + plotly_comment_traces(x, comments)
     fig = go.Figure(data=traces)
     fig.update_layout(
         height=height,
@@ -112,6 +213,10 @@ def plotly_indicator_figure(*, values, unit, height=380):
         yaxis={"gridcolor": "#e6eaef", "title": {"text": unit}, "zeroline": False},
         hovermode="closest",
     )
+    if comments:
+        fig.update_layout(
+            yaxis2={"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True}
+        )
     return fig
 
 
@@ -126,6 +231,7 @@ def plotly_small_figure(*, results, period):
         yaxis={"title": None, "nticks": 3},
     )
     fig.update_traces(marker={"size": 6})
+    fig.update_traces(marker={"size": 10}, selector={"name": "Signal (not noise)"})
     return fig
 
 
@@ -139,6 +245,8 @@ SHAPES = [
     {"band": "low", "target": False, "benchmark": True},
     {"band": "high", "target": True, "benchmark": True},
     {"band": "none", "target": False, "benchmark": False},
+    {"band": "both", "target": True, "benchmark": True, "limits": True},
+    {"band": "none", "target": False, "benchmark": False, "limits": True},
 ]
 
 
@@ -158,6 +266,44 @@ def test_indicator_figure_dict_equals_the_go_figure_version(shape):
     reference = json.loads(plotly_indicator_figure(values=values, unit="s").to_json())
     assert ours == reference
     assert ours["layout"]["xaxis"]["tickmode"] == "array"  # 14 periods: at most 6 labels
+
+
+@pytest.mark.parametrize("shape", SHAPES[-2:])
+def test_comments_are_drawn_as_markers_like_the_go_figure_version(shape):
+    values = {"results": results(**shape), "period": "month"}
+    ours = drawn(
+        charts.figure_json(charts.indicator_figure(values=values, unit="s", comments=COMMENTS))
+    )
+    reference = plotly_indicator_figure(values=values, unit="s", comments=COMMENTS)
+    assert ours == json.loads(reference.to_json())
+
+
+def test_limits_step_where_the_phase_changes_and_signals_name_their_rule():
+    values = {"results": results(limits=True), "period": "month"}
+    traces = {
+        (t.get("name"), t.get("showlegend", True)): t
+        for t in charts.indicator_figure(values=values, unit="s")["data"]
+    }
+    upper = traces[("Natural process limits", True)]
+    assert upper["y"][5:7] == [57.5, 74.5] and upper["line"]["shape"] == "hv"
+    assert traces[("Centre line", True)]["y"][0] == 45.0
+    rings = traces[("Signal (not noise)", True)]
+    assert rings["x"] == ["June 2025", "September 2025", "December 2025"]
+    assert rings["hovertext"] == [
+        "beyond the upper limit",
+        "8 in a row below the centre",
+        "2 of 3 beyond 2 sigma above the centre",
+    ]
+    # the limit lines are drawn under the target and the values, the rings over the values
+    names = [t.get("name") for t in charts.indicator_figure(values=values, unit="s")["data"]]
+    assert names.index("Centre line") < names.index("Target") < names.index("Value")
+    assert names.index("Value") < names.index("Signal (not noise)")
+
+
+def test_a_series_without_limits_draws_no_limit_lines_and_no_rings():
+    values = {"results": results(), "period": "month"}
+    names = {t.get("name") for t in charts.indicator_figure(values=values, unit="s")["data"]}
+    assert names.isdisjoint({"Natural process limits", "Centre line", "Signal (not noise)"})
 
 
 def test_figures_follow_the_active_language():
