@@ -133,38 +133,42 @@ def _band_traces(x: list[str], results: list[dict]) -> list[dict]:
     return []
 
 
+def _phases(results: list[dict]) -> list[tuple[int, int]]:
+    """[start, end) of each stretch of rows with the same limits (rows without limits skipped)."""
+    keys = [(r.get("centre"), r.get("lower_limit"), r.get("upper_limit")) for r in results]
+    stretches, start = [], 0
+    for i in range(1, len(keys) + 1):
+        if i == len(keys) or keys[i] != keys[start]:
+            if keys[start][0] is not None:
+                stretches.append((start, i))
+            start = i
+    return stretches
+
+
 def _limit_traces(x: list[str], results: list[dict]) -> list[dict]:
-    """Centre line and natural process limits, a step where the limits were recalculated."""
-    if not _has(results, "centre"):
-        return []
-    limit_line = {"color": LIMIT_COLOUR, "width": 1.2, "dash": "longdash", "shape": "hv"}
-    name = gettext("Natural process limits")
-    traces = [
-        _scatter(
-            x=x,
-            y=_series(results, field),
-            mode="lines",
-            name=name,
-            legendgroup="limits",
-            showlegend=field == "upper_limit",
-            line=limit_line,
-            hovertemplate=f"{label}: %{{y:.4g}}<extra></extra>",
-        )
-        for field, label in (
-            ("upper_limit", gettext("upper limit")),
-            ("lower_limit", gettext("lower limit")),
-        )
-    ]
-    traces.append(
-        _scatter(
-            x=x,
-            y=_series(results, "centre"),
-            mode="lines",
-            name=gettext("Centre line"),
-            line={"color": CENTRE_COLOUR, "width": 1, "shape": "hv"},
-            hovertemplate=f"{gettext('centre line')}: %{{y:.4g}}<extra></extra>",
-        )
+    """Centre line and natural process limits, one flat stretch per phase: a recalculation
+    shows as a step with a gap, as on a hand-drawn XmR chart."""
+    limit_line = {"color": LIMIT_COLOUR, "width": 1.2, "dash": "longdash"}
+    lines = (
+        ("upper_limit", gettext("Natural process limits"), "limits", gettext("upper limit")),
+        ("lower_limit", gettext("Natural process limits"), "limits", gettext("lower limit")),
+        ("centre", gettext("Centre line"), "centre", gettext("centre line")),
     )
+    traces = []
+    for n, (start, end) in enumerate(_phases(results)):
+        for field, name, group, label in lines:
+            traces.append(
+                _scatter(
+                    x=x[start:end],
+                    y=[r[field] for r in results[start:end]],
+                    mode="lines",
+                    name=name,
+                    legendgroup=group,
+                    showlegend=n == 0 and field != "lower_limit",
+                    line=limit_line if group == "limits" else {"color": CENTRE_COLOUR, "width": 1},
+                    hovertemplate=f"{label}: %{{y:.4g}}<extra></extra>",
+                )
+            )
     return traces
 
 
@@ -181,9 +185,9 @@ def _signal_trace(x: list[str], results: list[dict], unit: str) -> list[dict]:
             name=gettext("Signal (not noise)"),
             marker={
                 "symbol": "circle-open",
-                "size": 17,
+                "size": 15,
                 "color": SIGNAL_COLOUR,
-                "line": {"width": 2},
+                "line": {"width": 1.5},
             },
             hovertext=[str(SIGNAL_WORDS.get(r["signal"], r["signal"])) for _, r in points],
             hovertemplate=f"%{{x}}: %{{y}} {unit}<br>%{{hovertext}}<extra></extra>",
@@ -305,7 +309,7 @@ def small_figure(*, results: list[dict], period: str) -> dict:
     layout["yaxis"] = {"title": {}, "gridcolor": "#e6eaef", "zeroline": False, "nticks": 3}
     for trace in fig["data"]:
         ring = trace.get("marker", {}).get("symbol") == "circle-open"
-        trace["marker"] = {**trace.get("marker", {}), "size": 10 if ring else 6}
+        trace["marker"] = {**trace.get("marker", {}), "size": 9 if ring else 6}
     return fig
 
 

@@ -2,6 +2,7 @@
 
 import json
 from datetime import date
+from itertools import groupby
 
 import plotly.graph_objects as go
 import pytest
@@ -85,39 +86,33 @@ def plotly_band_traces(x, rows):
 
 
 def plotly_limit_traces(x, rows):
+    """One stretch per run of equal centres (the phases of results(limits=True))."""
     if not any(r.get("centre") is not None for r in rows):
         return []
-    line = {"color": charts.LIMIT_COLOUR, "width": 1.2, "dash": "longdash", "shape": "hv"}
-    return [
-        go.Scatter(
-            x=x,
-            y=[r["upper_limit"] for r in rows],
-            mode="lines",
-            name="Natural process limits",
-            legendgroup="limits",
-            showlegend=True,
-            line=line,
-            hovertemplate="upper limit: %{y:.4g}<extra></extra>",
-        ),
-        go.Scatter(
-            x=x,
-            y=[r["lower_limit"] for r in rows],
-            mode="lines",
-            name="Natural process limits",
-            legendgroup="limits",
-            showlegend=False,
-            line=line,
-            hovertemplate="lower limit: %{y:.4g}<extra></extra>",
-        ),
-        go.Scatter(
-            x=x,
-            y=[r["centre"] for r in rows],
-            mode="lines",
-            name="Centre line",
-            line={"color": charts.CENTRE_COLOUR, "width": 1, "shape": "hv"},
-            hovertemplate="centre line: %{y:.4g}<extra></extra>",
-        ),
-    ]
+    traces, start = [], 0
+    for n, (_centre, group) in enumerate(groupby(rows, key=lambda r: r["centre"])):
+        end = start + len(list(group))
+        part, stretch, start = rows[start:end], (start, end), end
+        for field, name, group, label in (
+            ("upper_limit", "Natural process limits", "limits", "upper limit"),
+            ("lower_limit", "Natural process limits", "limits", "lower limit"),
+            ("centre", "Centre line", "centre", "centre line"),
+        ):
+            traces.append(
+                go.Scatter(
+                    x=x[stretch[0] : stretch[1]],
+                    y=[r[field] for r in part],
+                    mode="lines",
+                    name=name,
+                    legendgroup=group,
+                    showlegend=n == 0 and field != "lower_limit",
+                    line={"color": charts.LIMIT_COLOUR, "width": 1.2, "dash": "longdash"}
+                    if group == "limits"
+                    else {"color": charts.CENTRE_COLOUR, "width": 1},
+                    hovertemplate=f"{label}: %{{y:.4g}}<extra></extra>",
+                )
+            )
+    return traces
 
 
 WORDS = {
@@ -137,8 +132,8 @@ def plotly_signal_traces(x, rows, unit):
             y=[r["value"] for _, r in marked],
             mode="markers",
             name="Signal (not noise)",
-            marker={"symbol": "circle-open", "size": 17, "color": charts.SIGNAL_COLOUR},
-            marker_line_width=2,
+            marker={"symbol": "circle-open", "size": 15, "color": charts.SIGNAL_COLOUR},
+            marker_line_width=1.5,
             hovertext=[WORDS[r["signal"]] for _, r in marked],
             hovertemplate=f"%{{x}}: %{{y}} {unit}<br>%{{hovertext}}<extra></extra>",
         )
@@ -231,7 +226,7 @@ def plotly_small_figure(*, results, period):
         yaxis={"title": None, "nticks": 3},
     )
     fig.update_traces(marker={"size": 6})
-    fig.update_traces(marker={"size": 10}, selector={"name": "Signal (not noise)"})
+    fig.update_traces(marker={"size": 9}, selector={"name": "Signal (not noise)"})
     return fig
 
 
@@ -280,14 +275,16 @@ def test_comments_are_drawn_as_markers_like_the_go_figure_version(shape):
 
 def test_limits_step_where_the_phase_changes_and_signals_name_their_rule():
     values = {"results": results(limits=True), "period": "month"}
-    traces = {
-        (t.get("name"), t.get("showlegend", True)): t
-        for t in charts.indicator_figure(values=values, unit="s")["data"]
-    }
-    upper = traces[("Natural process limits", True)]
-    assert upper["y"][5:7] == [57.5, 74.5] and upper["line"]["shape"] == "hv"
-    assert traces[("Centre line", True)]["y"][0] == 45.0
-    rings = traces[("Signal (not noise)", True)]
+    data = charts.indicator_figure(values=values, unit="s")["data"]
+    uppers = [t for t in data if t.get("hovertemplate", "").startswith("upper limit")]
+    assert [(t["x"][0], t["x"][-1], set(t["y"])) for t in uppers] == [
+        ("January 2025", "June 2025", {57.5}),
+        ("July 2025", "February 2026", {74.5}),
+    ]
+    centres = [t for t in data if t.get("name") == "Centre line"]
+    assert [set(t["y"]) for t in centres] == [{45.0}, {62.0}]
+    assert [t["showlegend"] for t in centres] == [True, False]  # one legend entry
+    [rings] = [t for t in data if t.get("name") == "Signal (not noise)"]
     assert rings["x"] == ["June 2025", "September 2025", "December 2025"]
     assert rings["hovertext"] == [
         "beyond the upper limit",
