@@ -286,7 +286,12 @@ def indicator_figure(
         "hovermode": "closest",
     }
     if marked:
-        layout["yaxis2"] = {"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True}
+        layout["yaxis2"] = {
+            "overlaying": "y",
+            "range": [0, 1],
+            "visible": False,
+            "fixedrange": True,
+        }
     return {"data": traces, "layout": layout}
 
 

@@ -30,8 +30,8 @@ When several rules fire on one point the first of limit > run > two_of_three nam
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise

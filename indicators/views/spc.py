@@ -70,7 +70,8 @@ def _number(value: float) -> str:
     """About three significant digits, never fewer than the integer part: 54.6, 0.0345, 9,128."""
     size = abs(value)
     decimals = 0 if size >= 100 or size == 0 else min(4, 2 - math.floor(math.log10(size)))
-    return floatformat(value, f"-{decimals}g")
+    shortest = f"{value:.{decimals}f}".rstrip("0").rstrip(".")  # 6.50 -> 6.5
+    return floatformat(value, f"{len(shortest.partition('.')[2])}g")
 
 
 def _limits_words(phase: dict, period: str, unit: str) -> dict:
@@ -108,9 +109,9 @@ def _phase_sentences(phases: list[dict], period: str, unit: str) -> list[str]:
             "(centre line %(centre)s), from %(window)s."
         ) % {"start": split, **_limits_words(earlier, period, unit)}
     if later["centre"] is None:
-        after = _(
-            "From %(start)s (recalculated): too few values for limits yet (at least 2)."
-        ) % {"start": split}
+        after = _("From %(start)s (recalculated): too few values for limits yet (at least 2).") % {
+            "start": split
+        }
     else:
         after = _(
             "From %(start)s (recalculated): natural process limits %(lower)s … %(upper)s "

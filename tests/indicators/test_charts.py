@@ -123,7 +123,7 @@ WORDS = {
 
 
 def plotly_signal_traces(x, rows, unit):
-    marked = [(label, r) for label, r in zip(x, rows) if r.get("signal")]
+    marked = [(label, r) for label, r in zip(x, rows, strict=True) if r.get("signal")]
     if not marked:
         return []
     return [
