@@ -172,8 +172,21 @@ def _limit_traces(x: list[str], results: list[dict]) -> list[dict]:
     return traces
 
 
-def _signal_trace(x: list[str], results: list[dict], unit: str) -> list[dict]:
-    """A ring around each signal; the hover says which rule fired."""
+def _value_hover(results: list[dict], unit: str) -> dict:
+    """The value's hover; with signals in the series, the rule that fired in plain words (the
+    value's own hover, as Plotly shows one of two points drawn on the same spot)."""
+    template = f"%{{x}}: %{{y}} {unit}<extra></extra>"
+    if not _has(results, "signal"):
+        return {"hovertemplate": template}
+    words = [SIGNAL_WORDS.get(r.get("signal") or "") for r in results]
+    return {
+        "hovertext": [f"<br>{text}" if text else "" for text in words],
+        "hovertemplate": template.replace("<extra>", "%{hovertext}<extra>"),
+    }
+
+
+def _signal_trace(x: list[str], results: list[dict]) -> list[dict]:
+    """A ring around each signal (the value's hover names the rule)."""
     points = [(label, r) for label, r in zip(x, results, strict=True) if r.get("signal")]
     if not points:
         return []
@@ -189,8 +202,7 @@ def _signal_trace(x: list[str], results: list[dict], unit: str) -> list[dict]:
                 "color": SIGNAL_COLOUR,
                 "line": {"width": 1.5},
             },
-            hovertext=[str(SIGNAL_WORDS.get(r["signal"], r["signal"])) for _, r in points],
-            hovertemplate=f"%{{x}}: %{{y}} {unit}<br>%{{hovertext}}<extra></extra>",
+            hoverinfo="skip",
         )
     ]
 
@@ -266,10 +278,10 @@ def indicator_figure(
             name=gettext("Value"),
             line={"color": "#9aa7b4", "width": 1.5},
             marker={"color": _colours(results), "size": 9, "line": {"color": "#fff", "width": 1}},
-            hovertemplate=f"%{{x}}: %{{y}} {unit}<extra></extra>",
+            **_value_hover(results, unit),
         )
     )
-    traces += _signal_trace(x, results, unit)
+    traces += _signal_trace(x, results)
     marked = _comment_trace(x, results, period, comments or [])
     traces += marked
     layout = {

@@ -22,6 +22,7 @@ from accounts.models import Role
 from accounts.pages import page, role_required
 
 from .. import charts, selectors
+from ..compute.spc import RUN_LENGTH
 from ..models import Period
 from ..services import update_indicator
 
@@ -120,17 +121,23 @@ def _phase_sentences(phases: list[dict], period: str, unit: str) -> list[str]:
     return [before, after]
 
 
+def _side(signal: str | None) -> str | None:
+    """above_limit, run_above, two_of_three_above -> "above"; likewise "below"; else None."""
+    return next((side for side in ("above", "below") if side in (signal or "")), None)
+
+
 def _shift_start(values: dict) -> str | None:
-    """The first period of the run the latest value belongs to, when the latest value is part
-    of a run (the process seems to have moved there), else None."""
+    """Where the latest stretch of 8 or more signals on one side began (the process has probably
+    moved there), when the latest value belongs to one; else None."""
     rows = [r for r in values["results"] if r["value"] is not None]
-    if not rows or rows[-1].get("signal") not in ("run_above", "run_below"):
+    sides = [_side(r.get("signal")) for r in rows]
+    if not rows or sides[-1] is None:
         return None
-    run = rows[-1]["signal"]
-    limit = "above_limit" if run == "run_above" else "below_limit"
     first = len(rows) - 1
-    while first > 0 and rows[first - 1].get("signal") in (run, limit):
+    while first > 0 and sides[first - 1] == sides[-1]:
         first -= 1
+    if len(rows) - first < RUN_LENGTH:
+        return None
     return _label(rows[first]["period_start"], values["period"])
 
 

@@ -122,7 +122,7 @@ WORDS = {
 }
 
 
-def plotly_signal_traces(x, rows, unit):
+def plotly_signal_traces(x, rows):
     marked = [(label, r) for label, r in zip(x, rows, strict=True) if r.get("signal")]
     if not marked:
         return []
@@ -134,10 +134,18 @@ def plotly_signal_traces(x, rows, unit):
             name="Signal (not noise)",
             marker={"symbol": "circle-open", "size": 15, "color": charts.SIGNAL_COLOUR},
             marker_line_width=1.5,
-            hovertext=[WORDS[r["signal"]] for _, r in marked],
-            hovertemplate=f"%{{x}}: %{{y}} {unit}<br>%{{hovertext}}<extra></extra>",
+            hoverinfo="skip",
         )
     ]
+
+
+def plotly_value_hover(rows, unit):
+    if not any(r.get("signal") for r in rows):
+        return {"hovertemplate": f"%{{x}}: %{{y}} {unit}<extra></extra>"}
+    return {
+        "hovertext": [f"<br>{WORDS[r['signal']]}" if r.get("signal") else "" for r in rows],
+        "hovertemplate": f"%{{x}}: %{{y}} {unit}%{{hovertext}}<extra></extra>",
+    }
 
 
 def plotly_comment_traces(x, comments):
@@ -191,10 +199,10 @@ def plotly_indicator_figure(*, values, unit, height=380, comments=None):
             name="Value",
             line={"color": "#9aa7b4", "width": 1.5},
             marker={"color": colours, "size": 9, "line": {"color": "#fff", "width": 1}},
-            hovertemplate=f"%{{x}}: %{{y}} {unit}<extra></extra>",
+            **plotly_value_hover(rows, unit),
         )
     )
-    traces += plotly_signal_traces(x, rows, unit) + plotly_comment_traces(x, comments)
+    traces += plotly_signal_traces(x, rows) + plotly_comment_traces(x, comments)
     fig = go.Figure(data=traces)
     fig.update_layout(
         height=height,
@@ -286,10 +294,12 @@ def test_limits_step_where_the_phase_changes_and_signals_name_their_rule():
     assert [t["showlegend"] for t in centres] == [True, False]  # one legend entry
     [rings] = [t for t in data if t.get("name") == "Signal (not noise)"]
     assert rings["x"] == ["June 2025", "September 2025", "December 2025"]
-    assert rings["hovertext"] == [
-        "beyond the upper limit",
-        "8 in a row below the centre",
-        "2 of 3 beyond 2 sigma above the centre",
+    [value] = [t for t in data if t.get("name") == "Value"]
+    assert [value["hovertext"][n] for n in (4, 5, 8, 11)] == [
+        "",
+        "<br>beyond the upper limit",
+        "<br>8 in a row below the centre",
+        "<br>2 of 3 beyond 2 sigma above the centre",
     ]
     # the limit lines are drawn under the target and the values, the rings over the values
     names = [t.get("name") for t in charts.indicator_figure(values=values, unit="s")["data"]]

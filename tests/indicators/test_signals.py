@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from indicators import selectors
 from indicators.models import Deviation, Indicator
+from indicators.services import recompute_dirty
 from tests.factories import IndicatorFactory, push
 
 VALUES = [5.0, 7.0, 6.0, 8.0, 6.0, 5.0, 20.0, 22.0, 21.0, 23.0, 22.0, 21.0]
@@ -182,3 +183,17 @@ def test_the_dashboard_tile_draws_the_limits_and_rings_the_signals(client, viewe
     traces = {t.get("name"): t for t in figure["data"]}
     assert traces["Centre line"]["y"] == [close(6.5)] * 12
     assert len(traces["Signal (not noise)"]["x"]) == 6
+
+
+def test_the_panel_points_at_where_a_lasting_shift_began(client, viewer, wait, api):
+    # six beyond the limit are not yet 8 in a row; two more high weeks make the shift lasting
+    client.force_login(viewer)
+    page = client.get(reverse("indicator-detail", args=["wait"])).content.decode()
+    assert "the process has probably changed there" not in page
+    with_more = [
+        {"indicator": "wait", "observed_at": f"2026-03-{day}", "value": 22} for day in ("30", "31")
+    ] + [{"indicator": "wait", "observed_at": "2026-04-06", "value": 21}]
+    push(api, with_more)
+    recompute_dirty()
+    page = client.get(reverse("indicator-detail", args=["wait"])).content.decode()
+    assert "stayed on one side of the centre line since week 8, 2026" in page
