@@ -71,7 +71,7 @@ def home(request):
     """Dashboard: indicators that need attention first, then the rest, each by name."""
     organisation = request.membership.organisation
     indicators = list(selectors.indicators_with_latest_detail(organisation=organisation))
-    recent = selectors.recent_values_by_indicator(indicators=indicators, count=SPARKLINE_PERIODS)
+    recent = selectors.recent_values_with_limits(indicators=indicators, count=SPARKLINE_PERIODS)
     cards = [_card(indicator, recent.get(indicator.pk, [])) for indicator in indicators]
     cards.sort(key=lambda card: card["indicator"].name.lower())
     return page(

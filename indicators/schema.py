@@ -11,10 +11,10 @@ from rest_framework import serializers
 
 from .compute.periods import PERIODS
 from .compute.scoring import POSITIONS
+from .compute.spc import SIGNALS
 from .services.items import SEGMENT_JSON_MAX
 
 ASSESSMENTS = ("worse", "expected", "better")  # compute.scoring.assessment
-SIGNALS = ("above_limit", "below_limit", "run_above", "run_below")  # compute.spc.xmr_signals
 
 
 def _number(help_text=None):
@@ -85,7 +85,41 @@ class PeriodValueSerializer(serializers.Serializer):
     previous = serializers.FloatField(allow_null=True)
     change = serializers.FloatField(allow_null=True, help_text=_("value - previous."))
     benchmark = serializers.FloatField(allow_null=True)
-    signal = _choice(SIGNALS, _("XmR signal over the whole series."))
+    centre = serializers.FloatField(
+        allow_null=True, help_text=_("Centre line in force for the period (XmR); null: no limits.")
+    )
+    lower_limit = serializers.FloatField(
+        allow_null=True, help_text=_("Lower natural process limit in force for the period.")
+    )
+    upper_limit = serializers.FloatField(
+        allow_null=True, help_text=_("Upper natural process limit in force for the period.")
+    )
+    signal = _choice(
+        SIGNALS,
+        _(
+            "Which XmR rule fired (limit before run before 2 of 3), judged by the limits in "
+            "force over the whole series; null: noise."
+        ),
+    )
+
+
+class LimitsPhaseSerializer(serializers.Serializer):
+    """One phase of the natural process limits: the periods it judges and its baseline window."""
+
+    from_ = serializers.DateField(help_text=_("First period judged by these limits."))
+    to = serializers.DateField(help_text=_("Last period with a value judged by these limits."))
+    baseline_from = serializers.DateField(help_text=_("First period of the baseline window."))
+    baseline_to = serializers.DateField(help_text=_("Last period of the baseline window."))
+    baseline_points = serializers.IntegerField(help_text=_("Values in the baseline window."))
+    centre = serializers.FloatField(allow_null=True, help_text=_("Mean of the window."))
+    lower_limit = serializers.FloatField(allow_null=True)
+    upper_limit = serializers.FloatField(allow_null=True)
+    mean_moving_range = serializers.FloatField(allow_null=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
 
 
 class IndicatorValuesSerializer(serializers.Serializer):
@@ -93,6 +127,13 @@ class IndicatorValuesSerializer(serializers.Serializer):
     period = serializers.ChoiceField(choices=list(PERIODS))
     segment = serializers.CharField(allow_null=True, help_text=_("dimension:member, or null."))
     computed_at = serializers.DateTimeField(allow_null=True)
+    limits = LimitsPhaseSerializer(
+        many=True,
+        help_text=_(
+            "Phases of the natural process limits, oldest first: one, or two when the baseline "
+            "window was moved (recalculated) after the first values; empty without values."
+        ),
+    )
     results = PeriodValueSerializer(many=True)
 
 

@@ -15,7 +15,7 @@ from django.db.models.lookups import Exact
 from accounts.models import Organisation
 from core.errors import NotFound
 
-from .compute.spc import xmr_signals
+from .compute.spc import SeriesChart, series_chart
 from .models import Band, Deviation, DeviationChange, Indicator, Measurement, PeriodValue
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "measurement_ratio_parts",
     "measurement_values",
     "recent_values_by_indicator",
+    "recent_values_with_limits",
     "segments_of",
 ]
 
@@ -95,7 +96,11 @@ def indicator_values(
     end: date | None = None,
     segment: str = "",
 ) -> dict:
-    """The values answer of the API contract: period values whose start lies in [start, end]."""
+    """The values answer of the API contract: period values whose start lies in [start, end].
+
+    Each row carries the natural process limits in force for its period (`centre`,
+    `lower_limit`, `upper_limit`) and its `signal` (compute/spc.py), computed over the whole
+    series by the indicator's baseline window; `limits` lists the phases of the limits."""
     series = PeriodValue.objects.filter(indicator=indicator, period=period, segment=segment)
     rows = series
     if start:
@@ -110,12 +115,13 @@ def indicator_values(
             row[name] = row[name] or None
         row["period_start"] = row["period_start"].isoformat()
         results.append(row)
-    _add_signals(results, None if rows is series else series)
+    limits = _add_signals(results, None if rows is series else series, indicator)
     return {
         "indicator": indicator.code,
         "period": period,
         "segment": segment or None,
         "computed_at": computed_at.isoformat() if computed_at else None,
+        "limits": limits,
         "results": results,
     }
 
@@ -207,46 +213,104 @@ def deviation_by_id(*, organisation: Organisation, pk: int) -> Deviation:
     return deviation
 
 
-def _add_signals(results: list[dict], series: QuerySet | None) -> None:
-    """XmR signals of the returned rows, with limits from the whole series, not the window
-    (`series` None: the rows are the whole series)."""
+def _add_signals(results: list[dict], series: QuerySet | None, indicator: Indicator) -> list[dict]:
+    """Limits in force and the signal of each returned row, from the whole series, not the
+    window (`series` None: the rows are the whole series); answers the phases (`limits`)."""
     if not results:
-        return
+        return []
     if series is None:
-        pairs = [(row["period_start"], row["value"]) for row in results]
+        pairs = [(date.fromisoformat(row["period_start"]), row["value"]) for row in results]
     else:
-        pairs = [
-            (start.isoformat(), value)
-            for start, value in series.order_by("period_start").values_list("period_start", "value")
-        ]
-    signals = xmr_signals([value for _, value in pairs])
-    by_start = {start: signal for (start, _), signal in zip(pairs, signals, strict=True)}
+        pairs = list(series.order_by("period_start").values_list("period_start", "value"))
+    chart = _series_chart(pairs, indicator)
     for row in results:
-        row["signal"] = by_start.get(row["period_start"])
+        row.update(chart.point(date.fromisoformat(row["period_start"])))
+    return chart.phases()
+
+
+def _series_chart(
+    pairs: list[tuple[date, float | None]],
+    indicator: Indicator | None = None,
+    *,
+    settings: tuple | None = None,
+) -> SeriesChart:
+    """The XmR chart of (period start, value) pairs by the indicator's SPC settings (or
+    `settings` = (baseline_from, baseline_points, two_of_three))."""
+    if settings is None:
+        settings = (
+            indicator.spc_baseline_from,
+            indicator.spc_baseline_points,
+            indicator.spc_two_of_three,
+        )
+    baseline_from, baseline_points, two_of_three = settings
+    return series_chart(
+        pairs,
+        baseline_from=baseline_from,
+        baseline_points=baseline_points,
+        two_of_three=two_of_three,
+    )
 
 
 def deviation_signals(*, deviations) -> dict[int, str | None]:
     """The XmR signal of each deviation's value in its indicator's own series (total), by
-    deviation id: "outside the band and a real change" when not None. One query for all."""
+    deviation id, by the indicator's SPC settings (the same answer as the values API): "outside
+    the band and a real change" when not None. One query for all."""
     deviations = list(deviations)
     if not deviations:
         return {}
     wanted = Q(pk__in=[])
     for deviation in deviations:
         wanted |= Q(indicator_id=deviation.indicator_id, period=deviation.period)
-    series: dict[int, list[tuple[date, float]]] = {}
+    series: dict[tuple, list[tuple[date, float | None]]] = {}
     rows = (
         PeriodValue.objects.filter(wanted, segment="")
         .order_by("indicator_id", "period_start")
-        .values_list("indicator_id", "period_start", "value")
+        .values_list(
+            "indicator_id",
+            "indicator__spc_baseline_from",
+            "indicator__spc_baseline_points",
+            "indicator__spc_two_of_three",
+            "period_start",
+            "value",
+        )
     )
-    for indicator_id, start, value in rows:
-        series.setdefault(indicator_id, []).append((start, value))
-    by_indicator = {
-        pk: dict(zip([s for s, _ in pairs], xmr_signals([v for _, v in pairs]), strict=True))
-        for pk, pairs in series.items()
+    for indicator_id, baseline_from, points, two_of_three, start, value in rows:
+        key = (indicator_id, (baseline_from, points, two_of_three))
+        series.setdefault(key, []).append((start, value))
+    charts = {
+        indicator_id: _series_chart(pairs, settings=settings)
+        for (indicator_id, settings), pairs in series.items()
     }
-    return {d.pk: by_indicator.get(d.indicator_id, {}).get(d.period_start) for d in deviations}
+    return {
+        d.pk: charts[d.indicator_id].point(d.period_start)["signal"]
+        if d.indicator_id in charts
+        else None
+        for d in deviations
+    }
+
+
+def recent_values_with_limits(*, indicators, count: int = 12) -> dict[int, list[dict]]:
+    """`recent_values_by_indicator` whose rows also carry `centre`, `lower_limit`, `upper_limit`
+    and `signal`, from each indicator's whole total series (one more query)."""
+    indicators = list(indicators)
+    recent = recent_values_by_indicator(indicators=indicators, count=count)
+    if not indicators:
+        return recent
+    own_period = Q(pk__in=[])
+    for indicator in indicators:
+        own_period |= Q(period=indicator.period, indicator_id=indicator.pk)
+    series: dict[int, list[tuple[date, float | None]]] = {}
+    for indicator_id, start, value in (
+        PeriodValue.objects.filter(own_period, segment="")
+        .order_by("indicator_id", "period_start")
+        .values_list("indicator_id", "period_start", "value")
+    ):
+        series.setdefault(indicator_id, []).append((start, value))
+    for indicator in indicators:
+        chart = _series_chart(series.get(indicator.pk, []), indicator)
+        for row in recent[indicator.pk]:
+            row.update(chart.point(row["period_start"]))
+    return recent
 
 
 def _member_measurements(

@@ -1,12 +1,14 @@
 from django.urls import path
 
 from . import views
+from .views.spc import spc_update
 
 urlpatterns = [
     path("indicators/", views.indicator_list, name="indicator-list"),
     path("indicators/new/", views.indicator_create, name="indicator-create"),
     path("indicators/<str:code>/", views.indicator_detail, name="indicator-detail"),
     path("indicators/<str:code>/edit/", views.indicator_edit, name="indicator-edit"),
+    path("indicators/<str:code>/limits/", spc_update, name="indicator-spc"),
     path("measurements/new/", views.measurement_create, name="measurement-create"),
     path("upload/", views.upload_page, name="upload"),
     path("upload/confirm/", views.upload_confirm, name="upload-confirm"),

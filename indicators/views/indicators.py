@@ -41,6 +41,14 @@ SIGNALS = {
         gettext_lazy("run below"),
         gettext_lazy("8 or more values in a row below the centre line"),
     ),
+    "two_of_three_above": (
+        gettext_lazy("2 of 3 above"),
+        gettext_lazy("2 of 3 values in a row beyond 2 sigma above the centre line"),
+    ),
+    "two_of_three_below": (
+        gettext_lazy("2 of 3 below"),
+        gettext_lazy("2 of 3 values in a row beyond 2 sigma below the centre line"),
+    ),
 }
 ASSESSMENTS = [
     ("worse", gettext_lazy("worse than expected")),

@@ -94,6 +94,7 @@ def test_the_values_answer_describes_each_period_value(schema):
         "period",
         "segment",
         "computed_at",
+        "limits",
         "results",
     }
     assert set(components["PeriodValue"]["properties"]) == {
@@ -111,5 +112,27 @@ def test_the_values_answer_describes_each_period_value(schema):
         "previous",
         "change",
         "benchmark",
+        "centre",
+        "lower_limit",
+        "upper_limit",
         "signal",
+    }
+    assert set(components["SignalEnum"]["enum"]) == {
+        "above_limit",
+        "below_limit",
+        "run_above",
+        "run_below",
+        "two_of_three_above",
+        "two_of_three_below",
+    }
+    assert set(components["LimitsPhase"]["properties"]) == {
+        "from",
+        "to",
+        "baseline_from",
+        "baseline_to",
+        "baseline_points",
+        "centre",
+        "lower_limit",
+        "upper_limit",
+        "mean_moving_range",
     }

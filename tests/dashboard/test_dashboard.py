@@ -96,7 +96,7 @@ def test_each_tile_draws_the_last_twelve_periods_of_its_own_period(client, viewe
             1
         )
     )
-    value_trace = figure["data"][-1]
+    value_trace = next(t for t in figure["data"] if t.get("name") == "Value")
     assert value_trace["y"] == list(means.values())[-12:]
     assert value_trace["x"][-1] == "March 2026"
     assert figure["layout"]["height"] == 120 and figure["layout"]["showlegend"] is False

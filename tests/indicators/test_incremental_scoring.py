@@ -17,7 +17,11 @@ SERIES += [12, 12.1, 11.9, 12.2, 12, 12.1, 11.8, 12, 12.1, 11.9, 20]
 @pytest.fixture
 def daily(organisation):
     return IndicatorFactory(
-        organisation=organisation, code="daily", period="day", aggregation="sum"
+        organisation=organisation,
+        code="daily",
+        period="day",
+        aggregation="sum",
+        spc_baseline_points=100,  # limits from every point: xmr_signals over the series
     )
 
 
