@@ -12,11 +12,21 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import construct_instance
 
-from .models import Benchmark, Deviation, Indicator, Measurement, PeriodValue, Target
-from .models import Notification, Webhook, WebhookDelivery
+from .models import (
+    Benchmark,
+    Deviation,
+    Indicator,
+    Measurement,
+    Notification,
+    PeriodValue,
+    Target,
+    Webhook,
+    WebhookDelivery,
+)
 from .services import create_indicator, update_indicator
-from .services.webhooks import check_url, new_secret as new_webhook_secret
 from .services.definitions import PLAIN_FIELDS
+from .services.webhooks import check_url
+from .services.webhooks import new_secret as new_webhook_secret
 
 BASELINE_FIELDS = {"baseline_value": "value", "baseline_date": "date"}
 

@@ -12,6 +12,7 @@ Rows of someone who chose "never", left the organisation or has no address are s
 """
 
 import logging
+
 from celery import current_app
 from django.conf import settings
 from django.core.mail import send_mail

@@ -220,7 +220,9 @@ def lost_deliveries(now=None) -> list[int]:
     pending = WebhookDelivery.objects.filter(state=DeliveryState.PENDING)
     return list(
         pending.filter(attempts=0, created_at__lt=never).values_list("pk", flat=True)[:1000]
-    ) + list(pending.filter(attempts__gt=0, created_at__lt=stuck).values_list("pk", flat=True)[:1000])
+    ) + list(
+        pending.filter(attempts__gt=0, created_at__lt=stuck).values_list("pk", flat=True)[:1000]
+    )
 
 
 def sweep_lost_deliveries() -> int:

@@ -30,7 +30,9 @@ class WebhookForm(forms.Form):
     url = forms.CharField(
         label=gettext_lazy("URL"),
         max_length=500,
-        help_text=gettext_lazy("Where the events are POSTed, e.g. https://tickets.example.com/hook"),
+        help_text=gettext_lazy(
+            "Where the events are POSTed, e.g. https://tickets.example.com/hook"
+        ),
     )
     active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
 
@@ -65,7 +67,9 @@ def webhook_create(request):
 
     if request.method == "POST":
         if _save(form, save):
-            messages.success(request, _("The webhook was created. Give its secret to the receiver."))
+            messages.success(
+                request, _("The webhook was created. Give its secret to the receiver.")
+            )
             return redirect("webhook-edit", pk=created[0].pk)
         return page(request, "indicators/webhook_form.html", {"form": form}, status=400)
     return page(request, "indicators/webhook_form.html", {"form": form})
@@ -107,7 +111,11 @@ def webhook_deliveries(request, pk: int):
     paginator = Paginator(selectors.webhook_deliveries_of(webhook=webhook), DELIVERIES_PER_PAGE)
     page_obj = paginator.get_page(request.GET.get("page"))
     rows = [
-        {"delivery": d, "body": body_of(d.payload).decode(), "deviation": d.payload.get("deviation")}
+        {
+            "delivery": d,
+            "body": body_of(d.payload).decode(),
+            "deviation": d.payload.get("deviation"),
+        }
         for d in page_obj
     ]
     context = {"webhook": webhook, "page_obj": page_obj, "rows": rows}

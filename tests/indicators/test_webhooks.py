@@ -120,7 +120,7 @@ def test_a_receiver_gets_a_verified_signed_payload_when_a_deviation_opens(
 
     pushed()
 
-    (headers, body), = server.requests
+    ((headers, body),) = server.requests
     delivery = WebhookDelivery.objects.get()
     deviation = Deviation.objects.get()
     assert verified(webhook.secret, headers["X-Outcome-Chain-Signature"], body)
@@ -270,7 +270,9 @@ def test_the_signature_is_hmac_sha256_of_the_timestamp_dot_body():
 
 def test_the_body_is_the_same_bytes_whatever_order_the_payload_keys_come_back_in():
     assert webhooks.body_of({"b": 1, "a": [1.5, None]}) == b'{"a":[1.5,null],"b":1}'
-    assert webhooks.body_of({"a": [1.5, None], "b": 1}) == webhooks.body_of({"b": 1, "a": [1.5, None]})
+    assert webhooks.body_of({"a": [1.5, None], "b": 1}) == webhooks.body_of(
+        {"b": 1, "a": [1.5, None]}
+    )
 
 
 def test_the_back_off_doubles_from_the_base_up_to_the_cap(settings):
@@ -282,8 +284,12 @@ def test_the_back_off_doubles_from_the_base_up_to_the_cap(settings):
 def test_the_sweep_sends_a_delivery_whose_message_was_lost(organisation, receiver):
     server = receiver()
     webhook = hook(organisation, server.url)
-    lost = WebhookDelivery.objects.create(webhook=webhook, event="deviation.opened", payload={"id": 1})
-    fresh = WebhookDelivery.objects.create(webhook=webhook, event="deviation.opened", payload={"id": 2})
+    lost = WebhookDelivery.objects.create(
+        webhook=webhook, event="deviation.opened", payload={"id": 1}
+    )
+    fresh = WebhookDelivery.objects.create(
+        webhook=webhook, event="deviation.opened", payload={"id": 2}
+    )
     WebhookDelivery.objects.filter(pk=lost.pk).update(
         created_at=timezone.now() - timedelta(minutes=11)
     )
@@ -365,7 +371,13 @@ def test_an_admin_pauses_and_deletes_a_webhook_after_confirming(admin_client, or
 
 
 def test_send_again_makes_a_new_attempt_with_the_same_payload_and_a_fresh_signature(
-    settings, admin_client, organisation, fast_quote, receiver, pushed, monkeypatch,
+    settings,
+    admin_client,
+    organisation,
+    fast_quote,
+    receiver,
+    pushed,
+    monkeypatch,
     django_capture_on_commit_callbacks,
 ):
     settings.WEBHOOK_MAX_ATTEMPTS = 1
@@ -419,7 +431,9 @@ def test_analysts_and_viewers_cannot_reach_the_webhook_pages(client, organisatio
         f"/settings/webhooks/{webhook.pk}/delete/", f"/settings/webhooks/{webhook.pk}/deliveries/",
     ]:  # fmt: skip
         assert client.get(url).status_code == 403, url
-    assert client.post(f"/settings/webhooks/deliveries/{delivery.pk}/send-again/").status_code == 403
+    assert (
+        client.post(f"/settings/webhooks/deliveries/{delivery.pk}/send-again/").status_code == 403
+    )
     assert client.post(f"/settings/webhooks/{webhook.pk}/delete/").status_code == 403
     assert Webhook.objects.exists()
 
@@ -448,7 +462,10 @@ def test_the_django_admin_lists_webhooks_deliveries_and_notifications_read_only(
     ]:  # fmt: skip
         assert client.get(url).status_code == 200, url
     assert client.get("/admin/indicators/webhookdelivery/add/").status_code == 403
-    assert client.post(
-        f"/admin/indicators/webhookdelivery/{delivery.pk}/change/", {"event": "changed"}
-    ).status_code == 403
-    assert DeliveryState.PENDING == WebhookDelivery.objects.get().state
+    assert (
+        client.post(
+            f"/admin/indicators/webhookdelivery/{delivery.pk}/change/", {"event": "changed"}
+        ).status_code
+        == 403
+    )
+    assert WebhookDelivery.objects.get().state == DeliveryState.PENDING
