@@ -1,6 +1,9 @@
 """Outbound webhooks, for admins: the list, create/edit/delete, the secret and the delivery log
 with "send again"."""
 
+import json
+from datetime import date
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,8 +17,9 @@ from accounts.models import Role
 from accounts.views import page, role_required
 
 from .. import selectors
+from ..charts import period_label
+from ..compute.periods import PERIODS
 from ..services import webhooks as service
-from ..services.webhooks import body_of
 
 DELIVERIES_PER_PAGE = 25
 
@@ -110,16 +114,23 @@ def webhook_deliveries(request, pk: int):
     webhook = selectors.webhook_by_id(organisation=request.membership.organisation, pk=pk)
     paginator = Paginator(selectors.webhook_deliveries_of(webhook=webhook), DELIVERIES_PER_PAGE)
     page_obj = paginator.get_page(request.GET.get("page"))
-    rows = [
-        {
-            "delivery": d,
-            "body": body_of(d.payload).decode(),
-            "deviation": d.payload.get("deviation"),
-        }
-        for d in page_obj
-    ]
+    rows = [_delivery_row(d) for d in page_obj]
     context = {"webhook": webhook, "page_obj": page_obj, "rows": rows}
     return page(request, "indicators/webhook_deliveries.html", context)
+
+
+def _delivery_row(delivery) -> dict:
+    """A log row: the payload pretty-printed (sent compact), and the deviation in plain words."""
+    deviation = delivery.payload.get("deviation") or {}
+    label = ""
+    if deviation.get("period_start") and deviation.get("period") in PERIODS:
+        label = period_label(date.fromisoformat(deviation["period_start"]), deviation["period"])
+    return {
+        "delivery": delivery,
+        "payload": json.dumps(delivery.payload, indent=2, sort_keys=True, ensure_ascii=False),
+        "deviation": deviation,
+        "period": label,
+    }
 
 
 @role_required(Role.ADMIN)

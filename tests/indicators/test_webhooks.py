@@ -469,3 +469,55 @@ def test_the_django_admin_lists_webhooks_deliveries_and_notifications_read_only(
         == 403
     )
     assert WebhookDelivery.objects.get().state == DeliveryState.PENDING
+
+
+def test_the_delivery_log_costs_the_same_queries_for_5_or_25_deliveries(
+    admin_client, organisation, django_assert_max_num_queries
+):
+    webhook = hook(organisation, "https://tickets.example.com/hook")
+    url = f"/settings/webhooks/{webhook.pk}/deliveries/"
+
+    def add(count):
+        WebhookDelivery.objects.bulk_create(
+            WebhookDelivery(webhook=webhook, event="deviation.opened", payload={"id": n})
+            for n in range(count)
+        )
+
+    add(5)
+    with django_assert_max_num_queries(12) as few:
+        admin_client.get(url)
+    add(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        admin_client.get(url)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_second_notifier_skips_the_deviations_a_first_one_holds(organisation, fast_quote):
+    """Two workers never tell of the same deviation: the second skips the locked rows."""
+    from django.db import connection, transaction
+
+    from indicators.services.deviation_notices import _claim
+
+    Deviation.objects.create(
+        indicator=fast_quote, period="week", period_start=WEEK_9, kind="corrective",
+        value=40.0, band_high=30.0, action="Call the team lead",
+    )  # fmt: skip
+    holding, release = threading.Event(), threading.Event()
+
+    def first_worker():
+        with transaction.atomic():
+            assert len(list(_claim(10))) == 1
+            holding.set()
+            release.wait(5)
+        connection.close()
+
+    worker = threading.Thread(target=first_worker)
+    worker.start()
+    assert holding.wait(5)
+    try:
+        assert notify_opened_deviations() == 0  # skipped, not waited for
+    finally:
+        release.set()
+        worker.join()
+    assert notify_opened_deviations() == 1
