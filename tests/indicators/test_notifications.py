@@ -254,3 +254,14 @@ def test_a_bad_profile_answer_is_a_form_error_and_changes_nothing(
 
 def test_the_profile_page_needs_a_sign_in(client):
     assert client.get("/account/").status_code == 302
+
+
+def test_the_mail_is_written_in_the_organisations_language(organisation, fast_quote, pushed):
+    organisation.language = "sv"
+    organisation.save()
+
+    pushed(weekly("fast_quote", [42.0]))
+
+    subject = mail.outbox[0].subject  # the sentence itself waits for the translator
+    assert "vecka 9, 2026" in subject
+    assert "korrigerande åtgärd" in subject
