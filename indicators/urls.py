@@ -20,6 +20,11 @@ urlpatterns = [
     path("settings/webhooks/<int:pk>/", webhooks.webhook_edit, name="webhook-edit"),
     path("settings/webhooks/<int:pk>/delete/", webhooks.webhook_delete, name="webhook-delete"),
     path(
+        "settings/webhooks/<int:pk>/secret/",
+        webhooks.webhook_rotate_secret,
+        name="webhook-rotate-secret",
+    ),
+    path(
         "settings/webhooks/<int:pk>/deliveries/",
         webhooks.webhook_deliveries,
         name="webhook-deliveries",

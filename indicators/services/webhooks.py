@@ -81,6 +81,14 @@ def _save(webhook: Webhook, *, name: str, url: str, active: bool) -> Webhook:
     return webhook
 
 
+def rotate_secret(*, webhook: Webhook) -> Webhook:
+    """A new random secret (the old one leaked, or a receiver changes hands); every later
+    attempt, "send again" too, is signed with it."""
+    webhook.secret = new_secret()
+    webhook.save(update_fields=["secret"])
+    return webhook
+
+
 def delete_webhook(*, webhook: Webhook) -> None:
     """Delete the webhook and its delivery log."""
     webhook.delete()

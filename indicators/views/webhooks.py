@@ -110,6 +110,15 @@ def webhook_delete(request, pk: int):
 
 
 @role_required(Role.ADMIN)
+@require_POST
+def webhook_rotate_secret(request, pk: int):
+    webhook = selectors.webhook_by_id(organisation=request.membership.organisation, pk=pk)
+    service.rotate_secret(webhook=webhook)
+    messages.success(request, _("The webhook has a new secret. Give it to the receiver now."))
+    return redirect("webhook-edit", pk=webhook.pk)
+
+
+@role_required(Role.ADMIN)
 def webhook_deliveries(request, pk: int):
     webhook = selectors.webhook_by_id(organisation=request.membership.organisation, pk=pk)
     paginator = Paginator(selectors.webhook_deliveries_of(webhook=webhook), DELIVERIES_PER_PAGE)

@@ -435,7 +435,9 @@ def test_analysts_and_viewers_cannot_reach_the_webhook_pages(client, organisatio
         client.post(f"/settings/webhooks/deliveries/{delivery.pk}/send-again/").status_code == 403
     )
     assert client.post(f"/settings/webhooks/{webhook.pk}/delete/").status_code == 403
-    assert Webhook.objects.exists()
+    assert client.post(f"/settings/webhooks/{webhook.pk}/secret/").status_code == 403
+    assert Webhook.objects.get().secret == webhook.secret
+    assert WebhookDelivery.objects.get().attempts == 0
 
 
 def test_another_organisations_webhook_is_not_found(admin_client, other_organisation):
@@ -521,3 +523,23 @@ def test_a_second_notifier_skips_the_deviations_a_first_one_holds(organisation, 
         release.set()
         worker.join()
     assert notify_opened_deviations() == 1
+
+
+def test_an_admin_makes_a_new_secret_and_later_attempts_are_signed_with_it(
+    admin_client, organisation, receiver
+):
+    server = receiver()
+    webhook = hook(organisation, server.url)
+    old = webhook.secret
+
+    admin_client.post(f"/settings/webhooks/{webhook.pk}/secret/")
+
+    webhook.refresh_from_db()
+    assert webhook.secret != old and len(webhook.secret) >= 43
+    page = admin_client.get(f"/settings/webhooks/{webhook.pk}/").content.decode()
+    assert webhook.secret in page and old not in page
+    delivery = WebhookDelivery.objects.create(webhook=webhook, event="e", payload={"id": 1})
+    webhooks.attempt_delivery(delivery_id=delivery.pk)
+    ((headers, body),) = server.requests
+    assert verified(webhook.secret, headers["X-Outcome-Chain-Signature"], body)
+    assert not verified(old, headers["X-Outcome-Chain-Signature"], body)
