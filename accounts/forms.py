@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from .models import Role
+from .models import NotifyChoice, Role
 
 
 class MemberForm(forms.Form):
@@ -36,4 +36,23 @@ class RoleForm(forms.Form):
 class ApiKeyForm(forms.Form):
     name = forms.CharField(
         label=_("Name"), max_length=100, help_text=_("Which system uses the key, e.g. crm.")
+    )
+
+
+class ProfileForm(forms.Form):
+    """A member's own settings: the address mails go to and how notifications reach them."""
+
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        required=False,
+        help_text=_("Notifications go to this address. Empty: no mails."),
+    )
+    notify = forms.ChoiceField(
+        label=_("Notifications"),
+        choices=NotifyChoice.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "At once: one mail for each batch of new deviations. Daily digest: one mail a day "
+            "with everything new. Never: no mails (the deviations inbox still lists them)."
+        ),
     )

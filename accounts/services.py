@@ -5,10 +5,13 @@ import hmac
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import ApiKey, Membership, Organisation, Role
+from .models import ApiKey, Membership, NotifyChoice, Organisation, Role
 
 KEY_PREFIX_LENGTH = 8
 
@@ -78,3 +81,21 @@ def authenticate_api_key(secret: str) -> ApiKey | None:
     if api_key is None or not hmac.compare_digest(api_key.digest, digest_of(secret)):
         return None
     return api_key
+
+
+@transaction.atomic
+def update_profile(*, membership: Membership, email: str, notify: str) -> Membership:
+    """Set the member's e-mail address and notification choice (validated by the caller's form;
+    checked again here so no other caller stores a bad choice)."""
+    if notify not in NotifyChoice.values:
+        raise ValidationError({"notify": _("Choose at once, daily digest or never.")})
+    if email:
+        validate_email(email)
+    user = membership.user
+    if user.email != email:
+        user.email = email
+        user.save(update_fields=["email"])
+    if membership.notify != notify:
+        membership.notify = notify
+        membership.save(update_fields=["notify"])
+    return membership

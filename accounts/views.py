@@ -1,9 +1,10 @@
-"""Pages for admins: members and their roles, API keys.
+"""Pages for admins: members and their roles, API keys; and each member's own profile.
 
 `page` and `role_required` live in accounts.pages; they stay importable from here.
 """
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
-from .forms import ApiKeyForm, MemberForm, RoleForm
+from .forms import ApiKeyForm, MemberForm, ProfileForm, RoleForm
 from .models import Role
 from .pages import page, role_required
 
@@ -119,3 +120,23 @@ def api_key_revoke(request, pk: int):
     services.revoke_api_key(api_key=api_key)
     messages.success(request, _("The key “%(name)s” was revoked.") % {"name": api_key.name})
     return redirect("api-keys")
+
+
+@role_required(Role.VIEWER)
+def profile(request):
+    """The member's own page: e-mail address and how notifications reach them."""
+    membership = request.membership
+    initial = {"email": request.user.email, "notify": membership.notify}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.update_profile(membership=membership, **form.cleaned_data)
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Your settings were saved."))
+                return redirect("profile")
+        return page(request, "accounts/profile.html", {"form": form}, status=400)
+    return page(request, "accounts/profile.html", {"form": form})

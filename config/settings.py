@@ -155,6 +155,15 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Outcome Chain <norep
 # Links in mails and webhook payloads start with this (no trailing slash).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# Outbound webhooks: a 5 s timeout per POST; a failed attempt is retried after base x 2^(n-1)
+# seconds (at most the max) until WEBHOOK_MAX_ATTEMPTS; a delivery never attempted for
+# WEBHOOK_SWEEP_AFTER_SECONDS (a lost message) is sent by the periodic sweep.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=3600)
+WEBHOOK_SWEEP_AFTER_SECONDS = env.int("WEBHOOK_SWEEP_AFTER_SECONDS", default=600)
+
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -175,6 +184,14 @@ CELERY_BEAT_SCHEDULE = {
     },
     "send-notifications": {
         "task": "indicators.tasks.send_notifications",
+        "schedule": crontab(minute="*/5"),
+    },
+    "notify-deviations": {
+        "task": "indicators.tasks.notify_deviations",
+        "schedule": crontab(minute="*"),
+    },
+    "sweep-webhook-deliveries": {
+        "task": "indicators.tasks.sweep_webhook_deliveries",
         "schedule": crontab(minute="*/5"),
     },
     "send-daily-digests": {

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from accounts.views import profile
 from core.health import healthz
 from core.metrics import metrics
 from indicators.api import DeviationViewSet, IndicatorViewSet, MeasurementsView
@@ -24,6 +25,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
     path("settings/", include("accounts.urls")),
+    path("account/", profile, name="profile"),
     path("", include("dashboard.urls")),
     path("", include("indicators.urls")),
 ]

@@ -12,9 +12,21 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import construct_instance
 
-from .models import Benchmark, Deviation, Indicator, Measurement, PeriodValue, Target
+from .models import (
+    Benchmark,
+    Deviation,
+    Indicator,
+    Measurement,
+    Notification,
+    PeriodValue,
+    Target,
+    Webhook,
+    WebhookDelivery,
+)
 from .services import create_indicator, update_indicator
 from .services.definitions import PLAIN_FIELDS
+from .services.webhooks import check_url
+from .services.webhooks import new_secret as new_webhook_secret
 
 BASELINE_FIELDS = {"baseline_value": "value", "baseline_date": "date"}
 
@@ -153,3 +165,51 @@ class DeviationAdmin(ReadOnlyAdmin):
     list_filter = ["indicator__organisation", "state", "kind"]
     search_fields = ["indicator__code", "note"]
     list_select_related = ["indicator"]
+
+
+# Notifications and webhooks (H4). The webhook's secret is shown read-only: the page that
+# creates and edits webhooks for an organisation's admins is /settings/webhooks/.
+
+
+class WebhookAdminForm(forms.ModelForm):
+    class Meta:
+        model = Webhook
+        fields = ["organisation", "name", "url", "active"]
+
+    def clean_url(self):
+        try:
+            return check_url(self.cleaned_data["url"])
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["url"]) from None
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    form = WebhookAdminForm
+    list_display = ["name", "organisation", "url", "active", "created_at"]
+    list_filter = ["organisation", "active"]
+    search_fields = ["name", "url"]
+    readonly_fields = ["secret", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not obj.secret:
+            obj.secret = new_webhook_secret()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id", "webhook", "event", "state", "attempts", "last_status", "created_at", "delivered_at",
+    ]  # fmt: skip
+    list_filter = ["state", "event", "webhook__organisation"]
+    search_fields = ["webhook__name", "last_error"]
+    list_select_related = ["webhook"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["subject", "user", "organisation", "kind", "created_at", "sent_at"]
+    list_filter = ["organisation", "kind"]
+    search_fields = ["subject", "user__username"]
+    list_select_related = ["user", "organisation"]

@@ -16,7 +16,16 @@ from accounts.models import Organisation
 from core.errors import NotFound
 
 from .compute.spc import SeriesChart, series_chart
-from .models import Band, Deviation, DeviationChange, Indicator, Measurement, PeriodValue
+from .models import (
+    Band,
+    Deviation,
+    DeviationChange,
+    Indicator,
+    Measurement,
+    PeriodValue,
+    Webhook,
+    WebhookDelivery,
+)
 
 __all__ = [
     "RatioParts",
@@ -35,6 +44,10 @@ __all__ = [
     "recent_values_by_indicator",
     "recent_values_with_limits",
     "segments_of",
+    "webhook_by_id",
+    "webhook_deliveries_of",
+    "webhook_delivery_by_id",
+    "webhooks_of",
 ]
 
 RESULT_FIELDS = [
@@ -379,3 +392,38 @@ def measurement_ratio_parts(
     return RatioParts(
         numerator=sums["numerator"] or 0.0, denominator=sums["denominator"] or 0.0, n=sums["n"]
     )
+
+
+# Webhooks (H4): the admin pages' reads.
+
+
+def webhooks_of(*, organisation: Organisation) -> QuerySet[Webhook]:
+    """The organisation's webhooks, each with its last delivery's state and time."""
+    last = WebhookDelivery.objects.filter(webhook=OuterRef("pk")).order_by("-created_at", "-id")
+    return Webhook.objects.filter(organisation=organisation).annotate(
+        last_state=Subquery(last.values("state")[:1]),
+        last_delivery_at=Subquery(last.values("created_at")[:1]),
+    )
+
+
+def webhook_by_id(*, organisation: Organisation, pk: int) -> Webhook:
+    webhook = Webhook.objects.filter(organisation=organisation, pk=pk).first()
+    if webhook is None:
+        raise NotFound(f"webhook {pk}")
+    return webhook
+
+
+def webhook_deliveries_of(*, webhook: Webhook) -> QuerySet[WebhookDelivery]:
+    """Newest first."""
+    return webhook.deliveries.order_by("-created_at", "-id")
+
+
+def webhook_delivery_by_id(*, organisation: Organisation, pk: int) -> WebhookDelivery:
+    delivery = (
+        WebhookDelivery.objects.filter(webhook__organisation=organisation, pk=pk)
+        .select_related("webhook")
+        .first()
+    )
+    if delivery is None:
+        raise NotFound(f"webhook delivery {pk}")
+    return delivery

@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from .services import notifications
+from .services import deviation_notices, notifications, webhooks
 from .services.recompute import recompute_dirty
 
 logger = logging.getLogger(__name__)
@@ -40,3 +40,29 @@ def send_notifications() -> int:
 def send_daily_digests() -> int:
     """The daily digest of everyone who chose it."""
     return notifications.send_pending(digest=True)
+
+
+@shared_task(acks_late=True)
+def notify_deviations() -> int:
+    """Tell owners and webhooks of the deviations that opened (woken after each recompute,
+    and periodically as the safety net)."""
+    return deviation_notices.notify_opened_deviations()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def deliver_webhook(self, delivery_id: int, once: bool = False) -> bool:
+    """One attempt of a webhook delivery; a failed one is retried with back-off (the row counts
+    the attempts and says when to stop). `once`: "send again", a single attempt."""
+    while True:
+        attempt = webhooks.attempt_delivery(delivery_id=delivery_id, once=once)
+        if attempt is None or attempt.retry_in is None:
+            return bool(attempt and attempt.delivered)
+        if not self.request.is_eager:
+            raise self.retry(countdown=attempt.retry_in)
+        # Run in-process (tests; no broker): an eager retry would propagate, so retry here, at once.
+
+
+@shared_task(acks_late=True)
+def sweep_webhook_deliveries() -> int:
+    """Periodic safety net: pending deliveries whose message was lost."""
+    return webhooks.sweep_lost_deliveries()

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import webhooks
 from .views.spc import spc_update
 
 urlpatterns = [
@@ -17,4 +18,23 @@ urlpatterns = [
     path("deviations/", views.deviation_list, name="deviations"),
     path("deviations/<int:pk>/", views.deviation_detail, name="deviation-detail"),
     path("deviations/<int:pk>/update/", views.deviation_update, name="deviation-update"),
+    path("settings/webhooks/", webhooks.webhook_list, name="webhooks"),
+    path("settings/webhooks/new/", webhooks.webhook_create, name="webhook-create"),
+    path("settings/webhooks/<int:pk>/", webhooks.webhook_edit, name="webhook-edit"),
+    path("settings/webhooks/<int:pk>/delete/", webhooks.webhook_delete, name="webhook-delete"),
+    path(
+        "settings/webhooks/<int:pk>/secret/",
+        webhooks.webhook_rotate_secret,
+        name="webhook-rotate-secret",
+    ),
+    path(
+        "settings/webhooks/<int:pk>/deliveries/",
+        webhooks.webhook_deliveries,
+        name="webhook-deliveries",
+    ),
+    path(
+        "settings/webhooks/deliveries/<int:pk>/send-again/",
+        webhooks.webhook_send_again,
+        name="webhook-send-again",
+    ),
 ]
