@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Window
+from django.db.models.query import ModelIterable
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import RowNumber
 from django.db.models.lookups import Exact
@@ -16,11 +17,13 @@ from accounts.models import Organisation
 from core.errors import NotFound
 
 from .compute.spc import xmr_signals
-from .models import Band, Deviation, Indicator, Measurement, PeriodValue
+from .compute.stale import stale as _stale_rule
+from .models import Band, Deviation, Indicator, Measurement, PeriodValue, ValueComment
 
 __all__ = [
     "RatioParts",
     "band_in_force",
+    "comments_of",
     "deviation_by_id",
     "deviation_signals",
     "deviations_of",
@@ -29,10 +32,15 @@ __all__ = [
     "indicators_of",
     "indicators_with_latest",
     "indicators_with_latest_detail",
+    "indicator_is_stale",
+    "is_stale",
+    "latest_start_of",
     "measurement_ratio_parts",
     "measurement_values",
     "recent_values_by_indicator",
     "segments_of",
+    "stale_indicators",
+    "today_of",
 ]
 
 RESULT_FIELDS = [
@@ -47,11 +55,21 @@ TEXT_FIELDS = {"position", "assessment"}
 
 
 def indicators_of(*, organisation: Organisation) -> QuerySet[Indicator]:
+    """Indicators with their targets, benchmarks and bands, and `latest_start` (the start of the
+    latest total value of their own period, None without any), which `is_stale` reads."""
     return (
         Indicator.objects.filter(organisation=organisation)
         .select_related("organisation")
         .prefetch_related(Prefetch("targets"), Prefetch("benchmarks"), Prefetch("bands"))
+        .annotate(latest_start=Subquery(_latest_values().values("period_start")[:1]))
     )
+
+
+def _latest_values() -> QuerySet[PeriodValue]:
+    """The total values of the outer indicator's own period, newest first (for subqueries)."""
+    return PeriodValue.objects.filter(
+        indicator=OuterRef("pk"), period=OuterRef("period"), segment=""
+    ).order_by("-period_start")
 
 
 def band_in_force(*, indicator: Indicator, on: date | None = None) -> Band | None:
@@ -73,12 +91,62 @@ def indicator_by_code(*, organisation: Organisation, code: str) -> Indicator:
     return indicator
 
 
-def indicators_with_latest(*, organisation: Organisation) -> QuerySet[Indicator]:
-    """Indicators annotated with the latest total value of their own period (one query)."""
-    latest = PeriodValue.objects.filter(
-        indicator=OuterRef("pk"), period=OuterRef("period"), segment=""
-    ).order_by("-period_start")
-    return Indicator.objects.filter(organisation=organisation).annotate(
+def today_of(organisation: Organisation) -> date:
+    """Today's date in the organisation's time zone."""
+    return datetime.now(organisation.tz).date()
+
+
+def is_stale(indicator: Indicator, latest_start: date | None, today: date) -> bool:
+    """Whether `indicator`, whose latest value starts on `latest_start`, is stale on `today`
+    (compute/stale.py: its period and its own grace, or the default of its period)."""
+    return _stale_rule(
+        latest_start=latest_start,
+        period=indicator.period,
+        today=today,
+        grace=indicator.stale_grace_days,
+    )
+
+
+def latest_start_of(indicator: Indicator) -> date | None:
+    """The start of the latest total value of the indicator's own period (None: no value); free
+    on rows of `indicators_of` and `indicators_with_latest*`, which carry it."""
+    if hasattr(indicator, "latest_start"):
+        return indicator.latest_start
+    return (
+        PeriodValue.objects.filter(indicator=indicator, period=indicator.period, segment="")
+        .order_by("-period_start")
+        .values_list("period_start", flat=True)
+        .first()
+    )
+
+
+def indicator_is_stale(indicator: Indicator, today: date | None = None) -> bool:
+    """`is_stale` of one indicator today in its organisation (the API's read-only `stale`)."""
+    today = today or today_of(indicator.organisation)
+    return is_stale(indicator, latest_start_of(indicator), today)
+
+
+def _rows_with_stale(today: date) -> type[ModelIterable]:
+    class RowsWithStale(ModelIterable):
+        """Model rows that also carry `stale` (from their `latest_start` annotation)."""
+
+        def __iter__(self):
+            for indicator in super().__iter__():
+                indicator.stale = is_stale(indicator, indicator.latest_start, today)
+                yield indicator
+
+    return RowsWithStale
+
+
+def indicators_with_latest(
+    *, organisation: Organisation, today: date | None = None
+) -> QuerySet[Indicator]:
+    """Indicators annotated with the latest total value of their own period (one query); each
+    row also has `stale` (compute/stale.py) on `today` (default: today in the organisation)."""
+    latest = _latest_values()
+    rows = Indicator.objects.filter(organisation=organisation)
+    rows._iterable_class = _rows_with_stale(today or today_of(organisation))
+    return rows.annotate(
         latest_start=Subquery(latest.values("period_start")[:1]),
         latest_value=Subquery(latest.values("value")[:1]),
         latest_assessment=Subquery(latest.values("assessment")[:1]),
@@ -125,12 +193,12 @@ def deviations_of(*, organisation: Organisation) -> QuerySet[Deviation]:
     )
 
 
-def indicators_with_latest_detail(*, organisation: Organisation) -> QuerySet[Indicator]:
+def indicators_with_latest_detail(
+    *, organisation: Organisation, today: date | None = None
+) -> QuerySet[Indicator]:
     """`indicators_with_latest` plus the latest target, position and progress (still one query)."""
-    latest = PeriodValue.objects.filter(
-        indicator=OuterRef("pk"), period=OuterRef("period"), segment=""
-    ).order_by("-period_start")
-    return indicators_with_latest(organisation=organisation).annotate(
+    latest = _latest_values()
+    return indicators_with_latest(organisation=organisation, today=today).annotate(
         latest_target=Subquery(latest.values("target")[:1]),
         latest_position=Subquery(latest.values("position")[:1]),
         latest_progress=Subquery(latest.values("progress")[:1]),
@@ -303,3 +371,24 @@ def measurement_ratio_parts(
     return RatioParts(
         numerator=sums["numerator"] or 0.0, denominator=sums["denominator"] or 0.0, n=sums["n"]
     )
+
+
+def stale_indicators(*, indicators) -> list[Indicator]:
+    """The stale ones of rows of `indicators_with_latest*`, longest without a value first."""
+    return sorted(
+        (indicator for indicator in indicators if indicator.stale),
+        key=lambda indicator: (indicator.latest_start, indicator.name.lower()),
+    )
+
+
+def comments_of(
+    *, indicator: Indicator, period: str, start: date | None = None, end: date | None = None
+) -> QuerySet[ValueComment]:
+    """Comments on the indicator's values of `period` whose period start lies in [start, end]
+    (both inclusive, either open), oldest period first, with their authors."""
+    rows = ValueComment.objects.filter(indicator=indicator, period=period).select_related("author")
+    if start:
+        rows = rows.filter(period_start__gte=start)
+    if end:
+        rows = rows.filter(period_start__lte=end)
+    return rows.order_by("period_start", "created_at", "id")

@@ -40,3 +40,11 @@ def send_notifications() -> int:
 def send_daily_digests() -> int:
     """The daily digest of everyone who chose it."""
     return notifications.send_pending(digest=True)
+
+
+@shared_task(acks_late=True)
+def remind_stale_indicators() -> int:
+    """Daily: remind each stale indicator's owner, once per staleness."""
+    from .services.stale import remind_all_stale
+
+    return remind_all_stale()
