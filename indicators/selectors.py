@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Window
-from django.db.models.query import ModelIterable
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import RowNumber
 from django.db.models.lookups import Exact
+from django.db.models.query import ModelIterable
 
 from accounts.models import Organisation
 from core.errors import NotFound
@@ -59,7 +59,7 @@ def indicators_of(*, organisation: Organisation) -> QuerySet[Indicator]:
     latest total value of their own period, None without any), which `is_stale` reads."""
     return (
         Indicator.objects.filter(organisation=organisation)
-        .select_related("organisation")
+        .select_related("organisation", "owner_user")
         .prefetch_related(Prefetch("targets"), Prefetch("benchmarks"), Prefetch("bands"))
         .annotate(latest_start=Subquery(_latest_values().values("period_start")[:1]))
     )
