@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Coalesce, RowNumber
 from django.db.models.lookups import Exact
 from django.db.models.query import ModelIterable
 
@@ -26,6 +26,7 @@ __all__ = [
     "comments_of",
     "deviation_by_id",
     "deviation_signals",
+    "deviations_needing_action",
     "deviations_of",
     "indicator_by_code",
     "indicator_values",
@@ -37,6 +38,7 @@ __all__ = [
     "latest_start_of",
     "measurement_ratio_parts",
     "measurement_values",
+    "open_deviation_counts",
     "recent_values_by_indicator",
     "segments_of",
     "stale_indicators",
@@ -392,3 +394,30 @@ def comments_of(
     if end:
         rows = rows.filter(period_start__lte=end)
     return rows.order_by("period_start", "created_at", "id")
+
+
+# Deviations someone still has to act on: open, or acknowledged and not closed yet.
+NEEDING_ACTION = ("open", "acknowledged")
+
+
+def open_deviation_counts(*, organisation: Organisation) -> dict[str, int]:
+    """{"corrective": n, "learning": n} of the deviations needing action (one query)."""
+    counts = deviations_of(organisation=organisation).filter(state__in=NEEDING_ACTION)
+    totals = counts.aggregate(
+        corrective=Count("pk", filter=Q(kind="corrective")),
+        learning=Count("pk", filter=Q(kind="learning")),
+    )
+    return {kind: totals[kind] or 0 for kind in ("corrective", "learning")}
+
+
+def deviations_needing_action(
+    *, organisation: Organisation, order: str, limit: int = 3
+) -> list[Deviation]:
+    """The first `limit` deviations needing action, `order` "biggest" (largest miss in band
+    widths first) or "oldest" (open longest first); one query with their indicators."""
+    rows = deviations_of(organisation=organisation).filter(state__in=NEEDING_ACTION)
+    if order == "biggest":
+        rows = rows.filter(miss__isnull=False).order_by(F("miss").desc(), "opened_at", "pk")
+    else:
+        rows = rows.order_by(Coalesce("opened_at", "created_at"), "pk")
+    return list(rows[:limit])

@@ -80,6 +80,10 @@ def indicator_list(request):
             "latest_label": charts.period_label(indicator.latest_start, indicator.period)
             if indicator.latest_start
             else "",
+            "stale": _("stale: no value since %(since)s")
+            % {"since": charts.period_label(indicator.latest_start, indicator.period)}
+            if indicator.stale
+            else "",
         }
         for indicator in indicators
     ]

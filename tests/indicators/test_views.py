@@ -143,13 +143,14 @@ def test_dashboard_puts_indicators_outside_band_first(client, viewer, organisati
     assert 'data-figure="fig-' in page
 
 
-@pytest.mark.parametrize("name", ["home", "indicator-list"])
+# home: + the "needs action" panel (deviation counts, biggest misses, oldest items)
+@pytest.mark.parametrize(("name", "limit"), [("home", 8), ("indicator-list", 6)])
 def test_query_count_does_not_grow_with_indicators(
-    client, viewer, organisation, django_assert_max_num_queries, name
+    client, viewer, organisation, django_assert_max_num_queries, name, limit
 ):
     signed_in(client, viewer)
     make_indicators(organisation, 2)
-    with django_assert_max_num_queries(6) as few:
+    with django_assert_max_num_queries(limit) as few:
         client.get(reverse(name))
     make_indicators_more = [
         IndicatorFactory(organisation=organisation, code=f"more_{n}") for n in range(18)
@@ -161,7 +162,7 @@ def test_query_count_does_not_grow_with_indicators(
             for i in make_indicators_more
         ],
     )
-    with django_assert_max_num_queries(6) as many:
+    with django_assert_max_num_queries(limit) as many:
         response = client.get(reverse(name))
     assert response.content.decode().count("more_") >= 18
     assert len(many.captured_queries) == len(few.captured_queries)
