@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Role
 from accounts.pages import page, role_required
 from indicators import charts, selectors
-from indicators.compute.status import AT_RISK, NO_DATA, OFF_TRACK, STALE, indicator_status
+from indicators.compute.status import AT_RISK, OFF_TRACK, STALE, indicator_status
 
 SPARKLINE_PERIODS = 12
 STATUS_PILLS = {
@@ -63,7 +63,7 @@ def _card(indicator, results: list[dict]) -> dict:
     pill = STATUS_PILLS.get(value_status)
     if pill is None and indicator.latest_progress is None and _off_target(indicator):
         pill = ("worse", gettext_lazy("off target"))
-    stale = indicator.stale and value_status != NO_DATA
+    stale = indicator.stale  # False without any value: no data is not stale
     return {
         "indicator": indicator,
         # A stale indicator is never shown on track: its tile says so instead.

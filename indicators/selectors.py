@@ -414,10 +414,11 @@ def deviations_needing_action(
     *, organisation: Organisation, order: str, limit: int = 3
 ) -> list[Deviation]:
     """The first `limit` deviations needing action, `order` "biggest" (largest miss in band
-    widths first) or "oldest" (open longest first); one query with their indicators."""
+    widths first, those without a miss last) or "oldest" (open longest first); one query with
+    their indicators."""
     rows = deviations_of(organisation=organisation).filter(state__in=NEEDING_ACTION)
     if order == "biggest":
-        rows = rows.filter(miss__isnull=False).order_by(F("miss").desc(), "opened_at", "pk")
+        rows = rows.order_by(F("miss").desc(nulls_last=True), "opened_at", "pk")
     else:
         rows = rows.order_by(Coalesce("opened_at", "created_at"), "pk")
     return list(rows[:limit])

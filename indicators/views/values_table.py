@@ -14,7 +14,7 @@ from .indicators import ASSESSMENTS, SIGNALS, _text
 ROW_HTML = (
     '<tr><td class="period">{}{}</td><td class="num value">{}</td>'
     "{}{}{}"
-    '<td class="num hide-sm">{}</td>'
+    '<td class="num hide-sm hide-md">{}</td>'
     '<td class="assessment"><span class="pill {}">{}</span></td><td class="hide-sm signal">{}</td>'
     '<td class="num hide-sm hide-md">{}</td>'
     "</tr>"
