@@ -202,6 +202,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.sweep_idempotency_records",
         "schedule": crontab(minute=7),
     },
+    "remind-stale-indicators": {
+        "task": "indicators.tasks.remind_stale_indicators",
+        "schedule": crontab(minute=30, hour=6),
+    },
 }
 
 # Production runs on PostgreSQL with a Celery worker: on SQLite, or without a broker (tasks then run

@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts.views import profile
 from core.health import healthz
 from core.metrics import metrics
-from indicators.api import DeviationViewSet, IndicatorViewSet, MeasurementsView
+from indicators.api import CODE_PATTERN, DeviationViewSet, IndicatorViewSet, MeasurementsView
+from indicators.api_comments import ValueCommentsView
 
 router = DefaultRouter(trailing_slash=True)
 router.register("indicators", IndicatorViewSet, basename="indicator")
@@ -15,6 +16,11 @@ router.register("deviations", DeviationViewSet, basename="deviation")
 
 urlpatterns = [
     path("api/v1/measurements/", MeasurementsView.as_view(), name="measurements"),
+    re_path(
+        rf"^api/v1/indicators/(?P<code>{CODE_PATTERN})/comments/$",
+        ValueCommentsView.as_view(),
+        name="indicator-comments",
+    ),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

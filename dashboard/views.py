@@ -4,18 +4,22 @@ Panels come from each app's selectors; this app sits on top of the layers, so it
 app below it and no app imports it.
 """
 
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
 from accounts.pages import page, role_required
 from indicators import charts, selectors
-from indicators.compute.status import AT_RISK, OFF_TRACK, indicator_status
+from indicators.compute.status import AT_RISK, OFF_TRACK, STALE, indicator_status
 
 SPARKLINE_PERIODS = 12
 STATUS_PILLS = {
     OFF_TRACK: ("worse", gettext_lazy("off track")),
     AT_RISK: ("at-risk", gettext_lazy("at risk")),
 }
+KINDS = ("corrective", "learning")
 
 
 def _off_target(indicator) -> bool:
@@ -29,7 +33,8 @@ def _off_target(indicator) -> bool:
     return False
 
 
-def _status(indicator) -> str:
+def _value_status(indicator) -> str:
+    """The status of the latest value itself, whether or not a newer one is overdue."""
     return indicator_status(
         value=indicator.latest_value,
         assessment=indicator.latest_assessment or None,
@@ -46,17 +51,26 @@ def _needs_attention(indicator, status: str) -> bool:
     return indicator.latest_progress is None and _off_target(indicator)
 
 
+def _stale_text(indicator) -> str:
+    return _("stale: no value since %(since)s") % {
+        "since": charts.period_label(indicator.latest_start, indicator.period)
+    }
+
+
 def _card(indicator, results: list[dict]) -> dict:
     series = [{**row, "period_start": row["period_start"].isoformat()} for row in results]
-    status = _status(indicator)
-    pill = STATUS_PILLS.get(status)
+    value_status = _value_status(indicator)
+    pill = STATUS_PILLS.get(value_status)
     if pill is None and indicator.latest_progress is None and _off_target(indicator):
         pill = ("worse", gettext_lazy("off target"))
+    stale = indicator.stale  # False without any value: no data is not stale
     return {
         "indicator": indicator,
-        "status": status,
-        "attention": _needs_attention(indicator, status),
+        # A stale indicator is never shown on track: its tile says so instead.
+        "status": STALE if stale else value_status,
+        "attention": _needs_attention(indicator, value_status),
         "pill": pill,
+        "stale": _stale_text(indicator) if stale else "",
         "figure": charts.figure_json(charts.small_figure(results=series, period=indicator.period))
         if series
         else None,
@@ -66,11 +80,51 @@ def _card(indicator, results: list[dict]) -> dict:
     }
 
 
+def _inbox(**query) -> str:
+    return f"{reverse('deviations')}?{urlencode(query)}"
+
+
+def _item(deviation) -> dict:
+    return {
+        "deviation": deviation,
+        "label": charts.period_label(deviation.period_start, deviation.period),
+        "url": f"{reverse('deviations')}{deviation.pk}/",
+    }
+
+
+def needs_action(organisation, indicators: list) -> dict:
+    """The "needs action" panel: deviations to act on, by kind, with the inbox filtered to each;
+    the biggest misses and the oldest items; the stale indicators (waiting for data)."""
+    counts = selectors.open_deviation_counts(organisation=organisation)
+    return {
+        "counts": [
+            {"kind": kind, "count": counts[kind], "url": _inbox(kind=kind, state="open")}
+            for kind in KINDS
+        ],
+        "biggest": [
+            _item(d)
+            for d in selectors.deviations_needing_action(organisation=organisation, order="biggest")
+        ],
+        "oldest": [
+            _item(d)
+            for d in selectors.deviations_needing_action(organisation=organisation, order="oldest")
+        ],
+        "waiting": [
+            {"indicator": indicator, "stale": _stale_text(indicator)}
+            for indicator in selectors.stale_indicators(indicators=indicators)
+        ],
+    }
+
+
 @role_required(Role.VIEWER)
 def home(request):
-    """Dashboard: indicators that need attention first, then the rest, each by name."""
+    """Dashboard: what needs action, indicators that need attention, then the rest, by name."""
     organisation = request.membership.organisation
-    indicators = list(selectors.indicators_with_latest_detail(organisation=organisation))
+    indicators = list(
+        selectors.indicators_with_latest_detail(organisation=organisation).select_related(
+            "owner_user"
+        )
+    )
     recent = selectors.recent_values_with_limits(indicators=indicators, count=SPARKLINE_PERIODS)
     cards = [_card(indicator, recent.get(indicator.pk, [])) for indicator in indicators]
     cards.sort(key=lambda card: card["indicator"].name.lower())
@@ -81,5 +135,6 @@ def home(request):
             "attention": [card for card in cards if card["attention"]],
             "rest": [card for card in cards if not card["attention"]],
             "has_indicators": bool(cards),
+            "needs_action": needs_action(organisation, indicators) if cards else None,
         },
     )

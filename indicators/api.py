@@ -166,6 +166,7 @@ class IndicatorSerializer(serializers.Serializer):
     targets = TargetSerializer(many=True, required=False)
     band = BandSerializer(required=False, allow_null=True)
     benchmarks = BenchmarkSerializer(many=True, required=False)
+    stale = serializers.BooleanField(read_only=True, help_text="The next value is overdue.")
 
     def to_representation(self, indicator: Indicator) -> dict:
         return {
@@ -192,6 +193,7 @@ class IndicatorSerializer(serializers.Serializer):
                 {"from": b.valid_from.isoformat(), "value": b.value, "source": b.source}
                 for b in indicator.benchmarks.all()
             ],
+            "stale": selectors.indicator_is_stale(indicator),
         }
 
     def to_service_data(self) -> dict:

@@ -9,13 +9,15 @@ from datetime import date, datetime
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Coalesce, RowNumber
 from django.db.models.lookups import Exact
+from django.db.models.query import ModelIterable
 
 from accounts.models import Organisation
 from core.errors import NotFound
 
 from .compute.spc import SeriesChart, series_chart
+from .compute.stale import stale as _stale_rule
 from .models import (
     Band,
     Deviation,
@@ -23,6 +25,7 @@ from .models import (
     Indicator,
     Measurement,
     PeriodValue,
+    ValueComment,
     Webhook,
     WebhookDelivery,
 )
@@ -30,8 +33,10 @@ from .models import (
 __all__ = [
     "RatioParts",
     "band_in_force",
+    "comments_of",
     "deviation_by_id",
     "deviation_signals",
+    "deviations_needing_action",
     "deviations_of",
     "deviations_with_history",
     "indicator_by_code",
@@ -39,11 +44,17 @@ __all__ = [
     "indicators_of",
     "indicators_with_latest",
     "indicators_with_latest_detail",
+    "indicator_is_stale",
+    "is_stale",
+    "latest_start_of",
     "measurement_ratio_parts",
     "measurement_values",
+    "open_deviation_counts",
     "recent_values_by_indicator",
     "recent_values_with_limits",
     "segments_of",
+    "stale_indicators",
+    "today_of",
     "webhook_by_id",
     "webhook_deliveries_of",
     "webhook_delivery_by_id",
@@ -62,11 +73,21 @@ TEXT_FIELDS = {"position", "assessment"}
 
 
 def indicators_of(*, organisation: Organisation) -> QuerySet[Indicator]:
+    """Indicators with their targets, benchmarks and bands, and `latest_start` (the start of the
+    latest total value of their own period, None without any), which `is_stale` reads."""
     return (
         Indicator.objects.filter(organisation=organisation)
-        .select_related("organisation")
+        .select_related("organisation", "owner_user")
         .prefetch_related(Prefetch("targets"), Prefetch("benchmarks"), Prefetch("bands"))
+        .annotate(latest_start=Subquery(_latest_values().values("period_start")[:1]))
     )
+
+
+def _latest_values() -> QuerySet[PeriodValue]:
+    """The total values of the outer indicator's own period, newest first (for subqueries)."""
+    return PeriodValue.objects.filter(
+        indicator=OuterRef("pk"), period=OuterRef("period"), segment=""
+    ).order_by("-period_start")
 
 
 def band_in_force(*, indicator: Indicator, on: date | None = None) -> Band | None:
@@ -88,12 +109,62 @@ def indicator_by_code(*, organisation: Organisation, code: str) -> Indicator:
     return indicator
 
 
-def indicators_with_latest(*, organisation: Organisation) -> QuerySet[Indicator]:
-    """Indicators annotated with the latest total value of their own period (one query)."""
-    latest = PeriodValue.objects.filter(
-        indicator=OuterRef("pk"), period=OuterRef("period"), segment=""
-    ).order_by("-period_start")
-    return Indicator.objects.filter(organisation=organisation).annotate(
+def today_of(organisation: Organisation) -> date:
+    """Today's date in the organisation's time zone."""
+    return datetime.now(organisation.tz).date()
+
+
+def is_stale(indicator: Indicator, latest_start: date | None, today: date) -> bool:
+    """Whether `indicator`, whose latest value starts on `latest_start`, is stale on `today`
+    (compute/stale.py: its period and its own grace, or the default of its period)."""
+    return _stale_rule(
+        latest_start=latest_start,
+        period=indicator.period,
+        today=today,
+        grace=indicator.stale_grace_days,
+    )
+
+
+def latest_start_of(indicator: Indicator) -> date | None:
+    """The start of the latest total value of the indicator's own period (None: no value); free
+    on rows of `indicators_of` and `indicators_with_latest*`, which carry it."""
+    if hasattr(indicator, "latest_start"):
+        return indicator.latest_start
+    return (
+        PeriodValue.objects.filter(indicator=indicator, period=indicator.period, segment="")
+        .order_by("-period_start")
+        .values_list("period_start", flat=True)
+        .first()
+    )
+
+
+def indicator_is_stale(indicator: Indicator, today: date | None = None) -> bool:
+    """`is_stale` of one indicator today in its organisation (the API's read-only `stale`)."""
+    today = today or today_of(indicator.organisation)
+    return is_stale(indicator, latest_start_of(indicator), today)
+
+
+def _rows_with_stale(today: date) -> type[ModelIterable]:
+    class RowsWithStale(ModelIterable):
+        """Model rows that also carry `stale` (from their `latest_start` annotation)."""
+
+        def __iter__(self):
+            for indicator in super().__iter__():
+                indicator.stale = is_stale(indicator, indicator.latest_start, today)
+                yield indicator
+
+    return RowsWithStale
+
+
+def indicators_with_latest(
+    *, organisation: Organisation, today: date | None = None
+) -> QuerySet[Indicator]:
+    """Indicators annotated with the latest total value of their own period (one query); each
+    row also has `stale` (compute/stale.py) on `today` (default: today in the organisation)."""
+    latest = _latest_values()
+    rows = Indicator.objects.filter(organisation=organisation)
+    rows._iterable_class = _rows_with_stale(today or today_of(organisation))
+    return rows.annotate(
         latest_start=Subquery(latest.values("period_start")[:1]),
         latest_value=Subquery(latest.values("value")[:1]),
         latest_assessment=Subquery(latest.values("assessment")[:1]),
@@ -156,12 +227,12 @@ def deviations_with_history(*, organisation: Organisation) -> QuerySet[Deviation
     )
 
 
-def indicators_with_latest_detail(*, organisation: Organisation) -> QuerySet[Indicator]:
+def indicators_with_latest_detail(
+    *, organisation: Organisation, today: date | None = None
+) -> QuerySet[Indicator]:
     """`indicators_with_latest` plus the latest target, position and progress (still one query)."""
-    latest = PeriodValue.objects.filter(
-        indicator=OuterRef("pk"), period=OuterRef("period"), segment=""
-    ).order_by("-period_start")
-    return indicators_with_latest(organisation=organisation).annotate(
+    latest = _latest_values()
+    return indicators_with_latest(organisation=organisation, today=today).annotate(
         latest_target=Subquery(latest.values("target")[:1]),
         latest_position=Subquery(latest.values("position")[:1]),
         latest_progress=Subquery(latest.values("progress")[:1]),
@@ -427,3 +498,52 @@ def webhook_delivery_by_id(*, organisation: Organisation, pk: int) -> WebhookDel
     if delivery is None:
         raise NotFound(f"webhook delivery {pk}")
     return delivery
+
+
+def stale_indicators(*, indicators) -> list[Indicator]:
+    """The stale ones of rows of `indicators_with_latest*`, longest without a value first."""
+    return sorted(
+        (indicator for indicator in indicators if indicator.stale),
+        key=lambda indicator: (indicator.latest_start, indicator.name.lower()),
+    )
+
+
+def comments_of(
+    *, indicator: Indicator, period: str, start: date | None = None, end: date | None = None
+) -> QuerySet[ValueComment]:
+    """Comments on the indicator's values of `period` whose period start lies in [start, end]
+    (both inclusive, either open), oldest period first, with their authors."""
+    rows = ValueComment.objects.filter(indicator=indicator, period=period).select_related("author")
+    if start:
+        rows = rows.filter(period_start__gte=start)
+    if end:
+        rows = rows.filter(period_start__lte=end)
+    return rows.order_by("period_start", "created_at", "id")
+
+
+# Deviations someone still has to act on: open, or acknowledged and not closed yet.
+NEEDING_ACTION = ("open", "acknowledged")
+
+
+def open_deviation_counts(*, organisation: Organisation) -> dict[str, int]:
+    """{"corrective": n, "learning": n} of the deviations needing action (one query)."""
+    counts = deviations_of(organisation=organisation).filter(state__in=NEEDING_ACTION)
+    totals = counts.aggregate(
+        corrective=Count("pk", filter=Q(kind="corrective")),
+        learning=Count("pk", filter=Q(kind="learning")),
+    )
+    return {kind: totals[kind] or 0 for kind in ("corrective", "learning")}
+
+
+def deviations_needing_action(
+    *, organisation: Organisation, order: str, limit: int = 3
+) -> list[Deviation]:
+    """The first `limit` deviations needing action, `order` "biggest" (largest miss in band
+    widths first, those without a miss last) or "oldest" (open longest first); one query with
+    their indicators."""
+    rows = deviations_of(organisation=organisation).filter(state__in=NEEDING_ACTION)
+    if order == "biggest":
+        rows = rows.order_by(F("miss").desc(nulls_last=True), "opened_at", "pk")
+    else:
+        rows = rows.order_by(Coalesce("opened_at", "created_at"), "pk")
+    return list(rows[:limit])

@@ -66,3 +66,11 @@ def deliver_webhook(self, delivery_id: int, once: bool = False) -> bool:
 def sweep_webhook_deliveries() -> int:
     """Periodic safety net: pending deliveries whose message was lost."""
     return webhooks.sweep_lost_deliveries()
+
+
+@shared_task(acks_late=True)
+def remind_stale_indicators() -> int:
+    """Daily: remind each stale indicator's owner, once per staleness."""
+    from .services.stale import remind_all_stale
+
+    return remind_all_stale()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("indicators/<str:code>/", views.indicator_detail, name="indicator-detail"),
     path("indicators/<str:code>/edit/", views.indicator_edit, name="indicator-edit"),
     path("indicators/<str:code>/limits/", spc_update, name="indicator-spc"),
+    path("indicators/<str:code>/comments/", views.comment_create, name="indicator-comment"),
     path("measurements/new/", views.measurement_create, name="measurement-create"),
     path("upload/", views.upload_page, name="upload"),
     path("upload/confirm/", views.upload_confirm, name="upload-confirm"),

@@ -5,16 +5,19 @@ are written by the recompute alone; apps that follow them register a values-chan
 (`indicators.hooks`) rather than calling into the recompute.
 """
 
+from .comments import add_comment
 from .definitions import create_indicator, update_indicator
 from .deviations import update_deviation
 from .dirty import enqueue_recompute, mark_dirty
 from .ingest import IngestError, IngestResult, ingest_measurements
 from .notifications import notify
 from .recompute import mark_indicator_dirty, recompute_all, recompute_dirty
+from .stale import remind_all_stale, remind_stale
 
 __all__ = [
     "IngestError",
     "IngestResult",
+    "add_comment",
     "create_indicator",
     "enqueue_recompute",
     "ingest_measurements",
@@ -23,6 +26,8 @@ __all__ = [
     "notify",
     "recompute_all",
     "recompute_dirty",
+    "remind_all_stale",
+    "remind_stale",
     "update_deviation",
     "update_indicator",
 ]

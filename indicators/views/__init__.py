@@ -4,8 +4,9 @@ Views read through `selectors`, write through `services` (the same ones as the A
 nothing about numbers themselves.
 """
 
+from .detail import comment_create, indicator_detail
 from .deviations import deviation_detail, deviation_list, deviation_update
-from .indicators import indicator_create, indicator_detail, indicator_edit, indicator_list
+from .indicators import indicator_create, indicator_edit, indicator_list
 from .measurements import (
     measurement_create,
     upload_confirm,
@@ -15,6 +16,7 @@ from .measurements import (
 )
 
 __all__ = [
+    "comment_create",
     "deviation_detail",
     "deviation_list",
     "deviation_update",

@@ -1,6 +1,5 @@
 """Indicator pages: the list with filters and sparklines, the detail chart, the definition forms."""
 
-from datetime import date
 from functools import lru_cache
 
 from django.contrib import messages
@@ -8,9 +7,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.defaultfilters import floatformat
-from django.utils import formats
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -19,9 +15,8 @@ from accounts.pages import page, role_required
 
 from .. import charts, selectors
 from ..forms import DatedValueFormSet, IndicatorForm
-from ..models import Evidence, Kind, Layer, Period
+from ..models import Evidence, Kind, Layer
 from ..services import create_indicator, update_indicator
-from .spc import spc_panel
 
 SPARKLINE_PERIODS = 12
 SIGNALS = {
@@ -93,6 +88,10 @@ def indicator_list(request):
             "latest_label": charts.period_label(indicator.latest_start, indicator.period)
             if indicator.latest_start
             else "",
+            "stale": _("stale: no value since %(since)s")
+            % {"since": charts.period_label(indicator.latest_start, indicator.period)}
+            if indicator.stale
+            else "",
         }
         for indicator in indicators
     ]
@@ -116,83 +115,6 @@ def _number(value: float, language: str | None) -> str:
 
 def _text(value: float | None, missing: str = "—") -> str:
     return missing if value is None else _number(value, get_language())
-
-
-# The values table is built here rather than in a template loop: a day series has hundreds of
-# rows, and the template engine spent ~0.3 ms on each (about 200 ms for 18 months of days).
-ROW_HTML = (
-    '<tr><td class="period">{}</td><td class="num">{}</td><td class="num hide-sm">{}</td>'
-    '<td class="num">{}</td><td class="num hide-sm">{}</td><td class="num hide-sm hide-md">{}</td>'
-    '<td class="num">{}</td><td class="num hide-sm">{}</td>'
-    '<td class="assessment"><span class="pill {}">{}</span></td><td class="hide-sm signal">{}</td>'
-    "</tr>"
-)
-
-
-def _cells(row: dict, label: str, assessments: dict, signals: dict) -> tuple:
-    has_band = row["band_low"] is not None or row["band_high"] is not None
-    change = row["change"]
-    assessment = row["assessment"] or "none"
-    return (
-        label,
-        _text(row["value"], ""),
-        formats.localize(row["count"]),
-        _text(row["target"]),
-        f"{_text(row['band_low'], '−∞')} … {_text(row['band_high'], '∞')}" if has_band else "—",
-        _text(row["previous"]),
-        "—" if change is None else ("+" if change > 0 else "") + _text(change),
-        _text(row["benchmark"]),
-        assessment,
-        assessments[assessment],
-        signals.get(row["signal"], ""),
-    )
-
-
-def values_table_body(rows: list[dict]) -> SafeString:
-    """The <tr> rows of the values table, newest first; each row carries its `label`."""
-    assessments = {name: str(label) for name, label in ASSESSMENTS}
-    signals = {
-        name: format_html('<span title="{}">{}</span>', title, label)
-        for name, (label, title) in SIGNALS.items()
-    }
-    return format_html_join(
-        "\n", ROW_HTML, (_cells(row, row["label"], assessments, signals) for row in rows)
-    )
-
-
-def _segment_choice(request, segments: list[str]) -> str:
-    segment = request.GET.get("segment", "")
-    return segment if segment in segments else ""
-
-
-@role_required(Role.VIEWER)
-def indicator_detail(request, code: str):
-    organisation = request.membership.organisation
-    indicator = selectors.indicator_by_code(organisation=organisation, code=code)
-    period = request.GET.get("period")
-    period = period if period in Period.values else indicator.period
-    segments = selectors.segments_of(indicator=indicator)
-    segment = _segment_choice(request, segments)
-    values = selectors.indicator_values(indicator=indicator, period=period, segment=segment)
-    rows = [
-        {**row, "label": charts.period_label(date.fromisoformat(row["period_start"]), period)}
-        for row in values["results"]
-    ]
-    figure = charts.figure_json(charts.indicator_figure(values=values, unit=indicator.unit))
-    context = {
-        "indicator": indicator,
-        "band": selectors.band_in_force(indicator=indicator),
-        "period": period,
-        "periods": Period.choices,
-        "segment": segment,
-        "segments": segments,
-        "table_body": values_table_body(list(reversed(rows))),
-        "figure": figure,
-        "has_values": bool(rows),
-        **spc_panel(indicator, values),
-    }
-    template = "indicators/_values.html" if request.htmx else "indicators/detail.html"
-    return page(request, template, context)
 
 
 def _indicator_forms(request, indicator=None):

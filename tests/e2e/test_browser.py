@@ -66,7 +66,7 @@ def test_sign_in_switch_language_and_see_the_chart(page, live_server, data, scre
 
     page.select_option("#language", "en")
     page.wait_for_selector("h1:has-text('Dashboard')")
-    page.click("text=Fast Quote")
+    page.click(".tile-name:has-text('Fast Quote')")  # not a "needs action" item
     page.wait_for_selector("#values .plot svg.main-svg")
     assert page.locator("#values .plot .scatterlayer .trace").count() >= 3  # band, target, values
     assert page.locator("table.values tbody tr").count() == 6
