@@ -268,7 +268,7 @@ def spc_update(request, code: str):
 def _updated(request, code: str):
     """The chart, table and panel again (htmx), or the indicator page."""
     if request.htmx:
-        from .indicators import indicator_detail  # the page's own view renders the partial
+        from .detail import indicator_detail  # the page's own view renders the partial
 
         return indicator_detail(request, code)
     url = reverse("indicator-detail", args=[code])

@@ -107,13 +107,13 @@ def test_the_query_count_is_flat_in_deviations_and_indicators(
     client.force_login(viewer)
     first = IndicatorFactory(organisation=organisation, code="first")
     deviation(first, 1)
-    with django_assert_max_num_queries(8) as few:
+    with django_assert_max_num_queries(9) as few:
         client.get(reverse("home"))
     for n in range(10):
         more = IndicatorFactory(organisation=organisation, code=f"more_{n}")
         for month in range(1, 4):
             deviation(more, month, kind=("corrective", "learning")[month % 2], miss=n + month)
-    with django_assert_max_num_queries(8) as many:
+    with django_assert_max_num_queries(9) as many:
         html = panel(client)
     # corrective: 1 + 10 x month 2; learning: 10 x months 1 and 3
     assert (counts(html)["corrective"][0], counts(html)["learning"][0]) == ("11", "20")
