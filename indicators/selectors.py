@@ -49,8 +49,12 @@ TEXT_FIELDS = {"position", "assessment"}
 def indicators_of(*, organisation: Organisation) -> QuerySet[Indicator]:
     return (
         Indicator.objects.filter(organisation=organisation)
-        .select_related("organisation")
-        .prefetch_related(Prefetch("targets"), Prefetch("benchmarks"), Prefetch("bands"))
+        .select_related("organisation", "owner_user")
+        .prefetch_related(
+            Prefetch("targets"),
+            Prefetch("benchmarks"),
+            Prefetch("bands", queryset=Band.objects.select_related("owner")),
+        )
     )
 
 
