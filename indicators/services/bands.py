@@ -79,9 +79,7 @@ def _stored(indicator: Indicator) -> list[dict]:
     if indicator.pk is None:
         return []
     rows = Band.objects.filter(indicator=indicator).select_related("owner").order_by("valid_from")
-    return [
-        {**{name: getattr(b, name) for name in VERSION_FIELDS}, "owner": b.owner} for b in rows
-    ]
+    return [{**{name: getattr(b, name) for name in VERSION_FIELDS}, "owner": b.owner} for b in rows]
 
 
 def _error(message, where: str, index: int | None, field: str, **params) -> ValidationError:
@@ -109,7 +107,10 @@ def _version_errors(indicator, version, where, index, *, single) -> list[Validat
 
 def _owner_errors(indicator, versions, wheres) -> list[ValidationError]:
     owners = {v["owner"].pk: v["owner"] for v in versions if v["owner"] is not None}
-    outside = {u.pk for u in non_members(organisation=indicator.organisation, users=owners.values())}
+    if not owners:
+        return []
+    members = non_members(organisation=indicator.organisation_id, users=owners.values())
+    outside = {u.pk for u in members}
     return [
         _error(NOT_A_MEMBER, where, index, "owner", user=v["owner"].get_username())
         for v, (where, index) in zip(versions, wheres, strict=True)
