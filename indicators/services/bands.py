@@ -165,10 +165,15 @@ def _is_band(version: dict | None) -> bool:
     return version is not None and (version["low"] is not None or version["high"] is not None)
 
 
+def today_in(organisation) -> date:
+    """Today in the organisation's time zone (the day a `band` change is made)."""
+    return datetime.now(organisation.tz).date()
+
+
 def _from_current_period(indicator: Indicator, stored: list[dict], band: dict | None):
     """The versions after setting `band` from the start of the current period (the indicator's
     own period, today in the organisation's time zone); None when nothing changes."""
-    today = datetime.now(indicator.organisation.tz).date()
+    today = today_in(indicator.organisation)
     start = period_start(today, indicator.period)
     current = in_force(stored, today)
     current = current if _is_band(current) else None

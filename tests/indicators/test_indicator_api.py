@@ -28,6 +28,7 @@ FAST_QUOTE = {
         "high": 90.0,
         "action_below": "Ask what made it possible",
         "action_above": "Find the slow step",
+        "owner": None,
     },
     "benchmarks": [{"from": "2026-01-01", "value": 45.0, "source": "Rival Mutual"}],
 }
@@ -213,16 +214,20 @@ def test_changing_the_targets_rescores_the_period_values(api):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_changing_the_band_moves_the_assessment(api):
+def test_replacing_the_band_versions_from_the_start_moves_the_assessment(api):
     api.post(URL, FAST_QUOTE, format="json")
     push(api, [{"indicator": "fast_quote", "observed_at": "2026-03-10", "value": 80}])
     [row] = values(api, "fast_quote")["results"]
     assert (row["position"], row["assessment"]) == ("within", "expected")
-    band = {"low": 90, "high": 100, "action_below": "", "action_above": ""}
-    response = api.patch(f"{URL}fast_quote/", {"band": band}, format="json")
+    bands = [{"from": None, "low": 90, "high": 100, "action_below": "learn", "action_above": "fix"}]
+    response = api.patch(f"{URL}fast_quote/", {"bands": bands}, format="json")
     assert response.json()["band"]["low"] == 90
     [row] = values(api, "fast_quote")["results"]
     # lower is better: below the band is better than expected
     assert (row["band_low"], row["position"], row["assessment"]) == (90, "below", "better")
     [deviation] = api.get("/api/v1/deviations/").json()["results"]
-    assert (deviation["indicator"], deviation["kind"]) == ("fast_quote", "learning")
+    assert (deviation["indicator"], deviation["kind"], deviation["action"]) == (
+        "fast_quote",
+        "learning",
+        "learn",
+    )
