@@ -176,9 +176,7 @@ def test_a_band_changed_later_holds_from_the_current_period_and_leaves_history_a
     )
 
 
-def test_resending_the_band_in_force_adds_no_version_and_recomputes_nothing(
-    organisation, today_is
-):
+def test_resending_the_band_in_force_adds_no_version_and_recomputes_nothing(organisation, today_is):
     indicator = make(organisation, band=BAND)
     push(organisation, {"2026-03-10": 25})
     today_is(date(2026, 4, 15))
@@ -384,6 +382,8 @@ def test_the_current_period_is_the_indicators_own_in_the_organisations_time_zone
     update_indicator(indicator=indicator, data={"period": "week"})
     today_is(date(2026, 4, 15))  # a Wednesday
     update_indicator(indicator=indicator, data={"band": {**BAND, "low": 30.0}})
-    assert Band.objects.filter(indicator=indicator).last().valid_from == period_start(
-        date(2026, 4, 15), "week"
-    ) == date(2026, 4, 13)
+    assert (
+        Band.objects.filter(indicator=indicator).last().valid_from
+        == period_start(date(2026, 4, 15), "week")
+        == date(2026, 4, 13)
+    )
