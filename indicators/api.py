@@ -36,6 +36,7 @@ from .models import (
     Period,
 )
 from .schema import (
+    INDICATOR_BANDS_EXAMPLE,
     INDICATOR_EXAMPLE,
     MEASUREMENTS_EXAMPLE,
     IndicatorValuesSerializer,
@@ -371,7 +372,7 @@ class IndicatorViewSet(
     def create(self, request, *args, **kwargs):
         return super().create(request, *args, **kwargs)
 
-    @extend_schema(request=IndicatorChangesSerializer)
+    @extend_schema(request=IndicatorChangesSerializer, examples=[INDICATOR_BANDS_EXAMPLE])
     def partial_update(self, request, *args, **kwargs):
         return super().partial_update(request, *args, **kwargs)
 
