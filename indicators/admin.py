@@ -127,7 +127,7 @@ class BandFormSet(forms.BaseInlineFormSet):
         for problem in check_bands(indicator=self.instance, data=data).get("bands", []):
             form = forms_[problem.params["index"]]
             field = problem.params["field"]
-            form.add_error(field if field in form.fields else None, problem.messages[0])
+            form.add_error(field if field in form.fields else None, problem.params["detail"])
 
 
 class BandAdminForm(forms.ModelForm):

@@ -180,21 +180,24 @@ def member_choices(members) -> list[tuple[str, str]]:
 class BandForm(forms.Form):
     """One band version: limits and actions in force from a date (empty: from the start)."""
 
-    valid_from = forms.DateField(label=_("From"), required=False)
+    valid_from = forms.DateField(
+        label=_("From"), required=False, help_text=_("Empty: from the first period.")
+    )
     low = NumberField(label=_("Band low"))
     high = NumberField(label=_("Band high"))
     action_below = forms.CharField(
-        label=_("Action below the band"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Action below the band"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     action_above = forms.CharField(
-        label=_("Action above the band"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Action above the band"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    owner = forms.ChoiceField(
+        label=_("Owner"), required=False, help_text=_("Empty: the indicator's owner.")
+    )
 
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["valid_from"].widget.input_type = "date"
-        self.fields["valid_from"].widget.attrs["title"] = _("Empty: from the first period")
         self.members = {str(user.pk): user for user in members}
         self.fields["owner"].choices = member_choices(members)
 
@@ -243,12 +246,11 @@ class BaseBandFormSet(forms.BaseFormSet):
             params = problem.params or {}
             index, field = params.get("index"), params.get("field")
             forms_ = getattr(self, "item_forms", [])
-            message = problem.messages[0]
             if index is not None and index < len(forms_):
                 form = forms_[index]
-                form.add_error(field if field in form.fields else None, message)
+                form.add_error(field if field in form.fields else None, params["detail"])
             else:
-                self._non_form_errors = self.non_form_errors() + [message]
+                self._non_form_errors = self.non_form_errors() + problem.messages
 
     @staticmethod
     def initial_for(indicator) -> list[dict]:

@@ -30,30 +30,31 @@ WORSE_SIDES = {
 # One whole sentence per case, so that a translation need not inflect a pasted-in word.
 MISSING_ACTION = {
     ("below", True): _(
-        "%(where)s: A band needs an action for each side it bounds: the corrective action where "
+        "A band needs an action for each side it bounds: the corrective action where "
         "values are worse, the learning action where they are better. Values below this band are "
         "worse: give the corrective action below the band."
     ),
     ("below", False): _(
-        "%(where)s: A band needs an action for each side it bounds: the corrective action where "
+        "A band needs an action for each side it bounds: the corrective action where "
         "values are worse, the learning action where they are better. Values below this band are "
         "better: give the learning action below the band."
     ),
     ("above", True): _(
-        "%(where)s: A band needs an action for each side it bounds: the corrective action where "
+        "A band needs an action for each side it bounds: the corrective action where "
         "values are worse, the learning action where they are better. Values above this band are "
         "worse: give the corrective action above the band."
     ),
     ("above", False): _(
-        "%(where)s: A band needs an action for each side it bounds: the corrective action where "
+        "A band needs an action for each side it bounds: the corrective action where "
         "values are worse, the learning action where they are better. Values above this band are "
         "better: give the learning action above the band."
     ),
 }
-LOW_ABOVE_HIGH = _("%(where)s: The low limit is above the high limit.")
-NO_LIMIT = _("%(where)s: A band needs a low or a high limit (none: no band).")
-SAME_DAY = _("%(where)s: Two band versions from the same day (%(day)s).")
-NOT_A_MEMBER = _("%(where)s: %(user)s is not a member of the organisation.")
+LOW_ABOVE_HIGH = _("The low limit is above the high limit.")
+NO_LIMIT = _("A band needs a low or a high limit (none: no band).")
+SAME_DAY = _("Two band versions from the same day (%(day)s).")
+NOT_A_MEMBER = _("%(user)s is not a member of the organisation.")
+WHERE = _("%(where)s: %(detail)s")
 BOTH = _("Send either the band or all band versions (bands), not both.")
 
 
@@ -83,10 +84,13 @@ def _stored(indicator: Indicator) -> list[dict]:
 
 
 def _error(message, where: str, index: int | None, field: str, **params) -> ValidationError:
+    """`where: detail`; `params` keep the `detail` alone, the row's `index` and the `field`,
+    for a form that shows it on the row itself."""
+    detail = message % params if params else str(message)
     return ValidationError(
-        message,
+        WHERE,
         code=field,
-        params={"where": where, "index": index, "field": field, **params},
+        params={"where": where, "detail": detail, "index": index, "field": field},
     )
 
 

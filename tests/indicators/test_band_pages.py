@@ -81,6 +81,7 @@ def test_a_version_without_the_action_of_its_worse_side_is_shown_on_its_row(
     errors = row_errors(response.content.decode())
     assert errors[0] == ""
     assert "Values above this band are worse: give the corrective action" in errors[1]
+    assert "bands[1]" not in errors[1]  # the row says where; the API's message names the index
     assert not Indicator.objects.exists() and not Band.objects.exists()
 
 
