@@ -72,6 +72,28 @@ class JsonStringField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class JsonIntegerField(serializers.IntegerField):
+    """A JSON integer: DRF's IntegerField would also take "5", 5.0 and true."""
+
+    default_error_messages = {"invalid": "A JSON integer is required."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class JsonBooleanField(serializers.BooleanField):
+    """true or false: DRF's BooleanField would also take 0, 1, "yes" and "on"."""
+
+    default_error_messages = {"invalid": "true or false is required."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
 class WholePartSerializer(serializers.Serializer):
     """A nested part that is always replaced whole, so its required fields stay required in PATCH.
 
@@ -177,7 +199,7 @@ class SpcSerializer(serializers.Serializer):
     baseline_from = serializers.DateField(
         required=False, allow_null=True, help_text="null: from the first value."
     )
-    baseline_points = serializers.IntegerField(
+    baseline_points = JsonIntegerField(
         required=False,
         min_value=2,
         max_value=1000,
@@ -186,7 +208,7 @@ class SpcSerializer(serializers.Serializer):
             "max_value": "A baseline window has at most 1000 points.",
         },
     )
-    two_of_three = serializers.BooleanField(
+    two_of_three = JsonBooleanField(
         required=False, help_text="Also signal 2 of 3 values beyond 2 sigma on one side."
     )
 
@@ -237,7 +259,7 @@ class IndicatorSerializer(serializers.Serializer):
     benchmarks = BenchmarkSerializer(many=True, required=False)
     owner_user = MemberField(required=False)
     spc = SpcSerializer(required=False)
-    stale_grace_days = serializers.IntegerField(
+    stale_grace_days = JsonIntegerField(
         required=False,
         allow_null=True,
         min_value=0,

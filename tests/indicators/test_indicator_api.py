@@ -310,6 +310,10 @@ def test_a_band_null_ends_the_band_from_the_current_period(api, organisation):
          "A baseline window needs at least 2 points."),
         ({"spc": {"baseline_points": 1001}}, "spc.baseline_points", "at most 1000 points"),
         ({"stale_grace_days": -1}, "stale_grace_days", "greater than or equal to 0"),
+        ({"stale_grace_days": "5"}, "stale_grace_days", "A JSON integer is required."),
+        ({"spc": {"baseline_points": 12.0}}, "spc.baseline_points", "A JSON integer"),
+        ({"spc": {"two_of_three": 0}}, "spc.two_of_three", "true or false is required."),
+        ({"spc": None}, "spc", "may not be null"),
         ({"band": FAST_QUOTE["band"], "bands": []}, "band", "not both"),
     ],
 )  # fmt: skip
