@@ -250,7 +250,7 @@ class IndicatorSerializer(serializers.Serializer):
     period = serializers.ChoiceField(choices=Period.choices)
     evidence = _nullable_choice(Evidence.choices)
     layer = _nullable_choice(Layer.choices)
-    leading = serializers.BooleanField(required=False, default=False)
+    leading = JsonBooleanField(required=False, default=False)
     formula = JsonStringField(required=False, allow_null=True, allow_blank=True)
     baseline = BaselineSerializer(required=False, allow_null=True)
     targets = TargetSerializer(many=True, required=False)

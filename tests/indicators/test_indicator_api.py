@@ -314,6 +314,7 @@ def test_a_band_null_ends_the_band_from_the_current_period(api, organisation):
         ({"spc": {"baseline_points": 12.0}}, "spc.baseline_points", "A JSON integer"),
         ({"spc": {"two_of_three": 0}}, "spc.two_of_three", "true or false is required."),
         ({"spc": None}, "spc", "may not be null"),
+        ({"leading": 0}, "leading", "true or false is required."),
         ({"band": FAST_QUOTE["band"], "bands": []}, "band", "not both"),
     ],
 )  # fmt: skip
