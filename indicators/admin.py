@@ -1,7 +1,7 @@
 """Django admin for indicators. Every write with rules goes through `indicators.services`:
 
-- indicators (with their targets and benchmarks) are saved by `create_indicator` /
-  `update_indicator`, whose validation errors show on the form;
+- indicators (with their targets, band versions and benchmarks) are saved by `create_indicator` /
+  `update_indicator`, whose validation errors show on the form (band versions' on their rows);
 - measurements arrive through ingest, and period values and deviations are computed (deviation
   states change on the deviations page and API), so their admin pages are read-only.
 """
@@ -11,8 +11,10 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import construct_instance
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
+    Band,
     Benchmark,
     Deviation,
     Indicator,
@@ -24,6 +26,7 @@ from .models import (
     WebhookDelivery,
 )
 from .services import create_indicator, update_indicator
+from .services.bands import check_bands
 from .services.definitions import PLAIN_FIELDS
 from .services.webhooks import check_url
 from .services.webhooks import new_secret as new_webhook_secret
@@ -42,19 +45,40 @@ def indicator_data(form: forms.ModelForm, *, only_changed: bool) -> dict:
     return data
 
 
+def _rows(formset) -> list[dict]:
+    return [
+        form.cleaned_data
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
+
+
+def band_items(rows: list[dict]) -> list[dict]:
+    return [
+        {
+            "from": r["valid_from"],
+            "low": r["low"],
+            "high": r["high"],
+            "action_below": r["action_below"],
+            "action_above": r["action_above"],
+            "owner": r["owner"],
+        }
+        for r in rows
+    ]
+
+
 def series_data(formsets) -> dict:
-    """Targets and benchmarks from the inline formsets that changed, as the service takes them."""
+    """Targets, benchmarks and band versions from the inline formsets that changed, as the
+    service takes them."""
     data = {}
     for formset in formsets:
-        if formset.model not in (Target, Benchmark) or not formset.has_changed():
+        if formset.model not in (Target, Benchmark, Band) or not formset.has_changed():
             continue
-        rows = [
-            form.cleaned_data
-            for form in formset.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
-        ]
+        rows = _rows(formset)
         if formset.model is Target:
             data["targets"] = [{"from": r["valid_from"], "value": r["value"]} for r in rows]
+        elif formset.model is Band:
+            data["bands"] = band_items(rows)
         else:
             data["benchmarks"] = [
                 {"from": r["valid_from"], "value": r["value"], "source": r["source"]} for r in rows
@@ -103,19 +127,53 @@ class BenchmarkInline(admin.TabularInline):
     extra = 0
 
 
+class BandFormSet(forms.BaseInlineFormSet):
+    """Band versions checked by the service's rules (actions per side, owners, one per date)
+    before anything is saved; each error on its row."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or not self.has_changed():
+            return
+        forms_ = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        data = {"bands": band_items([f.cleaned_data for f in forms_])}
+        for problem in check_bands(indicator=self.instance, data=data).get("bands", []):
+            form = forms_[problem.params["index"]]
+            field = problem.params["field"]
+            form.add_error(field if field in form.fields else None, problem.params["detail"])
+
+
+class BandAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("low"), cleaned.get("high")
+        if low is not None and high is not None and low > high:
+            # Said here in words; the model's constraint would name itself.
+            self.add_error("low", _("The low limit is above the high limit."))
+        return cleaned
+
+
+class BandInline(admin.StackedInline):
+    model = Band
+    form = BandAdminForm
+    formset = BandFormSet
+    fields = [("valid_from", "low", "high", "owner"), ("action_below", "action_above")]
+    extra = 0
+
+
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
     form = IndicatorAdminForm
     list_display = ["code", "name", "organisation", "kind", "aggregation", "period", "layer"]
     list_filter = ["organisation", "kind", "layer", "evidence", "period"]
     search_fields = ["code", "name"]
-    inlines = [TargetInline, BenchmarkInline]
+    inlines = [TargetInline, BandInline, BenchmarkInline]
 
     def get_readonly_fields(self, request, obj=None):
         return ["organisation"] if obj else []  # the service moves no indicator between orgs
 
     def save_model(self, request, obj, form, change):
-        """Saved in save_related, with its targets and benchmarks, by one service call."""
+        """Saved in save_related, with its targets, bands and benchmarks, by one service call."""
 
     def save_related(self, request, form, formsets, change):
         data = {**indicator_data(form, only_changed=change), **series_data(formsets)}

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors as account_selectors
+from accounts.selectors import member_by_username
 from core.api import OrganisationScopedMixin, error, json_body, organisation_of
 from core.filters import StrictBooleanFilter, StrictFilterSet
 from core.idempotency import idempotent_answer
@@ -37,6 +38,7 @@ from .models import (
     Period,
 )
 from .schema import (
+    INDICATOR_BANDS_EXAMPLE,
     INDICATOR_EXAMPLE,
     MEASUREMENTS_EXAMPLE,
     SIGNALS,
@@ -71,6 +73,28 @@ class JsonStringField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class JsonIntegerField(serializers.IntegerField):
+    """A JSON integer: DRF's IntegerField would also take "5", 5.0 and true."""
+
+    default_error_messages = {"invalid": "A JSON integer is required."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class JsonBooleanField(serializers.BooleanField):
+    """true or false: DRF's BooleanField would also take 0, 1, "yes" and "on"."""
+
+    default_error_messages = {"invalid": "true or false is required."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
 
 
 class WholePartSerializer(serializers.Serializer):
@@ -108,11 +132,35 @@ class BenchmarkSerializer(TargetSerializer):
     source = JsonStringField(required=False, allow_blank=True, default="")
 
 
+class MemberField(JsonStringField):
+    """A person of the caller's organisation, by username (null: nobody)."""
+
+    default_error_messages = {
+        "unknown": "No member of the organisation has the username '{username}'."
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "The username of a member of the organisation, or null.")
+        super().__init__(allow_null=True, **kwargs)
+
+    def to_internal_value(self, data):
+        username = super().to_internal_value(data)
+        organisation = self.context["view"].get_organisation()
+        user = member_by_username(organisation=organisation, username=username)
+        if user is None:
+            self.fail("unknown", username=username)
+        return user
+
+
 class BandSerializer(serializers.Serializer):
+    """The band in force today; written from the start of the current period (see the docs)."""
+
     low = JsonNumberField(allow_null=True, required=False, default=None)
     high = JsonNumberField(allow_null=True, required=False, default=None)
     action_below = JsonStringField(required=False, allow_blank=True, default="")
     action_above = JsonStringField(required=False, allow_blank=True, default="")
+    # Absent: the owner of the band in force stays.
+    owner = MemberField(required=False)
 
     def validate(self, attrs):
         low, high = attrs.get("low"), attrs.get("high")
@@ -121,6 +169,51 @@ class BandSerializer(serializers.Serializer):
         if low is not None and high is not None and low > high:
             raise ValidationError({"low": "The low limit is above the high limit."})
         return attrs
+
+
+class BandVersionSerializer(WholePartSerializer):
+    """One band version: in force from `from` (null: from the first period) until the next;
+    neither limit ends the band from its date."""
+
+    low = JsonNumberField(allow_null=True, required=False, default=None)
+    high = JsonNumberField(allow_null=True, required=False, default=None)
+    action_below = JsonStringField(required=False, allow_blank=True, default="")
+    action_above = JsonStringField(required=False, allow_blank=True, default="")
+    owner = MemberField(required=False, default=None)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(
+            source="valid_from", required=False, allow_null=True, default=None
+        )
+        return fields
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        low, high = attrs.get("low"), attrs.get("high")
+        if low is not None and high is not None and low > high:
+            raise ValidationError({"low": "The low limit is above the high limit."})
+        return attrs
+
+
+class SpcSerializer(serializers.Serializer):
+    """Natural process limits: from `baseline_points` values starting at `baseline_from`."""
+
+    baseline_from = serializers.DateField(
+        required=False, allow_null=True, help_text="null: from the first value."
+    )
+    baseline_points = JsonIntegerField(
+        required=False,
+        min_value=2,
+        max_value=1000,
+        error_messages={
+            "min_value": "A baseline window needs at least 2 points.",
+            "max_value": "A baseline window has at most 1000 points.",
+        },
+    )
+    two_of_three = JsonBooleanField(
+        required=False, help_text="Also signal 2 of 3 values beyond 2 sigma on one side."
+    )
 
 
 CODE_PATTERN = "[a-z][a-z0-9_]{0,62}"
@@ -160,13 +253,24 @@ class IndicatorSerializer(serializers.Serializer):
     period = serializers.ChoiceField(choices=Period.choices)
     evidence = _nullable_choice(Evidence.choices)
     layer = _nullable_choice(Layer.choices)
-    leading = serializers.BooleanField(required=False, default=False)
+    leading = JsonBooleanField(required=False, default=False)
     formula = JsonStringField(required=False, allow_null=True, allow_blank=True)
     baseline = BaselineSerializer(required=False, allow_null=True)
     targets = TargetSerializer(many=True, required=False)
     band = BandSerializer(required=False, allow_null=True)
+    bands = BandVersionSerializer(many=True, required=False)
     benchmarks = BenchmarkSerializer(many=True, required=False)
     stale = serializers.BooleanField(read_only=True, help_text="The next value is overdue.")
+    owner_user = MemberField(required=False)
+    spc = SpcSerializer(required=False)
+    stale_grace_days = JsonIntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=366,
+        help_text="Days after the expected next value before the indicator is stale "
+        "(null: by its period).",
+    )
 
     def to_representation(self, indicator: Indicator) -> dict:
         return {
@@ -189,19 +293,32 @@ class IndicatorSerializer(serializers.Serializer):
                 for t in indicator.targets.all()
             ],
             "band": _band(indicator),
+            "bands": [_band_version(band) for band in indicator.bands.all()],
             "benchmarks": [
                 {"from": b.valid_from.isoformat(), "value": b.value, "source": b.source}
                 for b in indicator.benchmarks.all()
             ],
             "stale": selectors.indicator_is_stale(indicator),
+            "owner_user": _username(indicator.owner_user),
+            "spc": {
+                "baseline_from": _iso(indicator.spc_baseline_from),
+                "baseline_points": indicator.spc_baseline_points,
+                "two_of_three": indicator.spc_two_of_three,
+            },
+            "stale_grace_days": indicator.stale_grace_days,
         }
 
     def to_service_data(self) -> dict:
-        """Validated data in the shape the service takes (`from` dates as `from`)."""
+        """Validated data in the shape the service takes (`from` dates as `from`, `spc` as its
+        flat fields)."""
         data = dict(self.validated_data)
-        for name in ("targets", "benchmarks"):
+        for name in ("targets", "benchmarks", "bands"):
             if name in data:
-                data[name] = [{**item, "from": item.pop("valid_from")} for item in data[name]]
+                data[name] = [{**item, "from": item.pop("valid_from", None)} for item in data[name]]
+        spc = data.pop("spc", None) or {}
+        for name in ("baseline_from", "baseline_points", "two_of_three"):
+            if name in spc:
+                data[f"spc_{name}"] = spc[name]
         return data
 
 
@@ -210,6 +327,14 @@ def _baseline(indicator: Indicator) -> dict | None:
         return None
     day = indicator.baseline_date
     return {"value": indicator.baseline_value, "date": day.isoformat() if day else None}
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _username(user) -> str | None:
+    return user.get_username() if user is not None else None
 
 
 def _band(indicator: Indicator) -> dict | None:
@@ -221,6 +346,18 @@ def _band(indicator: Indicator) -> dict | None:
         "high": band.high,
         "action_below": band.action_below,
         "action_above": band.action_above,
+        "owner": _username(band.owner),
+    }
+
+
+def _band_version(band) -> dict:
+    return {
+        "from": None if band.from_the_start else band.valid_from.isoformat(),
+        "low": band.low,
+        "high": band.high,
+        "action_below": band.action_below,
+        "action_above": band.action_above,
+        "owner": _username(band.owner),
     }
 
 
@@ -262,7 +399,7 @@ class IndicatorViewSet(
     def create(self, request, *args, **kwargs):
         return super().create(request, *args, **kwargs)
 
-    @extend_schema(request=IndicatorChangesSerializer)
+    @extend_schema(request=IndicatorChangesSerializer, examples=[INDICATOR_BANDS_EXAMPLE])
     def partial_update(self, request, *args, **kwargs):
         return super().partial_update(request, *args, **kwargs)
 

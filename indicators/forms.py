@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import Aggregation, DeviationState, Direction, Evidence, Kind, Layer, Period
-from .selectors import band_in_force
 from .services.definitions import PLAIN_FIELDS
 from .upload import parse_number, parse_segment
 
@@ -45,7 +44,12 @@ class IndicatorForm(forms.Form):
     description = forms.CharField(
         label=_("Definition"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    owner = forms.CharField(label=_("Owner"), max_length=200, required=False)
+    owner = forms.CharField(
+        label=_("Owner (role)"),
+        max_length=200,
+        required=False,
+        help_text=_("Shown with the indicator, e.g. Head of Digital Sales."),
+    )
     unit = forms.CharField(label=_("Unit"), max_length=40, required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
     direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices)
@@ -70,22 +74,39 @@ class IndicatorForm(forms.Form):
     )
     baseline_value = NumberField(label=_("Baseline"))
     baseline_date = forms.DateField(label=_("Baseline date"), required=False)
-    band_low = NumberField(label=_("Band low"))
-    band_high = NumberField(label=_("Band high"))
-    action_below = forms.CharField(
-        label=_("Action below the band"),
+    owner_user = forms.ChoiceField(
+        label=_("Owner (person)"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Told about deviations and stale data, unless a band version names its own."),
     )
-    action_above = forms.CharField(
-        label=_("Action above the band"),
+    spc_baseline_from = forms.DateField(
+        label=_("Limits from"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The first period of the baseline window; empty: the first value."),
+    )
+    spc_baseline_points = forms.IntegerField(
+        label=_("Points in the baseline"),
+        initial=20,
+        help_text=_("How many values the natural process limits are computed from (2..1000)."),
+    )
+    spc_two_of_three = forms.BooleanField(
+        label=_("Also signal 2 of 3 values beyond 2 sigma"), required=False
+    )
+    stale_grace_days = forms.IntegerField(
+        label=_("Grace days before stale"),
+        required=False,
+        help_text=_(
+            "Empty: by the period (a daily indicator after 2 days, a monthly one 10 days "
+            "into the next month)."
+        ),
     )
 
-    def __init__(self, *args, editing: bool = False, **kwargs):
+    def __init__(self, *args, editing: bool = False, members=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["baseline_date"].widget.input_type = "date"
+        for name in ("baseline_date", "spc_baseline_from"):
+            self.fields[name].widget.input_type = "date"
+        self.members = {str(user.pk): user for user in members}
+        self.fields["owner_user"].choices = member_choices(members)
         if editing:
             self.fields["code"].disabled = True
 
@@ -93,9 +114,6 @@ class IndicatorForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("baseline_date") and cleaned.get("baseline_value") is None:
             self.add_error("baseline_value", _("A baseline date needs a baseline value."))
-        low, high = cleaned.get("band_low"), cleaned.get("band_high")
-        if low is not None and high is not None and low > high:
-            self.add_error("band_low", _("The low limit is above the high limit."))
         return cleaned
 
     def service_data(self) -> dict:
@@ -113,6 +131,10 @@ class IndicatorForm(forms.Form):
                 "direction",
                 "period",
                 "leading",
+                "spc_baseline_from",
+                "spc_baseline_points",
+                "spc_two_of_three",
+                "stale_grace_days",
             )
         }
         for name in ("aggregation", "evidence", "layer", "formula"):
@@ -122,17 +144,7 @@ class IndicatorForm(forms.Form):
             if c["baseline_value"] is not None
             else None
         )
-        has_band = c["band_low"] is not None or c["band_high"] is not None
-        data["band"] = (
-            {
-                "low": c["band_low"],
-                "high": c["band_high"],
-                "action_below": c["action_below"],
-                "action_above": c["action_above"],
-            }
-            if has_band
-            else None
-        )
+        data["owner_user"] = self.members.get(c["owner_user"])
         return data
 
     @staticmethod
@@ -141,27 +153,121 @@ class IndicatorForm(forms.Form):
             name: getattr(indicator, name)
             for name in (*PLAIN_FIELDS, "baseline_value", "baseline_date")
         }
-        band = band_in_force(indicator=indicator)
-        if band is not None:
-            initial.update(
-                band_low=band.low,
-                band_high=band.high,
-                action_below=band.action_below,
-                action_above=band.action_above,
-            )
+        initial["owner_user"] = str(indicator.owner_user_id or "")
         return initial
 
-    SERVICE_FIELD_NAMES = {"band": "band_low", "baseline": "baseline_value"}
+    SERVICE_FIELD_NAMES = {"baseline": "baseline_value"}
 
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Show the service's errors beside the fields they name."""
+    def add_service_errors(self, error: ValidationError, bands=None) -> None:
+        """Show the service's errors beside the fields they name (band versions on their row)."""
         if not hasattr(error, "error_dict"):
             self.add_error(None, error)
             return
-        for name, messages in error.message_dict.items():
+        for name, problems in error.error_dict.items():
+            if name in ("band", "bands") and bands is not None:
+                bands.add_service_errors(problems)
+                continue
             target = self.SERVICE_FIELD_NAMES.get(name, name)
-            for message in messages:
-                self.add_error(target if target in self.fields else None, message)
+            for problem in problems:
+                for message in problem:
+                    self.add_error(target if target in self.fields else None, message)
+
+
+def member_choices(members) -> list[tuple[str, str]]:
+    return [("", "—"), *((str(u.pk), u.get_full_name() or u.get_username()) for u in members)]
+
+
+class BandForm(forms.Form):
+    """One band version: limits and actions in force from a date (empty: from the start)."""
+
+    valid_from = forms.DateField(
+        label=_("From"), required=False, help_text=_("Empty: from the first period.")
+    )
+    low = NumberField(label=_("Band low"))
+    high = NumberField(label=_("Band high"))
+    action_below = forms.CharField(
+        label=_("Action below the band"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    action_above = forms.CharField(
+        label=_("Action above the band"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    owner = forms.ChoiceField(
+        label=_("Owner"), required=False, help_text=_("Empty: the indicator's owner.")
+    )
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["valid_from"].widget.input_type = "date"
+        self.members = {str(user.pk): user for user in members}
+        self.fields["owner"].choices = member_choices(members)
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("low"), cleaned.get("high")
+        if low is not None and high is not None and low > high:
+            self.add_error("low", _("The low limit is above the high limit."))
+        has_text = any(cleaned.get(n) for n in ("action_below", "action_above", "owner"))
+        if has_text and low is None and high is None and cleaned.get("valid_from") is None:
+            self.add_error("low", _("Enter a low or a high limit, or a date to end the band."))
+        return cleaned
+
+    def as_item(self) -> dict | None:
+        """The service's version, or None for an empty or removed row. A date without limits
+        ends the band from that date."""
+        c = getattr(self, "cleaned_data", {})
+        if c.get("DELETE") or (
+            c.get("valid_from") is None and c.get("low") is None and c.get("high") is None
+        ):
+            return None
+        return {
+            "from": c.get("valid_from"),
+            "low": c.get("low"),
+            "high": c.get("high"),
+            "action_below": c.get("action_below") or "",
+            "action_above": c.get("action_above") or "",
+            "owner": self.members.get(c.get("owner") or ""),
+        }
+
+
+class BaseBandFormSet(forms.BaseFormSet):
+    def items(self) -> list[dict]:
+        """The versions of the filled rows; remembers which row each came from."""
+        self.item_forms, items = [], []
+        for form in self.forms:
+            item = form.as_item()
+            if item is not None:
+                self.item_forms.append(form)
+                items.append(item)
+        return items
+
+    def add_service_errors(self, problems) -> None:
+        """Each of the service's errors on the row and field it names (params index, field)."""
+        for problem in problems:
+            params = problem.params or {}
+            index, field = params.get("index"), params.get("field")
+            forms_ = getattr(self, "item_forms", [])
+            if index is not None and index < len(forms_):
+                form = forms_[index]
+                form.add_error(field if field in form.fields else None, params["detail"])
+            else:
+                self._non_form_errors = self.non_form_errors() + problem.messages
+
+    @staticmethod
+    def initial_for(indicator) -> list[dict]:
+        return [
+            {
+                "valid_from": None if band.from_the_start else band.valid_from,
+                "low": band.low,
+                "high": band.high,
+                "action_below": band.action_below,
+                "action_above": band.action_above,
+                "owner": str(band.owner_id or ""),
+            }
+            for band in indicator.bands.all()
+        ]
+
+
+BandFormSet = forms.formset_factory(BandForm, formset=BaseBandFormSet, extra=1, can_delete=True)
 
 
 class DatedValueForm(forms.Form):

@@ -151,6 +151,30 @@ INDICATOR_EXAMPLE = OpenApiExample(
         "period": "month",
         "targets": [{"from": "2026-01-01", "value": 80}],
         "band": {"low": 60, "high": None, "action_below": "Find the slow step"},
+        "spc": {"baseline_points": 12, "two_of_three": True},
+        "stale_grace_days": 5,
+    },
+)
+INDICATOR_BANDS_EXAMPLE = OpenApiExample(
+    "Band versions: a band tightened from 1 January",
+    request_only=True,
+    value={
+        "bands": [
+            {
+                "from": None,
+                "low": 60,
+                "high": 95,
+                "action_below": "Find the slow step",
+                "action_above": "What made this possible? Share it with every team.",
+            },
+            {
+                "from": "2027-01-01",
+                "low": 70,
+                "high": 95,
+                "action_below": "Find the slow step the same day",
+                "action_above": "What made this possible? Share it with every team.",
+            },
+        ]
     },
 )
 MEASUREMENTS_EXAMPLE = OpenApiExample(

@@ -78,7 +78,11 @@ def indicators_of(*, organisation: Organisation) -> QuerySet[Indicator]:
     return (
         Indicator.objects.filter(organisation=organisation)
         .select_related("organisation", "owner_user")
-        .prefetch_related(Prefetch("targets"), Prefetch("benchmarks"), Prefetch("bands"))
+        .prefetch_related(
+            Prefetch("targets"),
+            Prefetch("benchmarks"),
+            Prefetch("bands", queryset=Band.objects.select_related("owner")),
+        )
         .annotate(latest_start=Subquery(_latest_values().values("period_start")[:1]))
     )
 

@@ -11,18 +11,26 @@ def indicator_definitions(*, start: date, today: date) -> list[dict]:
     """The demo's CPIs and KPIs as `create_indicator` data, inputs before the formula using them.
 
     The baseline is dated `start`; the first target holds from `start`, the second from 1 January
-    of `today`'s year; the benchmark holds from `start`, and `{last_year}` in its source is the
-    year before `today`'s.
+    of `today`'s year; the band holds from the start, and a `band_from_1_january` (a band
+    tightened with the new target) from 1 January; the benchmark holds from `start`, and
+    `{last_year}` in its source is the year before `today`'s.
     """
     entries = json.loads(DEFINITIONS.read_text(encoding="utf-8"))
     return [_dated(entry, start=start, today=today) for entry in entries]
 
 
+DATED = ("baseline", "targets", "benchmark", "band", "band_from_1_january")
+
+
 def _dated(entry: dict, *, start: date, today: date) -> dict:
     targets, benchmark = entry["targets"], entry["benchmark"]
+    bands = [{"from": None, **entry["band"]}]
+    if "band_from_1_january" in entry:
+        bands.append({"from": date(today.year, 1, 1), **entry["band_from_1_january"]})
     return {
-        **{k: v for k, v in entry.items() if k not in ("baseline", "targets", "benchmark")},
+        **{k: v for k, v in entry.items() if k not in DATED},
         "baseline": {"value": entry["baseline"], "date": start},
+        "bands": bands,
         "targets": [
             {"from": start, "value": targets["from_start"]},
             {"from": date(today.year, 1, 1), "value": targets["from_1_january"]},

@@ -19,6 +19,8 @@ LANGUAGE = "en"
 PASSWORD = "demo-password"
 USERS = (("admin", Role.ADMIN), ("analyst", Role.ANALYST), ("viewer", Role.VIEWER))
 API_KEY_NAME = "demo client"
+# Who is told about deviations and stale data: the analyst runs the CPIs, the admin the KPIs.
+OWNERS = {"cpi": "analyst", "kpi": "admin"}
 BATCH_SIZE = 10_000  # the API's limit per push
 
 
@@ -41,7 +43,7 @@ def load_demo(*, today: date, seed: int = 7) -> LoadedDemo:
     """Delete the organisation `demo` if it exists and create it again with `build_demo` data.
 
     Users `admin` (also Django staff and superuser), `analyst` and `viewer` are created or reused
-    with the password `demo-password`. Everything is written in one transaction, so the in-process
+    with the password `demo-password`; the analyst owns the CPIs, the admin the KPIs. Everything is written in one transaction, so the in-process
     (or Celery) recompute runs once after commit; `recompute_dirty` then catches anything left.
     """
     began = monotonic()
@@ -53,16 +55,19 @@ def load_demo(*, today: date, seed: int = 7) -> LoadedDemo:
         organisation = create_organisation(
             slug=SLUG, name=NAME, time_zone=TIME_ZONE, language=LANGUAGE
         )
+        people = {}
         for username, role in USERS:
             user = create_user(
                 organisation=organisation, username=username, role=role, password=PASSWORD
             )
+            people[username] = user
             if role == Role.ADMIN:
                 user.is_staff = user.is_superuser = True
                 user.save(update_fields=["is_staff", "is_superuser"])
         _api_key, secret = create_api_key(organisation=organisation, name=API_KEY_NAME)
         for data in demo.indicators:
-            create_indicator(organisation=organisation, data=data)
+            owner = people[OWNERS[data["kind"]]]
+            create_indicator(organisation=organisation, data={**data, "owner_user": owner})
         batches = [
             demo.measurements[i : i + BATCH_SIZE]
             for i in range(0, len(demo.measurements), BATCH_SIZE)

@@ -1,4 +1,4 @@
-"""Create and change indicators with their targets, baseline, band and benchmarks.
+"""Create and change indicators with their targets, baseline, band versions and benchmarks.
 
 Error messages are in the active language (the request's), like Django's own.
 """
@@ -9,10 +9,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation
+from accounts.selectors import non_members
 
 from ..compute.formula import FormulaError, find_cycle, formula_inputs
-from ..models import Aggregation, Band, Benchmark, Indicator, Target
+from ..models import Aggregation, Benchmark, Indicator, Target
 from . import dirty
+from .bands import check_bands, replace_bands
 from .recompute import mark_indicator_dirty
 
 PLAIN_FIELDS = [
@@ -51,11 +53,18 @@ VALUE_FIELDS = {
 }
 
 
+# Fields whose None means their default.
+DEFAULTS = {"spc_baseline_points": 20, "spc_two_of_three": False}
+SPC_POINTS = (2, 1000)
+
+
 def _apply_plain(indicator: Indicator, data: dict) -> None:
     for name in PLAIN_FIELDS:
         if name in data:
             value = data[name]
-            setattr(indicator, name, "" if value is None and name in TEXT_FIELDS else value)
+            if value is None:
+                value = "" if name in TEXT_FIELDS else DEFAULTS.get(name)
+            setattr(indicator, name, value)
     if "baseline" in data:
         baseline = data["baseline"] or {}
         indicator.baseline_value = baseline.get("value")
@@ -98,16 +107,39 @@ def _check_rules(indicator: Indicator, before: Indicator | None, data: dict) -> 
         _check_change(indicator, before, errors)
     _check_code_is_free(indicator, errors)
     _check_series(data, errors)
+    _check_pipe(indicator, errors)
+    own = set(errors)  # fields checked above with a clearer message than the model's
     try:
         indicator.full_clean()
     except ValidationError as error:
         for name, messages in error.error_dict.items():
             for message in messages:
                 # The code's uniqueness is reported on `code` above, not as a form-wide error.
-                if message.code != "unique_together":
+                if message.code != "unique_together" and name not in own & PIPE_FIELDS:
                     errors.setdefault(name, []).extend(message.messages)
+    for name, problems in check_bands(indicator=indicator, data=data).items():
+        errors.setdefault(name, []).extend(problems)
     if errors:
         raise ValidationError(errors)
+
+
+PIPE_FIELDS = {"owner_user", "spc_baseline_points"}
+
+
+def _check_pipe(indicator: Indicator, errors: dict) -> None:
+    """The metric pipe's own fields: a person who belongs to the organisation, a baseline window
+    of 2..1000 points."""
+    points = indicator.spc_baseline_points
+    low, high = SPC_POINTS
+    if isinstance(points, int) and not isinstance(points, bool) and not low <= points <= high:
+        message = _(
+            "A baseline window needs at least %(low)s and at most %(high)s points (not %(n)s)."
+        )
+        errors["spc_baseline_points"] = [message % {"low": low, "high": high, "n": points}]
+    person = indicator.owner_user
+    if person is not None and non_members(organisation=indicator.organisation, users=[person]):
+        message = _("%(user)s is not a member of the organisation.")
+        errors["owner_user"] = [message % {"user": person.get_username()}]
 
 
 def _check_code_is_free(indicator: Indicator, errors: dict) -> None:
@@ -171,20 +203,6 @@ def _replace_series(indicator: Indicator, data: dict) -> None:
         )
 
 
-def _replace_bands(indicator: Indicator, data: dict) -> None:
-    if "band" in data:
-        indicator.bands.all().delete()
-        band = data["band"]
-        if band:
-            Band.objects.create(
-                indicator=indicator,
-                low=band.get("low"),
-                high=band.get("high"),
-                action_below=band.get("action_below") or "",
-                action_above=band.get("action_above") or "",
-            )
-
-
 def create_indicator(*, organisation: Organisation, data: dict) -> Indicator:
     """Create an indicator from validated API/form data (targets, band... included)."""
     indicator = Indicator(organisation=organisation)
@@ -193,7 +211,7 @@ def create_indicator(*, organisation: Organisation, data: dict) -> Indicator:
     with transaction.atomic():
         indicator.save()
         _replace_series(indicator, data)
-        _replace_bands(indicator, data)
+        replace_bands(indicator=indicator, data=data, creating=True)
         if indicator.formula:
             _recompute_later(indicator)
     return indicator
@@ -207,8 +225,10 @@ def update_indicator(*, indicator: Indicator, data: dict) -> Indicator:
     with transaction.atomic():
         indicator.save()
         _replace_series(indicator, data)
-        _replace_bands(indicator, data)
-        if VALUE_FIELDS & data.keys():
+        bands_changed = replace_bands(indicator=indicator, data=data, creating=False)
+        # Resending the band in force changes nothing, so it recomputes nothing either.
+        changed = set(data) if bands_changed else set(data) - {"band", "bands"}
+        if VALUE_FIELDS & changed:
             _recompute_later(indicator)
     return indicator
 

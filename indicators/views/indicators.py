@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.pages import page, role_required
+from accounts.selectors import members_of
 
 from .. import charts, selectors
-from ..forms import DatedValueFormSet, IndicatorForm
+from ..forms import BandFormSet, DatedValueFormSet, IndicatorForm
 from ..models import Evidence, Kind, Layer
 from ..services import create_indicator, update_indicator
 
@@ -119,8 +120,9 @@ def _text(value: float | None, missing: str = "—") -> str:
 
 def _indicator_forms(request, indicator=None):
     data = request.POST if request.method == "POST" else None
+    members = list(members_of(organisation=request.membership.organisation))
     if indicator is None:
-        initial, targets, benchmarks = None, [], []
+        initial, targets, benchmarks, bands = None, [], [], []
     else:
         initial = IndicatorForm.initial_for(indicator)
         targets = [{"valid_from": t.valid_from, "value": t.value} for t in indicator.targets.all()]
@@ -128,21 +130,23 @@ def _indicator_forms(request, indicator=None):
             {"valid_from": b.valid_from, "value": b.value, "source": b.source}
             for b in indicator.benchmarks.all()
         ]
-    form = IndicatorForm(data, initial=initial, editing=indicator is not None)
+        bands = BandFormSet.initial_for(indicator)
+    form = IndicatorForm(data, initial=initial, editing=indicator is not None, members=members)
     target_set = DatedValueFormSet(data, initial=targets, prefix="targets")
     benchmark_set = DatedValueFormSet(data, initial=benchmarks, prefix="benchmarks")
-    return form, target_set, benchmark_set
+    band_set = BandFormSet(data, initial=bands, prefix="bands", form_kwargs={"members": members})
+    return form, target_set, benchmark_set, band_set
 
 
 def _save_indicator(request, indicator=None):
     organisation = request.membership.organisation
-    form, target_set, benchmark_set = _indicator_forms(request, indicator)
-    if request.method == "POST" and all(
-        [form.is_valid(), target_set.is_valid(), benchmark_set.is_valid()]
-    ):
+    form, target_set, benchmark_set, band_set = _indicator_forms(request, indicator)
+    sets = [target_set, benchmark_set, band_set]
+    if request.method == "POST" and all([form.is_valid(), *(s.is_valid() for s in sets)]):
         data = form.service_data()
         data["targets"] = target_set.items(with_source=False)
         data["benchmarks"] = benchmark_set.items(with_source=True)
+        data["bands"] = band_set.items()
         try:
             if indicator is None:
                 saved = create_indicator(organisation=organisation, data=data)
@@ -151,13 +155,15 @@ def _save_indicator(request, indicator=None):
                 saved = update_indicator(indicator=indicator, data=data)
                 messages.success(request, _("The indicator was saved."))
         except ValidationError as error:
-            form.add_service_errors(error)
+            form.add_service_errors(error, bands=band_set)
         else:
             return redirect("indicator-detail", code=saved.code)
     context = {
         "form": form,
         "targets": target_set,
         "benchmarks": benchmark_set,
+        "bands": band_set,
+        "bands_have_errors": any(band_set.errors) or bool(band_set.non_form_errors()),
         "indicator": indicator,
     }
     status = 400 if request.method == "POST" else 200

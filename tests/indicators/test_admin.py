@@ -6,7 +6,15 @@ import pytest
 from django.urls import reverse
 
 from indicators import admin as indicators_admin
-from indicators.models import Benchmark, Indicator, Measurement, PeriodValue, Target
+from indicators.models import (
+    FROM_THE_START,
+    Band,
+    Benchmark,
+    Indicator,
+    Measurement,
+    PeriodValue,
+    Target,
+)
 from indicators.services import ingest_measurements, recompute_dirty
 from tests.factories import IndicatorFactory
 
@@ -40,11 +48,12 @@ def indicator_form(**fields) -> dict:
         "formula": "",
         "baseline_value": "",
         "baseline_date": "",
-        "band_low": "",
-        "band_high": "",
-        "action_below": "",
-        "action_above": "",
+        "owner_user": "",
+        "spc_baseline_from": "",
+        "spc_baseline_points": "20",
+        "stale_grace_days": "",
         **inline("targets", []),
+        **inline("bands", []),
         **inline("benchmarks", []),
         **fields,
     }
@@ -76,6 +85,19 @@ def change(admin_client, indicator, **fields):
     return admin_client.post(url, data)
 
 
+def band_row(**fields) -> dict:
+    """A band version row of the admin's Band inline (lower is better: above is worse)."""
+    return {
+        "valid_from": "0001-01-01",
+        "low": "20",
+        "high": "50",
+        "action_below": "learn what made it fast",
+        "action_above": "fix the slow step",
+        "owner": "",
+        **fields,
+    }
+
+
 def test_adding_an_indicator_with_targets_and_a_benchmark_goes_through_create_indicator(
     admin_client, organisation, service_calls
 ):
@@ -83,14 +105,18 @@ def test_adding_an_indicator_with_targets_and_a_benchmark_goes_through_create_in
     response = add(
         admin_client,
         organisation,
-        band_low="20",
-        band_high="50",
+        **inline("bands", [band_row()]),
         **inline("targets", [{"valid_from": "2026-01-01", "value": "45"}]),
         **inline("benchmarks", [{"valid_from": "2026-01-01", "value": "40", "source": "survey"}]),
     )
     assert response.status_code == 302, response.content.decode()
     indicator = Indicator.objects.get(organisation=organisation, code="fast_quote")
-    assert (indicator.band_low, indicator.band_high) == (20, 50)
+    band = indicator.bands.get()
+    assert (band.valid_from, band.low, band.high) == (FROM_THE_START, 20, 50)
+    assert (band.action_below, band.action_above) == (
+        "learn what made it fast",
+        "fix the slow step",
+    )
     assert [(t.valid_from, t.value) for t in indicator.targets.all()] == [(date(2026, 1, 1), 45)]
     assert [(b.value, b.source) for b in indicator.benchmarks.all()] == [(40, "survey")]
     # the savepoint dry run in the form, then the real save
@@ -145,15 +171,57 @@ def test_changing_the_band_updates_only_what_changed_through_update_indicator(
     Target.objects.create(indicator=indicator, valid_from=date(2026, 1, 1), value=45)
     targets = inline("targets", [{"id": indicator.targets.get().pk, "valid_from": "2026-01-01",
                                   "value": "45", "indicator": indicator.pk}], initial=1)  # fmt: skip
-    response = change(admin_client, indicator, band_low="20", band_high="50", **targets)
+    bands = inline("bands", [band_row(indicator=indicator.pk)])
+    response = change(admin_client, indicator, **bands, **targets)
     assert response.status_code == 302, response.content.decode()
     indicator.refresh_from_db()
-    assert (indicator.band_low, indicator.band_high) == (20, 50)
+    band = indicator.bands.get()
+    assert (band.low, band.high) == (20, 50)
     assert indicator.targets.get().value == 45
     assert service_calls[-1] == (
         "update_indicator",
-        {"band": {"low": 20.0, "high": 50.0, "action_below": "", "action_above": ""}},
+        {
+            "bands": [
+                {
+                    "from": FROM_THE_START,
+                    "low": 20.0,
+                    "high": 50.0,
+                    "action_below": "learn what made it fast",
+                    "action_above": "fix the slow step",
+                    "owner": None,
+                }
+            ]
+        },
     )
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"action_above": ""}, "Values above this band are worse: give the corrective action"),
+        ({"action_below": ""}, "Values below this band are better: give the learning action"),
+        ({"low": "60"}, "The low limit is above the high limit."),
+    ],
+)
+def test_a_band_version_the_service_refuses_is_shown_on_its_row_and_nothing_is_saved(
+    admin_client, organisation, row, message
+):
+    response = add(admin_client, organisation, **inline("bands", [band_row(**row)]))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Indicator.objects.exists() and not Band.objects.exists()
+
+
+def test_a_band_owner_who_is_not_a_member_is_refused(
+    admin_client, organisation, other_organisation
+):
+    from accounts.services import create_user
+
+    outsider = create_user(organisation=other_organisation, username="olle", role="analyst")
+    response = add(admin_client, organisation, **inline("bands", [band_row(owner=outsider.pk)]))
+    assert response.status_code == 200
+    assert "olle is not a member of the organisation." in response.content.decode()
+    assert not Indicator.objects.exists()
 
 
 def test_a_change_the_service_refuses_is_shown_on_the_form(admin_client, organisation):

@@ -1,18 +1,21 @@
 import re
+import zoneinfo
 from datetime import date
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 from rest_framework.test import APIClient
 from scipy.stats import pearsonr
 
 from accounts.models import ApiKey, Membership, Organisation
 from accounts.services import authenticate_api_key
 from indicators.compute.periods import previous_period_start
-from indicators.demo import build_demo
-from indicators.models import Deviation, Indicator, Measurement, PeriodValue
+from indicators.demo import TIME_ZONE, build_demo
+from indicators.models import FROM_THE_START, Deviation, Indicator, Measurement, PeriodValue
+from indicators.selectors import band_in_force
 
 CPIS = {
     "fast_quote",
@@ -115,10 +118,15 @@ def check_indicators() -> None:
     assert {c for c, i in indicators.items() if i.kind == "cpi"} == CPIS
     assert indicators["revenue_per_new_customer"].formula == "premium_revenue / new_customers"
     for indicator in indicators.values():
-        band = indicator.bands.get()
+        band = band_in_force(indicator=indicator)
         assert band.low is not None and band.high is not None
         assert indicator.targets.count() == 2 and indicator.benchmarks.count() == 1
         assert "What made this possible?" in band.action_below + band.action_above
+        assert indicator.owner_user.username == {"cpi": "analyst", "kpi": "admin"}[indicator.kind]
+    # Fast Quote's band was tightened from 1 January, with the new target.
+    fast_quote = indicators["fast_quote"].bands.all()
+    this_year = date(timezone.localdate(timezone=zoneinfo.ZoneInfo(TIME_ZONE)).year, 1, 1)
+    assert [(b.valid_from, b.high) for b in fast_quote] == [(FROM_THE_START, 50), (this_year, 40)]
     assert Measurement.objects.filter(indicator__organisation=organisation).count() > 15_000
 
 
@@ -141,8 +149,11 @@ def check_values_and_deviations() -> None:
     deviations = Deviation.objects.filter(indicator__organisation=organisation)
     assert deviations.filter(kind="corrective").exists()
     assert deviations.filter(kind="learning").exists()
-    slow_week = deviations.filter(indicator__code="fast_quote", kind="corrective").first()
-    assert slow_week.action == indicators["fast_quote"].bands.get().action_above
+    # Each deviation carries the action of the band version in force at its period's start.
+    fast_quote = indicators["fast_quote"]
+    for week in deviations.filter(indicator=fast_quote, kind="corrective"):
+        band = band_in_force(indicator=fast_quote, on=week.period_start)
+        assert (week.action, week.band_high) == (band.action_above, band.high)
 
 
 def check_fast_quote_leads_new_customers_by_one_month() -> None:

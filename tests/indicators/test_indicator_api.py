@@ -2,7 +2,10 @@
 
 import pytest
 
-from indicators.models import Indicator, Target
+from accounts.services import create_user
+from indicators.compute.periods import period_start
+from indicators.models import Band, Indicator, Target
+from indicators.services import bands as bands_module
 from tests.factories import IndicatorFactory, push, values
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +31,7 @@ FAST_QUOTE = {
         "high": 90.0,
         "action_below": "Ask what made it possible",
         "action_above": "Find the slow step",
+        "owner": None,
     },
     "benchmarks": [{"from": "2026-01-01", "value": 45.0, "source": "Rival Mutual"}],
 }
@@ -213,16 +217,129 @@ def test_changing_the_targets_rescores_the_period_values(api):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_changing_the_band_moves_the_assessment(api):
+def test_replacing_the_band_versions_from_the_start_moves_the_assessment(api):
     api.post(URL, FAST_QUOTE, format="json")
     push(api, [{"indicator": "fast_quote", "observed_at": "2026-03-10", "value": 80}])
     [row] = values(api, "fast_quote")["results"]
     assert (row["position"], row["assessment"]) == ("within", "expected")
-    band = {"low": 90, "high": 100, "action_below": "", "action_above": ""}
-    response = api.patch(f"{URL}fast_quote/", {"band": band}, format="json")
+    bands = [{"from": None, "low": 90, "high": 100, "action_below": "learn", "action_above": "fix"}]
+    response = api.patch(f"{URL}fast_quote/", {"bands": bands}, format="json")
     assert response.json()["band"]["low"] == 90
     [row] = values(api, "fast_quote")["results"]
     # lower is better: below the band is better than expected
     assert (row["band_low"], row["position"], row["assessment"]) == (90, "below", "better")
     [deviation] = api.get("/api/v1/deviations/").json()["results"]
-    assert (deviation["indicator"], deviation["kind"]) == ("fast_quote", "learning")
+    assert (deviation["indicator"], deviation["kind"], deviation["action"]) == (
+        "fast_quote",
+        "learning",
+        "learn",
+    )
+
+
+# -- band versions, owners and the pipe's settings -------------------------------------------------
+
+
+def test_band_versions_owners_and_settings_are_written_and_read_back(api, analyst):
+    bands = [
+        {"from": None, "low": 20.0, "high": 90.0, "action_below": "learn", "action_above": "fix",
+         "owner": None},
+        {"from": "2026-03-01", "low": 20.0, "high": 60.0, "action_below": "learn",
+         "action_above": "fix sooner", "owner": "anna"},
+    ]  # fmt: skip
+    sent = {
+        **{k: v for k, v in FAST_QUOTE.items() if k != "band"},
+        "bands": bands,
+        "owner_user": "anna",
+        "spc": {"baseline_from": "2026-01-01", "baseline_points": 12, "two_of_three": True},
+        "stale_grace_days": 4,
+    }
+    response = api.post(URL, sent, format="json")
+    assert response.status_code == 201, response.json()
+    body = api.get(f"{URL}fast_quote/").json()
+    for name in ("bands", "owner_user", "spc", "stale_grace_days"):
+        assert body[name] == sent[name], name
+    # today (December 2026 or later) the March version is in force
+    assert body["band"] == {k: v for k, v in bands[1].items() if k != "from"}
+    assert body["owner"] == "" and analyst.username == "anna"
+
+
+def test_resending_the_band_in_force_adds_no_version(api, organisation):
+    api.post(URL, FAST_QUOTE, format="json")
+    tighter = {**FAST_QUOTE["band"], "high": 80.0}
+    for _ in range(2):
+        response = api.patch(f"{URL}fast_quote/", {"band": tighter}, format="json")
+        assert response.status_code == 200, response.json()
+    today = bands_module.today_in(organisation)
+    start = period_start(today, "month").isoformat()
+    assert [(b["from"], b["high"]) for b in response.json()["bands"]] == [(None, 90.0), (start, 80)]
+    again = api.patch(f"{URL}fast_quote/", {"band": FAST_QUOTE["band"]}, format="json")
+    assert [b["from"] for b in again.json()["bands"]] == [None]  # back to the band from the start
+
+
+def test_a_band_null_ends_the_band_from_the_current_period(api, organisation):
+    api.post(URL, FAST_QUOTE, format="json")
+    body = api.patch(f"{URL}fast_quote/", {"band": None}, format="json").json()
+    assert body["band"] is None
+    start = period_start(bands_module.today_in(organisation), "month").isoformat()
+    assert [(b["from"], b["low"], b["high"]) for b in body["bands"]] == [
+        (None, 20.0, 90.0),
+        (start, None, None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"band": {"low": 20, "high": 90, "action_above": "fix"}}, "band",
+         "Values below this band are better: give the learning action below the band."),
+        ({"band": {"low": 100, "high": 90, "action_below": "a", "action_above": "b"}}, "band.low",
+         "The low limit is above the high limit."),
+        ({"bands": [{"low": 1, "action_below": "a"}, {"from": "2026-03-01", "high": 5}]}, "bands",
+         "bands[1]: A band needs an action for each side it bounds"),
+        ({"bands": [{"from": "2026-03-01", "low": 1, "action_below": "a"},
+                    {"from": "2026-03-01", "high": 5, "action_above": "b"}]}, "bands",
+         "bands[1]: Two band versions from the same day (2026-03-01)."),
+        ({"bands": [{"low": 9, "high": 1}]}, "bands.0.low", "The low limit is above the high"),
+        ({"bands": [{"low": 1, "action_below": "a", "owner": "olle"}]}, "bands.0.owner",
+         "No member of the organisation has the username 'olle'."),
+        ({"band": {"low": 1, "action_below": "a", "owner": "nobody"}}, "band.owner",
+         "No member of the organisation has the username 'nobody'."),
+        ({"owner_user": "olle"}, "owner_user", "No member of the organisation"),
+        ({"owner_user": 7}, "owner_user", "A JSON string is required."),
+        ({"spc": {"baseline_points": 1}}, "spc.baseline_points",
+         "A baseline window needs at least 2 points."),
+        ({"spc": {"baseline_points": 1001}}, "spc.baseline_points", "at most 1000 points"),
+        ({"stale_grace_days": -1}, "stale_grace_days", "greater than or equal to 0"),
+        ({"stale_grace_days": "5"}, "stale_grace_days", "A JSON integer is required."),
+        ({"spc": {"baseline_points": 12.0}}, "spc.baseline_points", "A JSON integer"),
+        ({"spc": {"two_of_three": 0}}, "spc.two_of_three", "true or false is required."),
+        ({"spc": None}, "spc", "may not be null"),
+        ({"leading": 0}, "leading", "true or false is required."),
+        ({"band": FAST_QUOTE["band"], "bands": []}, "band", "not both"),
+    ],
+)  # fmt: skip
+def test_bad_band_owner_and_pipe_settings_are_refused_and_nothing_changes(
+    api, other_organisation, change, field, message
+):
+    create_user(organisation=other_organisation, username="olle", role="analyst")
+    api.post(URL, FAST_QUOTE, format="json")
+    before = api.get(f"{URL}fast_quote/").json()
+    response = api.patch(f"{URL}fast_quote/", {"name": "Renamed", **change}, format="json")
+    assert errors_of(response) == [field]
+    assert message in response.json()["errors"][0]["message"]
+    assert api.get(f"{URL}fast_quote/").json() == before
+    assert Band.objects.count() == 1
+
+
+def test_reading_indicators_with_band_owners_takes_a_fixed_number_of_queries(
+    api, organisation, analyst, django_assert_max_num_queries
+):
+    for n in range(5):
+        bands = [{"from": None, "low": 1.0, "action_below": "a", "owner": "anna"}]
+        sent = {k: v for k, v in FAST_QUOTE.items() if k != "band"}
+        response = api.post(URL, {**sent, "code": f"q{n}", "bands": bands, "owner_user": "anna"},
+                            format="json")  # fmt: skip
+        assert response.status_code == 201, response.json()
+    with django_assert_max_num_queries(10):
+        results = api.get(URL).json()["results"]
+    assert [r["band"]["owner"] for r in results] == ["anna"] * 5

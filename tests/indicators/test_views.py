@@ -327,10 +327,14 @@ def indicator_post(**overrides):
         "formula": "",
         "baseline_value": "90",
         "baseline_date": "2026-01-01",
-        "band_low": "20",
-        "band_high": "50,5",
-        "action_below": "learn",
-        "action_above": "fix",
+        "spc_baseline_points": "20",
+        "bands-TOTAL_FORMS": "1",
+        "bands-INITIAL_FORMS": "0",
+        "bands-0-valid_from": "",
+        "bands-0-low": "20",
+        "bands-0-high": "50,5",
+        "bands-0-action_below": "learn",
+        "bands-0-action_above": "fix",
         "targets-TOTAL_FORMS": "2",
         "targets-INITIAL_FORMS": "0",
         "targets-0-valid_from": "2026-01-01",
@@ -364,7 +368,7 @@ def test_service_errors_are_shown_beside_their_fields(client, analyst, organisat
     signed_in(client, analyst)
     response = client.post(
         reverse("indicator-create"),
-        indicator_post(code="Bad Code", aggregation="", formula="", band_low="abc"),
+        indicator_post(code="Bad Code", aggregation="", formula="", **{"bands-0-low": "abc"}),
     )
     assert response.status_code == 400
     assert Indicator.objects.count() == 0
@@ -387,7 +391,7 @@ def test_analyst_edits_an_indicator_through_the_service(client, analyst, organis
     assert 'value="ind_0"' in form
     response = client.post(
         reverse("indicator-edit", args=["ind_0"]),
-        indicator_post(code="ind_0", name="Renamed", band_high="70"),
+        indicator_post(code="ind_0", name="Renamed", **{"bands-0-high": "70"}),
     )
     assert response.status_code == 302
     indicator = Indicator.objects.get(code="ind_0")
