@@ -163,6 +163,9 @@ WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
 WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=3600)
 WEBHOOK_SWEEP_AFTER_SECONDS = env.int("WEBHOOK_SWEEP_AFTER_SECONDS", default=600)
+# Without a broker (the embedded mode) attempts run inside the request, back to back: at most this
+# many per run, so a receiver that times out holds a push up for 3 x the timeout, not 8 x.
+WEBHOOK_IN_PROCESS_ATTEMPTS = env.int("WEBHOOK_IN_PROCESS_ATTEMPTS", default=3)
 
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"

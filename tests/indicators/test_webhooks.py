@@ -168,10 +168,25 @@ def test_a_receiver_failing_twice_gets_one_delivery_succeeded_after_three_attemp
         assert headers["X-Outcome-Chain-Delivery"] == str(delivery.pk)
 
 
+def test_in_process_attempts_stop_after_three_and_leave_the_delivery_pending(
+    settings, organisation, fast_quote, receiver, pushed
+):
+    settings.WEBHOOK_MAX_ATTEMPTS = 8
+    server = receiver([500] * 10)
+    hook(organisation, server.url)
+
+    pushed()  # no broker: the attempts run inside this request, back to back
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.state, delivery.attempts, delivery.last_status) == ("pending", 3, 500)
+    assert len(server.requests) == 3
+
+
 def test_a_receiver_that_keeps_failing_leaves_a_failed_delivery_after_the_last_attempt(
     settings, organisation, fast_quote, receiver, pushed
 ):
     settings.WEBHOOK_MAX_ATTEMPTS = 4
+    settings.WEBHOOK_IN_PROCESS_ATTEMPTS = 10
     server = receiver([500] * 10)
     hook(organisation, server.url)
 
