@@ -9,8 +9,9 @@ from django.db import transaction
 from accounts.models import Organisation, Role
 from accounts.services import create_api_key, create_organisation, create_user
 
-from ..models import Deviation, Measurement, PeriodValue
-from ..services import create_indicator, ingest_measurements, recompute_dirty
+from ..models import Deviation, DeviationState, Measurement, PeriodValue
+from ..services import create_indicator, ingest_measurements, recompute_dirty, update_deviation
+from ..services.stale import remind_stale
 from .story import TIME_ZONE, Demo, build_demo
 
 SLUG = "demo"
@@ -22,6 +23,15 @@ API_KEY_NAME = "demo client"
 # Who is told about deviations and stale data: the analyst runs the CPIs, the admin the KPIs.
 OWNERS = {"cpi": "analyst", "kpi": "admin"}
 BATCH_SIZE = 10_000  # the API's limit per push
+EMAIL_DOMAIN = "nordic-mutual.example"
+# Deviations a manager already handled, oldest first: the note says what was done or learned.
+CLOSING_NOTES = {
+    "corrective": "Done: {name} was checked with the team the same week; the cause (a "
+    "rating-service slowdown after a release) was fixed and the next value came back inside.",
+    "learning": "Learned: {name} was better because quotes were pre-filled from public "
+    "registers; the same pre-fill now runs in the phone channel too.",
+}
+ACKNOWLEDGED_NOTE = "Seen; the team is looking into it and reports back on Friday."
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,8 @@ def load_demo(*, today: date, seed: int = 7) -> LoadedDemo:
             user = create_user(
                 organisation=organisation, username=username, role=role, password=PASSWORD
             )
+            user.email = f"{username}@{EMAIL_DOMAIN}"
+            user.save(update_fields=["email"])
             people[username] = user
             if role == Role.ADMIN:
                 user.is_staff = user.is_superuser = True
@@ -75,6 +87,8 @@ def load_demo(*, today: date, seed: int = 7) -> LoadedDemo:
         for batch in batches:
             ingest_measurements(organisation=organisation, items=batch)
     recompute_dirty()
+    _handle_some_deviations(organisation, people)
+    remind_stale(organisation=organisation)
     deviations = Deviation.objects.filter(indicator__organisation=organisation)
     return LoadedDemo(
         organisation=organisation,
@@ -89,3 +103,31 @@ def load_demo(*, today: date, seed: int = 7) -> LoadedDemo:
         },
         seconds=monotonic() - began,
     )
+
+
+def _handle_some_deviations(organisation: Organisation, people: dict) -> None:
+    """A manager's earlier weeks: the older half of each kind closed with a note, the newest
+    corrective ones acknowledged, the rest open — so the inbox shows every state."""
+    for kind, note in CLOSING_NOTES.items():
+        rows = list(
+            Deviation.objects.filter(indicator__organisation=organisation, kind=kind)
+            .select_related("indicator", "owner")
+            .order_by("period_start", "pk")
+        )
+        closing = rows[: len(rows) // 2]
+        for deviation in closing:
+            by = deviation.owner or people["analyst"]
+            update_deviation(
+                deviation=deviation,
+                by=by,
+                state=DeviationState.CLOSED,
+                note=note.format(name=deviation.indicator.name),
+            )
+        if kind == "corrective":
+            for deviation in rows[len(rows) // 2 :][-3:]:
+                update_deviation(
+                    deviation=deviation,
+                    by=deviation.owner or people["analyst"],
+                    state=DeviationState.ACKNOWLEDGED,
+                    note=ACKNOWLEDGED_NOTE,
+                )

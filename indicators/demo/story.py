@@ -219,8 +219,14 @@ def _nothing_broke(rng, days: list[date], start: date, levels: np.ndarray) -> li
 
 
 def _payment_plan_options(days: list[date], start: date) -> list[dict]:
-    """Monday snapshot of the product catalogue: payment plans a customer can choose."""
+    """Monday snapshot of the product catalogue: payment plans a customer can choose.
+
+    The catalogue export stopped months ago (a web-shop release broke it), so the indicator
+    is stale: its owner is reminded, and every page shows it waiting for data."""
     steps = ((0, 2), (4, 3), (9, 4), (13, 5), (16, 6))  # from month index: options
+    last = days[-1]
+    month = last.year * 12 + last.month - 1 - 2
+    stopped = date(month // 12, month % 12 + 1, 1)
     return [
         {
             "indicator": "payment_plan_options",
@@ -228,7 +234,7 @@ def _payment_plan_options(days: list[date], start: date) -> list[dict]:
             "value": float([n for month, n in steps if _month_index(day, start) >= month][-1]),
         }
         for day in days
-        if day.weekday() == 0
+        if day.weekday() == 0 and day < stopped
     ]
 
 

@@ -12,9 +12,17 @@ from scipy.stats import pearsonr
 
 from accounts.models import ApiKey, Membership, Organisation
 from accounts.services import authenticate_api_key
+from indicators import selectors
 from indicators.compute.periods import previous_period_start
 from indicators.demo import TIME_ZONE, build_demo
-from indicators.models import FROM_THE_START, Deviation, Indicator, Measurement, PeriodValue
+from indicators.models import (
+    FROM_THE_START,
+    Deviation,
+    Indicator,
+    Measurement,
+    Notification,
+    PeriodValue,
+)
 from indicators.selectors import band_in_force
 
 CPIS = {
@@ -83,6 +91,27 @@ def test_load_demo_creates_the_insurer_and_replaces_it_when_run_again():
     check_indicators()
     check_values_and_deviations()
     check_fast_quote_leads_new_customers_by_one_month()
+    check_the_pipe_is_in_every_state()
+
+
+def check_the_pipe_is_in_every_state() -> None:
+    """The inbox a new user sees: open items of both kinds, one of them a real change, handled
+    ones with their notes and history, every owner told, a stale indicator whose owner was
+    reminded once."""
+    organisation = Organisation.objects.get(slug="demo")
+    deviations = list(Deviation.objects.filter(indicator__organisation=organisation))
+    states = {(d.kind, d.state) for d in deviations}
+    assert {("corrective", "open"), ("learning", "open"), ("corrective", "acknowledged")} <= states
+    assert {("corrective", "closed"), ("learning", "closed")} <= states
+    closed = [d for d in deviations if d.state == "closed"]
+    assert all(d.note.startswith(("Done:", "Learned:")) for d in closed)
+    assert all(d.history.filter(new_state="closed", by__isnull=False).exists() for d in closed)
+    signals = selectors.deviation_signals(deviations=deviations)
+    assert any(signals[d.pk] for d in deviations if d.state == "open")
+    assert all(d.owner is not None and d.notified_at is not None for d in deviations)
+    stale = Indicator.objects.get(organisation=organisation, code="payment_plan_options")
+    assert selectors.indicator_is_stale(stale)
+    assert Notification.objects.filter(indicator=stale, kind="stale").count() == 1
 
 
 def check_people_and_api_key(output: str) -> None:
