@@ -12,14 +12,22 @@ def indicator_definitions(*, start: date, today: date) -> list[dict]:
 
     The baseline is dated `start`; the first target holds from `start`, the second from 1 January
     of `today`'s year; the band holds from the start, and a `band_from_1_january` (a band
-    tightened with the new target) from 1 January; the benchmark holds from `start`, and
+    tightened with the new target) from 1 January; `limits_from_1_january` starts the natural
+    process limits' baseline on 1 January; the benchmark holds from `start`, and
     `{last_year}` in its source is the year before `today`'s.
     """
     entries = json.loads(DEFINITIONS.read_text(encoding="utf-8"))
     return [_dated(entry, start=start, today=today) for entry in entries]
 
 
-DATED = ("baseline", "targets", "benchmark", "band", "band_from_1_january")
+DATED = (
+    "baseline",
+    "targets",
+    "benchmark",
+    "band",
+    "band_from_1_january",
+    "limits_from_1_january",
+)
 
 
 def _dated(entry: dict, *, start: date, today: date) -> dict:
@@ -27,8 +35,13 @@ def _dated(entry: dict, *, start: date, today: date) -> dict:
     bands = [{"from": None, **entry["band"]}]
     if "band_from_1_january" in entry:
         bands.append({"from": date(today.year, 1, 1), **entry["band_from_1_january"]})
+    limits = {}
+    if entry.get("limits_from_1_january"):
+        # The analyst recalculated the natural process limits once the new process had settled.
+        limits["spc_baseline_from"] = date(today.year, 1, 1)
     return {
         **{k: v for k, v in entry.items() if k not in DATED},
+        **limits,
         "baseline": {"value": entry["baseline"], "date": start},
         "bands": bands,
         "targets": [

@@ -1,15 +1,17 @@
 """Load the demo organisation through the same services the API uses."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from time import monotonic
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Organisation, Role
 from accounts.services import create_api_key, create_organisation, create_user
 
-from ..models import Deviation, DeviationState, Measurement, PeriodValue
+from ..compute.periods import next_period_start
+from ..models import Deviation, DeviationChange, DeviationState, Measurement, PeriodValue
 from ..services import create_indicator, ingest_measurements, recompute_dirty, update_deviation
 from ..services.stale import remind_stale
 from .story import TIME_ZONE, Demo, build_demo
@@ -31,6 +33,7 @@ CLOSING_NOTES = {
     "learning": "Learned: {name} was better because quotes were pre-filled from public "
     "registers; the same pre-fill now runs in the phone channel too.",
 }
+HANDLED_AFTER_DAYS = 91
 ACKNOWLEDGED_NOTE = "Seen; the team is looking into it and reports back on Friday."
 
 
@@ -87,6 +90,7 @@ def load_demo(*, today: date, seed: int = 7) -> LoadedDemo:
         for batch in batches:
             ingest_measurements(organisation=organisation, items=batch)
     recompute_dirty()
+    _opened_when_their_period_ended(organisation)
     _handle_some_deviations(organisation, people)
     remind_stale(organisation=organisation)
     deviations = Deviation.objects.filter(indicator__organisation=organisation)
@@ -105,29 +109,49 @@ def load_demo(*, today: date, seed: int = 7) -> LoadedDemo:
     )
 
 
+def _opened_when_their_period_ended(organisation: Organisation) -> None:
+    """The backfill opened every deviation at once; date each one's opening (and the
+    recompute's history entry of it) to the morning after its period, as if the values had
+    arrived on time, so the inbox's ages read like a real year."""
+    deviations = list(
+        Deviation.objects.filter(indicator__organisation=organisation).prefetch_related("history")
+    )
+    changes, now = [], timezone.now()
+    for deviation in deviations:
+        day = next_period_start(deviation.period_start, deviation.period)
+        morning = datetime.combine(day, time(7), tzinfo=organisation.tz)
+        deviation.opened_at = deviation.notified_at = min(morning, now)
+        for change in deviation.history.all():
+            change.at = deviation.opened_at
+            changes.append(change)
+    Deviation.objects.bulk_update(deviations, ["opened_at", "notified_at"])
+    DeviationChange.objects.bulk_update(changes, ["at"])
+
+
 def _handle_some_deviations(organisation: Organisation, people: dict) -> None:
-    """A manager's earlier weeks: the older half of each kind closed with a note, the newest
-    corrective ones acknowledged, the rest open — so the inbox shows every state."""
-    for kind, note in CLOSING_NOTES.items():
-        rows = list(
-            Deviation.objects.filter(indicator__organisation=organisation, kind=kind)
-            .select_related("indicator", "owner")
-            .order_by("period_start", "pk")
-        )
-        closing = rows[: len(rows) // 2]
-        for deviation in closing:
-            by = deviation.owner or people["analyst"]
+    """A manager's earlier weeks: deviations of periods that began more than a quarter before
+    the latest one were closed with a note, the three newest corrective ones are acknowledged,
+    the rest are open — so the inbox shows every state, and the open ones are recent."""
+    rows = list(
+        Deviation.objects.filter(indicator__organisation=organisation)
+        .select_related("indicator", "owner")
+        .order_by("period_start", "pk")
+    )
+    if not rows:
+        return
+    handled_before = rows[-1].period_start - timedelta(days=HANDLED_AFTER_DAYS)
+    for deviation in rows:
+        if deviation.period_start < handled_before:
             update_deviation(
                 deviation=deviation,
-                by=by,
+                by=deviation.owner or people["analyst"],
                 state=DeviationState.CLOSED,
-                note=note.format(name=deviation.indicator.name),
+                note=CLOSING_NOTES[deviation.kind].format(name=deviation.indicator.name),
             )
-        if kind == "corrective":
-            for deviation in rows[len(rows) // 2 :][-3:]:
-                update_deviation(
-                    deviation=deviation,
-                    by=deviation.owner or people["analyst"],
-                    state=DeviationState.ACKNOWLEDGED,
-                    note=ACKNOWLEDGED_NOTE,
-                )
+    for deviation in [d for d in rows if d.kind == "corrective"][-3:]:
+        update_deviation(
+            deviation=deviation,
+            by=deviation.owner or people["analyst"],
+            state=DeviationState.ACKNOWLEDGED,
+            note=ACKNOWLEDGED_NOTE,
+        )

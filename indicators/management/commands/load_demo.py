@@ -72,7 +72,7 @@ Indicators: {len(data.indicators)} ({kinds["cpi"]} CPIs, {kinds["kpi"]} KPIs, {f
 Measurements: {loaded.measurements} from {data.start} to {data.end}, pushed in \
 {loaded.batches} batches.
 Period values: {loaded.period_values}. Deviations: {loaded.deviations["corrective"]} corrective, \
-{loaded.deviations["learning"]} learning (the older half handled, the rest in the inbox).
+{loaded.deviations["learning"]} learning (those older than a quarter handled, the rest in the inbox).
 The mails above are what the owners got for this backfill: one per person, however many \
 deviations it opened (the console mail backend of the embedded mode).
 Loaded in {loaded.seconds:.1f} s.
