@@ -7,8 +7,13 @@ from rest_framework.routers import DefaultRouter
 from accounts.views import profile
 from core.health import healthz
 from core.metrics import metrics
-from indicators.api import CODE_PATTERN, DeviationViewSet, IndicatorViewSet, MeasurementsView
-from indicators.api_comments import ValueCommentsView
+from indicators.api import (
+    CODE_PATTERN,
+    DeviationViewSet,
+    IndicatorViewSet,
+    MeasurementsView,
+    ValueCommentsView,
+)
 
 router = DefaultRouter(trailing_slash=True)
 router.register("indicators", IndicatorViewSet, basename="indicator")

@@ -16,11 +16,11 @@ from rest_framework.response import Response
 from accounts.models import Role
 from core.api import OrganisationScopedMixin
 
-from . import selectors, services
-from .api import JsonStringField
-from .compute.periods import PERIODS
-from .models import Period, ValueComment
-from .services.comments import MAX_COMMENT_LENGTH
+from .. import selectors, services
+from ..compute.periods import PERIODS
+from ..models import Period, ValueComment
+from ..services.comments import MAX_COMMENT_LENGTH
+from .fields import JsonStringField
 
 
 class ValueCommentSerializer(serializers.ModelSerializer):
