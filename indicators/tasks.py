@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from .services import deviation_notices, notifications, webhooks
+from .services import deviation_notices, notifications, stale, webhooks
 from .services.recompute import recompute_dirty
 
 logger = logging.getLogger(__name__)
@@ -75,6 +75,4 @@ def sweep_webhook_deliveries() -> int:
 @shared_task(acks_late=True)
 def remind_stale_indicators() -> int:
     """Daily: remind each stale indicator's owner, once per staleness."""
-    from .services.stale import remind_all_stale
-
-    return remind_all_stale()
+    return stale.remind_all_stale()
