@@ -12,12 +12,13 @@ person (`notifications.send_pending` groups) and one delivery per deviation and 
 
 import logging
 
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.template.defaultfilters import floatformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from core.wake import wake
 
 from ..charts import period_label
 from ..models import Deviation, DeviationState, NotificationKind, Webhook, WebhookDelivery
@@ -37,14 +38,8 @@ def awaiting_notice():
 
 def wake_on_values_changed(change) -> None:
     """Values-changed hook: enqueue the notifier if some deviation waits (one cheap query)."""
-    if not awaiting_notice().exists():
-        return
-    try:
-        current_app.tasks[NOTIFY_TASK].delay()
-    except Exception:
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            raise
-        logger.warning("deviation notice wake-up failed; the periodic run tells later")
+    if awaiting_notice().exists():
+        wake(NOTIFY_TASK)
 
 
 def notify_opened_deviations(*, batch: int = BATCH) -> int:

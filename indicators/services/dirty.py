@@ -5,17 +5,13 @@ request) calls these two, so no service imports the Celery tasks: the wake-up go
 registered name.
 """
 
-import logging
 from datetime import date, datetime
 
-from celery import current_app
-from django.conf import settings
-
 from core.db import sqlite_parameter_limit
+from core.wake import wake
 
 from .measurement_store import upsert_dirty_marks
 
-logger = logging.getLogger(__name__)
 RECOMPUTE_TASK = "indicators.tasks.recompute"
 
 
@@ -27,9 +23,4 @@ def mark_dirty(pairs: set[tuple[int, date]], now: datetime) -> None:
 
 def enqueue_recompute() -> None:
     """Wake a worker after commit. If the broker is down, the periodic sweep picks the marks up."""
-    try:
-        current_app.tasks[RECOMPUTE_TASK].delay()
-    except Exception:  # the marks are safe in the database; never fail the push for the broker
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            raise
-        logger.warning("recompute enqueue failed; the periodic sweep will catch up", exc_info=True)
+    wake(RECOMPUTE_TASK)

@@ -13,7 +13,6 @@ Rows of someone who chose "never", left the organisation or has no address are s
 
 import logging
 
-from celery import current_app
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Membership, NotifyChoice
+from core.wake import wake
 
 from ..models import Notification
 
@@ -63,12 +63,7 @@ def notify(
 
 def wake_sender() -> None:
     """Wake the sender after commit; if the broker is down, the periodic run sends later."""
-    try:
-        current_app.tasks[SEND_TASK].delay()
-    except Exception:
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            raise
-        logger.warning("notification wake-up failed; the periodic run sends later", exc_info=True)
+    wake(SEND_TASK)
 
 
 MAIL_ITEMS = 50  # a longer mail lists this many and points to the deviations inbox for the rest

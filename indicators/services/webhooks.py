@@ -29,13 +29,14 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from core.wake import wake
 
 from ..models import DeliveryState, Webhook, WebhookDelivery
 
@@ -205,14 +206,8 @@ def send_again(*, delivery: WebhookDelivery) -> None:
 
 def enqueue_deliveries(delivery_ids, *, once: bool = False) -> None:
     """Wake a worker for each delivery; if the broker is down, the sweep sends them later."""
-    task = current_app.tasks[DELIVER_TASK]
     for delivery_id in delivery_ids:
-        try:
-            task.delay(delivery_id, once=once)
-        except Exception:
-            if settings.CELERY_TASK_ALWAYS_EAGER:
-                raise
-            logger.warning("webhook enqueue failed delivery=%s", delivery_id, exc_info=True)
+        if not wake(DELIVER_TASK, delivery_id, once=once):
             return
 
 
