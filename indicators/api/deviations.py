@@ -5,14 +5,13 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 
-from accounts import selectors as account_selectors
 from core.api import OrganisationScopedMixin
 from core.filters import StrictFilterSet
 
 from .. import selectors, services
 from ..models import Deviation, DeviationState
 from ..schema import SIGNALS
-from .fields import JsonStringField
+from .fields import JsonStringField, MemberField
 
 
 @extend_schema_field({"type": "string", "nullable": True})
@@ -35,29 +34,11 @@ class DeviationChangeSerializer(serializers.Serializer):
     note = serializers.CharField(allow_blank=True)
 
 
-class OwnerField(JsonStringField):
-    """The owner by username (null: nobody); on write, a member of the caller's organisation."""
-
-    default_error_messages = {"unknown": "No member of the organisation is called '{name}'."}
-
-    def to_representation(self, value):
-        return value.username
-
-    def to_internal_value(self, data):
-        username = super().to_internal_value(data)
-        owner = account_selectors.member_by_username(
-            organisation=self.context["view"].get_organisation(), username=username
-        )
-        if owner is None:
-            self.fail("unknown", name=username)
-        return owner
-
-
 class DeviationSerializer(serializers.ModelSerializer):
     indicator = serializers.CharField(source="indicator.code", read_only=True)
     state = serializers.ChoiceField(choices=DeviationState.choices)
     note = JsonStringField(required=False, allow_blank=True)
-    owner = OwnerField(required=False, allow_null=True)
+    owner = MemberField(required=False)
     history = DeviationChangeSerializer(many=True, read_only=True)
     signal = serializers.SerializerMethodField()
     is_signal = serializers.SerializerMethodField()

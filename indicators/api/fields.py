@@ -85,6 +85,9 @@ class MemberField(JsonStringField):
         kwargs.setdefault("help_text", "The username of a member of the organisation, or null.")
         super().__init__(allow_null=True, **kwargs)
 
+    def to_representation(self, value):
+        return value.username
+
     def to_internal_value(self, data):
         username = super().to_internal_value(data)
         organisation = self.context["view"].get_organisation()

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership
+from accounts.selectors import non_members
 
 from ..models import Deviation, DeviationChange, DeviationState
 
@@ -84,7 +84,7 @@ def update_deviation(
 def _member_id(owner, organisation_id: int) -> int | None:
     if owner is None:
         return None
-    if not Membership.objects.filter(user=owner, organisation_id=organisation_id).exists():
+    if non_members(organisation=organisation_id, users=[owner]):
         raise ValidationError({"owner": _("The owner must be a member of the organisation.")})
     return owner.pk
 
