@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from operator import itemgetter
+from typing import TypeVar
+
+T = TypeVar("T")
 
 DIRECTIONS = ("higher_is_better", "lower_is_better", "in_range")
 POSITIONS = ("below", "within", "above")
@@ -55,15 +59,23 @@ def assessment(position: str | None, direction: str) -> str | None:
     return _ASSESSMENTS[direction][position]
 
 
-def in_force(series: Sequence[tuple[date, float]], on: date) -> float | None:
-    """Value of the latest entry dated on or before `on` (targets, benchmarks); order-free.
+def entry_in_force(entries: Iterable[T], on: date, *, valid_from: Callable[[T], date]) -> T | None:
+    """The entry with the latest `valid_from(entry)` on or before `on`, or None; order-free.
 
-    On equal dates the entry that comes later in `series` wins.
+    On equal dates the entry that comes later in `entries` wins.
     """
-    best: tuple[date, float] | None = None
-    for entry in series:
-        if entry[0] <= on and (best is None or entry[0] >= best[0]):
-            best = entry
+    best, best_from = None, None
+    for entry in entries:
+        day = valid_from(entry)
+        if day <= on and (best_from is None or day >= best_from):
+            best, best_from = entry, day
+    return best
+
+
+def in_force(series: Sequence[tuple[date, float]], on: date) -> float | None:
+    """Value of the latest (from, value) entry dated on or before `on` (targets, benchmarks,
+    bands); see `entry_in_force`."""
+    best = entry_in_force(series, on, valid_from=itemgetter(0))
     return None if best is None else best[1]
 
 

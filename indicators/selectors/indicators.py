@@ -2,6 +2,7 @@
 staleness of each."""
 
 from datetime import date, datetime
+from operator import attrgetter
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.query import ModelIterable
@@ -9,6 +10,7 @@ from django.db.models.query import ModelIterable
 from accounts.models import Organisation
 from core.errors import NotFound
 
+from ..compute.scoring import entry_in_force
 from ..compute.stale import stale as _stale_rule
 from ..models import Band, Indicator, PeriodValue
 
@@ -39,11 +41,8 @@ def band_in_force(*, indicator: Indicator, on: date | None = None) -> Band | Non
     """The band version in force on `on` (default: today in the organisation's time zone), or
     None when none is (or the one in force has no limits). Uses `indicator.bands.all()`, so a
     prefetch of `bands` makes it free."""
-    on = on or datetime.now(indicator.organisation.tz).date()
-    current = None
-    for band in indicator.bands.all():
-        if band.valid_from <= on and (current is None or band.valid_from >= current.valid_from):
-            current = band
+    on = on or today_of(indicator.organisation)
+    current = entry_in_force(indicator.bands.all(), on, valid_from=attrgetter("valid_from"))
     return current if current is not None and current.is_band else None
 
 

@@ -10,7 +10,8 @@ period on ({low, high, action_below, action_above, owner}; `owner` absent keeps 
 or None to end it from the current period.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
+from operator import itemgetter
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.selectors import non_members
 
 from ..compute.periods import period_start
+from ..compute.scoring import entry_in_force
 from ..models import FROM_THE_START, Band, Indicator
+from ..selectors import today_of
 
 VERSION_FIELDS = ("valid_from", "low", "high", "action_below", "action_above", "owner_id")
 # The sides where values are worse than the band, per direction (the rest are better).
@@ -156,13 +159,7 @@ def _day_text(day: date) -> str:
 
 def in_force(versions: list[dict], on: date) -> dict | None:
     """The version in force on `on` (the latest dated on or before it), or None."""
-    current = None
-    for version in versions:
-        if version["valid_from"] <= on and (
-            current is None or version["valid_from"] >= current["valid_from"]
-        ):
-            current = version
-    return current
+    return entry_in_force(versions, on, valid_from=itemgetter("valid_from"))
 
 
 def _is_band(version: dict | None) -> bool:
@@ -170,8 +167,8 @@ def _is_band(version: dict | None) -> bool:
 
 
 def today_in(organisation) -> date:
-    """Today in the organisation's time zone (the day a `band` change is made)."""
-    return datetime.now(organisation.tz).date()
+    """Today in the organisation's time zone (the day a `band` change is made; tests fix it)."""
+    return today_of(organisation)
 
 
 def _from_current_period(indicator: Indicator, stored: list[dict], band: dict | None):
