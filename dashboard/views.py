@@ -88,7 +88,7 @@ def _item(deviation) -> dict:
     return {
         "deviation": deviation,
         "label": charts.period_label(deviation.period_start, deviation.period),
-        "url": f"{reverse('deviations')}{deviation.pk}/",
+        "url": reverse("deviation-detail", args=[deviation.pk]),
     }
 
 

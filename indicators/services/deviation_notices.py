@@ -15,6 +15,7 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.template.defaultfilters import floatformat
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -69,7 +70,7 @@ def _claim(batch: int) -> list[Deviation]:
     return (
         awaiting_notice()
         .select_for_update(skip_locked=True, of=("self",))
-        .select_related("indicator__organisation", "indicator__owner_user", "owner")
+        .select_related("indicator__organisation", "owner")
         .order_by("id")[:batch]
     )
 
@@ -97,13 +98,8 @@ def _tell(deviations: list[Deviation]) -> list[int]:
     return [d.pk for d in created]
 
 
-def owner_of(deviation: Deviation):
-    """Whom to tell: the deviation's owner, else its indicator's owner (None: nobody)."""
-    return deviation.owner or deviation.indicator.owner_user
-
-
 def deviation_url(deviation: Deviation) -> str:
-    return f"/deviations/{deviation.pk}/"
+    return reverse("deviation-detail", args=[deviation.pk])
 
 
 def _notify_owner(deviation: Deviation) -> None:
@@ -112,7 +108,7 @@ def _notify_owner(deviation: Deviation) -> None:
         subject, body = opened_message(deviation)
     notify(
         organisation=indicator.organisation,
-        user=owner_of(deviation),
+        user=deviation.owner,
         kind=NotificationKind.DEVIATION_OPENED,
         subject=subject,
         body=body,
@@ -152,7 +148,7 @@ def _number(value: float | None, missing: str = "—") -> str:
 
 def deviation_payload(deviation: Deviation, now) -> dict:
     """The `deviation.opened` event's JSON (the delivery id is added once the row exists)."""
-    indicator, owner = deviation.indicator, owner_of(deviation)
+    indicator, owner = deviation.indicator, deviation.owner
     return {
         "event": EVENT_OPENED,
         "id": None,
