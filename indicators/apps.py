@@ -14,10 +14,6 @@ class IndicatorsConfig(AppConfig):
         # tasks: services wake the recompute by its registered name, and Celery discovers
         # tasks only in workers, so a web process registers them here.
         from . import health, metrics, tasks  # noqa: F401
-        from .hooks import register_values_changed
-        from .services.deviation_notices import wake_on_values_changed
 
         register_check("oldest_dirty_seconds", health.oldest_dirty_seconds)
         metrics.register()
-        # After each recompute commit: tell owners and webhooks of the deviations it opened.
-        register_values_changed("indicators.deviation_notices", wake_on_values_changed)

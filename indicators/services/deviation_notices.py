@@ -37,8 +37,9 @@ def awaiting_notice():
     return Deviation.objects.filter(notified_at__isnull=True, state=DeviationState.OPEN)
 
 
-def wake_on_values_changed(change) -> None:
-    """Values-changed hook: enqueue the notifier if some deviation waits (one cheap query)."""
+def wake_if_awaiting() -> None:
+    """After a recompute commits: enqueue the notifier if some deviation waits (one cheap
+    query)."""
     if awaiting_notice().exists():
         wake(NOTIFY_TASK)
 

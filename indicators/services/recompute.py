@@ -23,6 +23,7 @@ from ..compute.formula import evaluate_formula, formula_inputs, topological_orde
 from ..compute.periods import PERIODS, period_start
 from ..hooks import has_values_changed_handlers, values_changed_on_commit
 from ..models import DirtyMark, Indicator, Measurement, PeriodValue
+from .deviation_notices import wake_if_awaiting
 from .dirty import mark_dirty
 from .period_values import BandVersion, Schedule, rows_around, schedules_of, store_and_rescore
 from .rebuild import mostly_dirty, rebuild, take_over_marks
@@ -215,7 +216,8 @@ def _bands_of(indicator) -> list[tuple[date, BandVersion]]:
 
 def _recompute_organisation(organisation_id: int, work: dict[int, set[date]]) -> None:
     """Recompute one organisation inside the caller's transaction, under its advisory lock;
-    after the commit, the values-changed hooks get the (indicator, period, start) it changed."""
+    after the commit, the values-changed hooks get the (indicator, period, start) it changed,
+    and the notifier wakes for the deviations it opened."""
     indicators, schedules = _lock_organisation(organisation_id)
     rebuilt, changed = _rebuild_mostly_dirty(indicators, work)
     for indicator in _in_dependency_order(indicators.values(), work):
@@ -228,6 +230,8 @@ def _recompute_organisation(organisation_id: int, work: dict[int, set[date]]) ->
         else:
             changed |= _compute_raw(indicator, days, schedule)
     values_changed_on_commit(organisation_id=organisation_id, changed=changed)
+    # The deviations it opened are told of by the notifier (it claims them; a sweep catches up).
+    transaction.on_commit(wake_if_awaiting)
 
 
 def _rebuild_mostly_dirty(

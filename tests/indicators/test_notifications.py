@@ -191,11 +191,11 @@ def test_a_mail_server_error_leaves_the_mail_for_the_next_run(
     assert len(mail.outbox) == 1
 
 
-def test_the_values_changed_hook_costs_one_query_when_nothing_waits(
+def test_the_wake_up_after_a_recompute_costs_one_query_when_nothing_waits(
     fast_quote, django_assert_num_queries
 ):
     with django_assert_num_queries(1):
-        deviation_notices.wake_on_values_changed(None)
+        deviation_notices.wake_if_awaiting()
 
 
 def test_a_long_mail_lists_fifty_items_and_points_to_the_inbox(organisation, olga):
