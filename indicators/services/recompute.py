@@ -219,7 +219,7 @@ def _recompute_organisation(organisation_id: int, work: dict[int, set[date]]) ->
     after the commit, the values-changed hooks get the (indicator, period, start) it changed,
     and the notifier wakes for the deviations it opened."""
     indicators, schedules = _lock_organisation(organisation_id)
-    rebuilt, changed = _rebuild_mostly_dirty(indicators, work)
+    rebuilt, changed, rewrote = _rebuild_mostly_dirty(indicators, work)
     for indicator in _in_dependency_order(indicators.values(), work):
         days = work.get(indicator.pk)
         if not days or indicator.pk in rebuilt:
@@ -230,24 +230,28 @@ def _recompute_organisation(organisation_id: int, work: dict[int, set[date]]) ->
         else:
             changed |= _compute_raw(indicator, days, schedule)
     values_changed_on_commit(organisation_id=organisation_id, changed=changed)
-    # The deviations it opened are told of by the notifier (it claims them; a sweep catches up).
-    transaction.on_commit(wake_if_awaiting)
+    if changed or rewrote:
+        # A deviation opens only where a period value changed; the notifier tells of it (it
+        # claims the deviations; the periodic run catches up on a lost wake-up).
+        transaction.on_commit(wake_if_awaiting)
 
 
 def _rebuild_mostly_dirty(
     indicators: dict, work: dict[int, set[date]]
-) -> tuple[set[int], set[tuple]]:
+) -> tuple[set[int], set[tuple], bool]:
     """Rebuild at once, in SQL, the raw indicators with most of their days dirty; their other
     free marks are covered too, and their days passed on to the formulas that use them.
-    Returns the rebuilt indicator ids and the (indicator, period, start) the rebuild changed."""
+    Returns the rebuilt indicator ids, the (indicator, period, start) the rebuild changed (only
+    collected when a values-changed handler listens) and whether it wrote or deleted a row."""
     now = timezone.now()
     whole = mostly_dirty(indicators, work, now)
     for indicator_id, days in take_over_marks(whole, now).items():
         work[indicator_id] |= days
     if not whole:
-        return set(), set()
+        return set(), set(), False
     rebuilt = rebuild(whole, now, changed=has_values_changed_handlers())
-    return {indicator.pk for indicator in whole}, set(rebuilt.changed)
+    wrote = bool(rebuilt.written or rebuilt.deleted)
+    return {indicator.pk for indicator in whole}, set(rebuilt.changed), wrote
 
 
 def _in_dependency_order(indicators, work: dict[int, set[date]]) -> list[Indicator]:
