@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "indicators",
+    "outcomes",
     "dashboard",
 ]
 
@@ -181,6 +182,10 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 # Workers keep the root logger of LOGGING (config/celery.py replaces Celery's logging set-up).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
+    "refresh-chain-statuses": {
+        "task": "outcomes.tasks.refresh_chain_statuses",
+        "schedule": crontab(minute=17),
+    },
     "sweep-dirty-period-values": {
         "task": "indicators.tasks.sweep_dirty",
         "schedule": crontab(minute="*"),

@@ -39,6 +39,7 @@ urlpatterns = [
     path("account/", profile, name="profile"),
     path("", include("dashboard.urls")),
     path("", include("indicators.urls")),
+    path("", include("outcomes.urls")),
 ]
 
 # Under /api/ an unknown route or an error outside DRF answers the JSON error envelope.

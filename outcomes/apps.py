@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OutcomesConfig(AppConfig):
+    name = "outcomes"
+    verbose_name = _("Results chain")
+
+    def ready(self):
+        # The chain's status follows the indicators' values: after every recompute that changed
+        # values, the nodes those indicators measure (and the nodes above them) are refreshed.
+        from indicators.hooks import register_values_changed
+
+        from . import tasks  # noqa: F401 - registers the periodic refresh in web processes too
+        from .services.status import refresh_on_values_changed
+
+        register_values_changed("outcomes.chain_status", refresh_on_values_changed)

@@ -1,0 +1,118 @@
+"""The status rule of the results chain, in one place (pure: no ORM).
+
+A node's status comes, first match wins, from
+
+1. its own indicators, when it has any: each indicator's status by the platform's rule
+   (`indicators.compute.status.indicator_status` on its latest value, assessment and
+   progress; stale counts as no data) scores 1 on track, 0.5 at risk, 0 off track. The node's
+   score is the weighted mean of those scores over the indicators that have data (weights
+   renormalised over them); no indicator with data gives no data;
+2. else the nodes that contribute to it: the mean of their scores over those that have one;
+3. else nothing: no data, and the node is an unmeasured link.
+
+The score maps back to a status with the platform's thresholds: >= 0.9 on track, >= 0.6 at
+risk, else off track. So one on-track and one off-track indicator of equal weight (0.5) are off
+track together, and three on track with one at risk (0.875) are at risk.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from indicators.compute.status import (
+    AT_RISK,
+    AT_RISK_FROM,
+    NO_DATA,
+    OFF_TRACK,
+    ON_TRACK,
+    ON_TRACK_FROM,
+    rollup_status,
+)
+
+STATUS_SCORES = {ON_TRACK: 1.0, AT_RISK: 0.5, OFF_TRACK: 0.0}
+LEVEL_ORDER = ("activity", "output", "outcome", "impact")
+FROM_INDICATORS = "indicators"
+FROM_CONTRIBUTORS = "contributors"
+FROM_NOTHING = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Rollup:
+    """A node's status, its score 0..1 (None without data) and what decided it."""
+
+    status: str
+    score: float | None
+    source: str
+
+
+def status_of_score(score: float | None) -> str:
+    """on track >= 0.9, at risk >= 0.6, else off track; None is no data."""
+    if score is None:
+        return NO_DATA
+    if score >= ON_TRACK_FROM:
+        return ON_TRACK
+    return AT_RISK if score >= AT_RISK_FROM else OFF_TRACK
+
+
+def weighted_score(parts: Iterable[tuple[float | None, float]]) -> float | None:
+    """The weighted mean of the scores that are not None, weights renormalised over them."""
+    counted = [(score, weight) for score, weight in parts if score is not None and weight > 0]
+    total = sum(weight for _score, weight in counted)
+    if not total:
+        return None
+    return sum(score * weight for score, weight in counted) / total
+
+
+def indicators_score(statuses: Iterable[tuple[str, float]]) -> float | None:
+    """The score of (indicator status, weight) pairs: 1 / 0.5 / 0 per status, weighted."""
+    return weighted_score(
+        (STATUS_SCORES.get(rollup_status(status)), weight) for status, weight in statuses
+    )
+
+
+def node_rollup(*, own: list[tuple[str, float]], contributor_scores: list[float | None]) -> Rollup:
+    """The status of one node (the module docstring's rule)."""
+    if own:
+        score = indicators_score(own)
+        return Rollup(status_of_score(score), score, FROM_INDICATORS)
+    if contributor_scores:
+        score = weighted_score((score, 1.0) for score in contributor_scores)
+        return Rollup(status_of_score(score), score, FROM_CONTRIBUTORS)
+    return Rollup(NO_DATA, None, FROM_NOTHING)
+
+
+def chain_rollup(
+    *,
+    levels: Mapping[int, str],
+    own: Mapping[int, list[tuple[str, float]]],
+    contributors: Mapping[int, list[int]],
+    known: Mapping[int, Rollup] | None = None,
+    only: set[int] | None = None,
+) -> dict[int, Rollup]:
+    """The rollup of every node in `only` (default: all of `levels`), lowest level first.
+
+    `levels` maps node id -> level, `own` node id -> [(indicator status, weight)],
+    `contributors` node id -> ids of the nodes that contribute to it. A contributor outside
+    `only` counts with its `known` rollup (the stored one). Links only point upwards, so
+    walking the levels in order sees every contributor before the node it contributes to.
+    """
+    known = dict(known or {})
+    todo = set(levels) if only is None else only
+    result: dict[int, Rollup] = {}
+    for node_id in sorted(todo, key=lambda pk: (LEVEL_ORDER.index(levels[pk]), pk)):
+        scores = [
+            (result.get(pk) or known.get(pk) or Rollup(NO_DATA, None, FROM_NOTHING)).score
+            for pk in contributors.get(node_id, ())
+        ]
+        result[node_id] = node_rollup(own=list(own.get(node_id, ())), contributor_scores=scores)
+    return result
+
+
+def upward_closure(seeds: Iterable[int], targets: Mapping[int, list[int]]) -> set[int]:
+    """`seeds` and every node they contribute to, directly or through others."""
+    seen, todo = set(), list(seeds)
+    while todo:
+        node_id = todo.pop()
+        if node_id not in seen:
+            seen.add(node_id)
+            todo.extend(targets.get(node_id, ()))
+    return seen

@@ -1,0 +1,183 @@
+"""Reads of initiatives and the results chain, scoped to one organisation.
+
+An object that does not exist, or not in the organisation, raises `core.errors.NotFound`.
+`chain` reads a whole chain (or an initiative's part of it) in a fixed number of queries,
+whatever its size: the nodes, their indicators with the latest values, and the links.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from accounts.models import Organisation
+from core.errors import NotFound
+from indicators import selectors as indicator_selectors
+
+from .compute import LEVEL_ORDER, upward_closure
+from .models import ChainLink, ChainNode, Initiative, Level, NodeIndicator
+
+
+def initiatives_of(*, organisation: Organisation) -> QuerySet[Initiative]:
+    """Initiatives with their owner and `node_count`, by title."""
+    return (
+        Initiative.objects.filter(organisation=organisation)
+        .select_related("owner", "organisation")
+        .annotate(node_count=Count("nodes"))
+        .order_by("title", "pk")
+    )
+
+
+def initiative_by_id(*, organisation: Organisation, pk) -> Initiative:
+    initiative = initiatives_of(organisation=organisation).filter(pk=_whole(pk)).first()
+    if initiative is None:
+        raise NotFound(f"No initiative {pk}.")
+    return initiative
+
+
+def nodes_of(*, organisation: Organisation) -> QuerySet[ChainNode]:
+    """Nodes with their initiative, indicators (`measures`, with the indicator) and the ids of
+    the nodes they contribute to (`links_up`)."""
+    return (
+        ChainNode.objects.filter(organisation=organisation)
+        .select_related("initiative", "organisation")
+        .prefetch_related(
+            Prefetch(
+                "measures",
+                queryset=NodeIndicator.objects.select_related("indicator").order_by("pk"),
+            ),
+            Prefetch("links_up", queryset=ChainLink.objects.order_by("target_id")),
+        )
+        .order_by("pk")
+    )
+
+
+def node_by_id(*, organisation: Organisation, pk) -> ChainNode:
+    node = nodes_of(organisation=organisation).filter(pk=_whole(pk)).first()
+    if node is None:
+        raise NotFound(f"No chain node {pk}.")
+    return node
+
+
+def _whole(pk) -> int:
+    try:
+        return int(pk)
+    except (TypeError, ValueError):
+        return -1
+
+
+@dataclass
+class Chain:
+    """A results chain ready for a page or an answer.
+
+    `nodes` are in level order (activity first), then by id; each carries `measures` (with
+    `.indicator`, whose `latest_*` annotations and `stale` hold its latest value) and
+    `contributor_ids` / `target_ids` within this chain. `links` are (source id, target id).
+    """
+
+    nodes: list[ChainNode]
+    links: list[tuple[int, int]]
+    indicators: dict[int, object] = field(default_factory=dict)
+
+    def by_level(self) -> dict[str, list[ChainNode]]:
+        levels = {level: [] for level in LEVEL_ORDER}
+        for node in self.nodes:
+            levels[node.level].append(node)
+        return levels
+
+    @property
+    def unmeasured(self) -> list[ChainNode]:
+        return [node for node in self.nodes if not node.measures.all()]
+
+
+def chain(
+    *,
+    organisation: Organisation,
+    initiative: Initiative | None = None,
+    levels: list[str] | None = None,
+) -> Chain:
+    """The chain of `organisation`; with `initiative`, its own nodes and every node they
+    contribute to, directly or not; with `levels`, only the nodes of those levels (a link
+    through a hidden level is hidden with it). Four queries."""
+    nodes = list(
+        ChainNode.objects.filter(organisation=organisation)
+        .select_related("initiative")
+        .prefetch_related(Prefetch("measures", queryset=NodeIndicator.objects.order_by("pk")))
+        .order_by("pk")
+    )
+    links = list(
+        ChainLink.objects.filter(source__organisation=organisation)
+        .order_by("pk")
+        .values_list("source_id", "target_id")
+    )
+    keep = _kept(nodes, links, initiative, levels)
+    nodes = [node for node in nodes if node.pk in keep]
+    links = [(s, t) for s, t in links if s in keep and t in keep]
+    indicators = _indicators_of(organisation, nodes)
+    _attach(nodes, links, indicators)
+    rank = {level: i for i, level in enumerate(LEVEL_ORDER)}
+    nodes.sort(key=lambda node: (rank[node.level], node.pk))
+    return Chain(nodes=nodes, links=links, indicators=indicators)
+
+
+def _kept(nodes, links, initiative, levels) -> set[int]:
+    keep = {node.pk for node in nodes}
+    if initiative is not None:
+        targets = defaultdict(list)
+        for source, target in links:
+            targets[source].append(target)
+        own = {node.pk for node in nodes if node.initiative_id == initiative.pk}
+        keep = upward_closure(own, targets)
+    if levels:
+        wanted = set(levels) & set(Level.values)
+        keep = {node.pk for node in nodes if node.pk in keep and node.level in wanted}
+    return keep
+
+
+def _indicators_of(organisation, nodes) -> dict[int, object]:
+    """The nodes' indicators with their latest value and status inputs, by id (one query)."""
+    ids = {measure.indicator_id for node in nodes for measure in node.measures.all()}
+    if not ids:
+        return {}
+    rows = indicator_selectors.indicators_with_latest_detail(organisation=organisation)
+    return {indicator.pk: indicator for indicator in rows.filter(pk__in=ids)}
+
+
+def _attach(nodes, links, indicators) -> None:
+    contributors, targets = defaultdict(list), defaultdict(list)
+    for source, target in links:
+        contributors[target].append(source)
+        targets[source].append(target)
+    for node in nodes:
+        node.contributor_ids = contributors.get(node.pk, [])
+        node.target_ids = targets.get(node.pk, [])
+        for measure in node.measures.all():
+            measure.indicator = indicators[measure.indicator_id]
+
+
+def outcomes_first(nodes: list[ChainNode]) -> list[ChainNode]:
+    """Where attention goes: outcomes (leading) first, then impact (lagging), then outputs and
+    activities; in each level off track first, then at risk, no data, on track."""
+    level_rank = {"outcome": 0, "impact": 1, "output": 2, "activity": 3}
+    status_rank = {"off_track": 0, "at_risk": 1, "no_data": 2, "on_track": 3}
+    return sorted(
+        nodes,
+        key=lambda n: (level_rank[n.level], status_rank[n.status], n.title.lower(), n.pk),
+    )
+
+
+def status_counts(*, organisation: Organisation) -> dict[str, dict[str, int]]:
+    """{level: {status: count}} of the organisation's nodes (one query), every key present."""
+    counts = {
+        level: dict.fromkeys(("on_track", "at_risk", "off_track", "no_data"), 0)
+        for level in LEVEL_ORDER
+    }
+    rows = (
+        ChainNode.objects.filter(organisation=organisation)
+        .values_list("level", "status")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    for level, status, count in rows:
+        counts[level][status] = count
+    return counts

@@ -1,0 +1,224 @@
+"""Writes of chain nodes: create, change, link, measure, delete — each in one transaction.
+
+`data` holds only the fields being set (a PATCH sends some of them):
+`level`, `title`, `description`, `initiative` (an Initiative or None),
+`indicators` ([(Indicator, weight)], replacing the node's list) and
+`contributes_to` ([ChainNode], replacing its links upwards).
+
+Refused with a ValidationError naming the field, nothing changed: a link downwards or to the
+same level, anything of another organisation, an activity or output without an initiative, a
+weight that is negative, not a finite number, or zero for every indicator, and a change of level
+that would turn one of the node's own links the wrong way.
+"""
+
+import math
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import Organisation
+
+from ..models import LEVEL_RANK, LEVELS_OF_AN_INITIATIVE, ChainLink, ChainNode, Level, NodeIndicator
+from .status import refresh_chain_status
+
+PLAIN_FIELDS = ("level", "title", "description", "initiative")
+
+
+def create_node(*, organisation: Organisation, data: dict) -> ChainNode:
+    """A new node of `organisation` with its indicators and links upwards."""
+    node = ChainNode(organisation=organisation)
+    return _save(node, data, new=True)
+
+
+def update_node(*, node: ChainNode, data: dict) -> ChainNode:
+    """Change the fields in `data` (the others stay as they are)."""
+    return _save(node, data, new=False)
+
+
+def _save(node: ChainNode, data: dict, *, new: bool) -> ChainNode:
+    for name in PLAIN_FIELDS:
+        if name in data:
+            setattr(node, name, data[name])
+    indicators = data.get("indicators")
+    targets = data.get("contributes_to")
+    _check(node, indicators, targets, new=new)
+    # Nodes that lose this one as a contributor need a fresh status too.
+    old_targets = [] if new or targets is None else _targets_of(node)
+    with transaction.atomic():
+        node.save()
+        if indicators is not None:
+            _replace_indicators(node, indicators)
+        if targets is not None:
+            _replace_links(node, targets)
+        refresh_chain_status(organisation=node.organisation, node_ids=[node.pk, *old_targets])
+    return node
+
+
+def _targets_of(node: ChainNode) -> list[int]:
+    return list(ChainLink.objects.filter(source=node).values_list("target_id", flat=True))
+
+
+def _check(node: ChainNode, indicators, targets, *, new: bool) -> None:
+    errors: dict[str, list[str]] = {}
+    _check_level(node, errors)
+    _check_initiative(node, errors)
+    if indicators is not None:
+        _check_indicators(node, indicators, errors)
+    if "level" not in errors:
+        if targets is not None:
+            _check_targets(node, targets, errors)
+        elif not new:
+            _check_targets(node, list(node.contributes_to.all()), errors)
+        if not new:
+            _check_contributors(node, errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_level(node: ChainNode, errors: dict) -> None:
+    if node.level not in Level.values:
+        errors["level"] = [_("Choose one of: activity, output, outcome, impact.")]
+    if not (node.title or "").strip():
+        errors["title"] = [_("A node needs a title.")]
+
+
+def _check_initiative(node: ChainNode, errors: dict) -> None:
+    initiative = node.initiative
+    if initiative is not None and initiative.organisation_id != node.organisation_id:
+        errors["initiative"] = [_("The initiative belongs to another organisation.")]
+    elif initiative is None and node.level in LEVELS_OF_AN_INITIATIVE:
+        errors["initiative"] = [
+            _("An %(level)s belongs to an initiative: choose one.")
+            % {"level": Level(node.level).label}
+        ]
+
+
+def _check_indicators(node: ChainNode, indicators, errors: dict) -> None:
+    messages, seen = [], set()
+    for indicator, weight in indicators:
+        if indicator.organisation_id != node.organisation_id:
+            messages.append(
+                _("Indicator '%(code)s' belongs to another organisation.")
+                % {"code": indicator.code}
+            )
+        elif indicator.pk in seen:
+            messages.append(_("Indicator '%(code)s' is listed twice.") % {"code": indicator.code})
+        seen.add(indicator.pk)
+        if not _is_weight(weight):
+            messages.append(
+                _("The weight of '%(code)s' must be a number of 0 or more.")
+                % {"code": indicator.code}
+            )
+    if indicators and not messages and not any(weight > 0 for _i, weight in indicators):
+        messages.append(_("At least one indicator needs a weight above 0."))
+    if messages:
+        errors["indicators"] = messages
+
+
+def _is_weight(weight) -> bool:
+    return (
+        isinstance(weight, int | float)
+        and not isinstance(weight, bool)
+        and math.isfinite(weight)
+        and weight >= 0
+    )
+
+
+def _check_targets(node: ChainNode, targets, errors: dict) -> None:
+    messages = []
+    for target in targets:
+        if target.organisation_id != node.organisation_id:
+            messages.append(_("Node %(id)s belongs to another organisation.") % {"id": target.pk})
+        elif node.pk is not None and target.pk == node.pk:
+            messages.append(_("A node cannot contribute to itself."))
+        elif LEVEL_RANK[target.level] <= LEVEL_RANK[node.level]:
+            messages.append(_link_message(node, target))
+    if messages:
+        errors["contributes_to"] = messages
+
+
+def _link_message(node: ChainNode, target: ChainNode) -> str:
+    return _(
+        "An %(level)s can contribute only to a higher level; '%(title)s' is an %(target)s."
+    ) % {
+        "level": Level(node.level).label,
+        "title": target.title,
+        "target": Level(target.level).label,
+    }
+
+
+def _check_contributors(node: ChainNode, errors: dict) -> None:
+    """A new level must stay above every node that contributes to this one."""
+    lower = [c for c in node.contributors.all() if LEVEL_RANK[c.level] >= LEVEL_RANK[node.level]]
+    if lower:
+        errors.setdefault("level", []).append(
+            _("These nodes contribute to this one and are not of a lower level: %(titles)s.")
+            % {"titles": ", ".join(f"'{c.title}'" for c in lower)}
+        )
+
+
+def _replace_indicators(node: ChainNode, indicators) -> None:
+    NodeIndicator.objects.filter(node=node).delete()
+    NodeIndicator.objects.bulk_create(
+        NodeIndicator(node=node, indicator=indicator, weight=float(weight))
+        for indicator, weight in indicators
+    )
+
+
+def _replace_links(node: ChainNode, targets) -> None:
+    wanted = {target.pk for target in targets}
+    ChainLink.objects.filter(source=node).exclude(target_id__in=wanted).delete()
+    existing = set(ChainLink.objects.filter(source=node).values_list("target_id", flat=True))
+    ChainLink.objects.bulk_create(
+        ChainLink(source=node, target_id=pk) for pk in sorted(wanted - existing)
+    )
+
+
+def link_nodes(*, source: ChainNode, target: ChainNode) -> ChainLink:
+    """Add one arrow `source` -> `target` (a no-op when it exists), by the same level rule."""
+    errors: dict = {}
+    _check_targets(source, [target], errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        link, _created = ChainLink.objects.get_or_create(source=source, target=target)
+        refresh_chain_status(organisation=source.organisation, node_ids=[target.pk])
+    return link
+
+
+def unlink_nodes(*, source: ChainNode, target: ChainNode) -> None:
+    """Remove the arrow `source` -> `target`, if there is one."""
+    with transaction.atomic():
+        ChainLink.objects.filter(source=source, target=target).delete()
+        refresh_chain_status(organisation=source.organisation, node_ids=[target.pk])
+
+
+def delete_node(*, node: ChainNode, confirm: bool = False) -> None:
+    """Delete `node`. When other nodes contribute to it, refuse with their titles unless
+    `confirm`, which removes those links too; links upwards go with the node."""
+    contributors = list(node.contributors.order_by("pk"))
+    if contributors and not confirm:
+        raise ValidationError(
+            {
+                "contributors": [
+                    ngettext(
+                        "%(count)s node contributes to this one: %(titles)s. Confirm to delete "
+                        "it with that link.",
+                        "%(count)s nodes contribute to this one: %(titles)s. Confirm to delete "
+                        "it with those links.",
+                        len(contributors),
+                    )
+                    % {
+                        "count": len(contributors),
+                        "titles": ", ".join(f"'{c.title}'" for c in contributors),
+                    }
+                ]
+            }
+        )
+    organisation = node.organisation
+    above = list(node.contributes_to.values_list("pk", flat=True))
+    with transaction.atomic():
+        node.delete()
+        refresh_chain_status(organisation=organisation, node_ids=above)

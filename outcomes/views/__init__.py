@@ -1,0 +1,1 @@
+"""Pages of the results chain: reading (`chain`) and editing (`edit`)."""
