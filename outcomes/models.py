@@ -115,7 +115,7 @@ class ChainNode(models.Model):
     description = models.TextField(_("description"), blank=True)
     initiative = models.ForeignKey(
         Initiative,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="nodes",

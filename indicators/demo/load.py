@@ -130,7 +130,7 @@ def _opened_when_their_period_ended(organisation: Organisation) -> None:
 
 def _handle_some_deviations(organisation: Organisation, people: dict) -> None:
     """A manager's earlier weeks: deviations of periods that began more than a quarter before
-    the latest one were closed with a note, the three newest corrective ones are acknowledged,
+    the latest one were closed with a note, the three newest corrective ones still open are acknowledged,
     the rest are open — so the inbox shows every state, and the open ones are recent."""
     rows = list(
         Deviation.objects.filter(indicator__organisation=organisation)
@@ -148,7 +148,16 @@ def _handle_some_deviations(organisation: Organisation, people: dict) -> None:
                 state=DeviationState.CLOSED,
                 note=CLOSING_NOTES[deviation.kind].format(name=deviation.indicator.name),
             )
-    for deviation in [d for d in rows if d.kind == "corrective"][-3:]:
+    # Of those still open: early in a year the newest corrective ones may be older than a
+    # quarter, and a closed deviation is not acknowledged again.
+    still_open = [
+        d
+        for d in rows
+        if d.kind == "corrective"
+        and d.state == DeviationState.OPEN
+        and d.period_start >= handled_before
+    ]
+    for deviation in still_open[-3:]:
         update_deviation(
             deviation=deviation,
             by=deviation.owner or people["analyst"],

@@ -82,7 +82,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='chainnode',
             name='initiative',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='nodes', to='outcomes.initiative', verbose_name='initiative'),
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='nodes', to='outcomes.initiative', verbose_name='initiative'),
         ),
         migrations.CreateModel(
             name='NodeIndicator',
