@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
 
 from indicators.demo import definitions, parts
 from indicators.models import PeriodValue
@@ -92,6 +94,7 @@ def test_load_demo_draws_the_chain_of_the_issue_measured_by_the_demo_indicators(
     assert "Spy part: seen.\n" in output
     check_what_was_made(output)
     check_statuses_follow_the_rule()
+    check_the_dashboard_panel_of_the_demo()
 
 
 def check_what_was_made(output: str) -> None:
@@ -190,3 +193,12 @@ def check_statuses_follow_the_rule() -> None:
         ChainNode.objects.filter(organisation__slug="demo").values_list("status", flat=True)
     )
     assert found == ALL_STATUSES
+
+
+def check_the_dashboard_panel_of_the_demo() -> None:
+    client = Client()
+    assert client.login(username="viewer", password="demo-password")
+    page = client.get(reverse("home")).content.decode()
+    assert "Results chain" in page
+    assert f'href="{reverse("chain")}"' in page
+    assert "15</strong> unmeasured links" in page
