@@ -30,7 +30,7 @@ def make_node(organisation, level, title, status, *, initiative=None, measured=F
 
 def panel(client) -> str:
     page = client.get(reverse("home")).content.decode()
-    match = re.search(r'<section class="card chain-panel".*?</section>', page, re.S)
+    match = re.search(r'<section class="card needs-action chain-panel".*?</section>', page, re.S)
     assert match, "the panel is on the page"
     return match.group(0)
 
