@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Role
 from accounts.pages import page, role_required
 from indicators import charts, selectors
-from indicators.compute.status import AT_RISK, OFF_TRACK, STALE, indicator_status
+from indicators.compute.status import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK, STALE, indicator_status
+from outcomes import selectors as chain_selectors
+from outcomes.models import Level, NodeStatus
 
 SPARKLINE_PERIODS = 12
 STATUS_PILLS = {
@@ -20,6 +22,9 @@ STATUS_PILLS = {
     AT_RISK: ("at-risk", gettext_lazy("at risk")),
 }
 KINDS = ("corrective", "learning")
+# The chain panel: its status columns, worst first, with the pill class of each status.
+CHAIN_STATUSES = ((OFF_TRACK, "worse"), (AT_RISK, "at-risk"), (ON_TRACK, "better"), (NO_DATA, ""))
+CHAIN_OUTCOMES_SHOWN = 8
 
 
 def _off_target(indicator) -> bool:
@@ -116,14 +121,55 @@ def needs_action(organisation, indicators: list) -> dict:
     }
 
 
+def chain_panel(organisation, *, has_chain: bool | None = None) -> dict:
+    """The "Results chain" panel: nodes by level and status, the outcomes off track or at risk
+    (leading: they can still be steered) and the unmeasured links. Two queries; none when
+    `has_chain` (read along with another query) says there is no chain."""
+    if has_chain is False:
+        return {"total": 0}
+    counts = chain_selectors.status_counts(organisation=organisation)
+    total = sum(sum(by_status.values()) for by_status in counts.values())
+    if not total:
+        return {"total": 0}
+    attention = chain_selectors.chain_attention(organisation=organisation)
+    statuses = [
+        {"status": status, "label": NodeStatus(status).label, "pill": pill}
+        for status, pill in CHAIN_STATUSES
+    ]
+    return {
+        "total": total,
+        "statuses": statuses,
+        "levels": [
+            {
+                "level": level,
+                "label": Level(level).label,
+                "total": sum(counts[level].values()),
+                "cells": [{**s, "count": counts[level][s["status"]]} for s in statuses],
+            }
+            for level in reversed(Level.values)  # impact on top, as a chain is read upwards
+        ],
+        "outcomes": [
+            {
+                "node": node,
+                "label": NodeStatus(node.status).label,
+                "pill": dict(CHAIN_STATUSES)[node.status],
+                "url": reverse("node-detail", args=[node.pk]),
+            }
+            for node in attention.outcomes[:CHAIN_OUTCOMES_SHOWN]
+        ],
+        "more_outcomes": max(len(attention.outcomes) - CHAIN_OUTCOMES_SHOWN, 0),
+        "unmeasured": attention.unmeasured,
+    }
+
+
 @role_required(Role.VIEWER)
 def home(request):
     """Dashboard: what needs action, indicators that need attention, then the rest, by name."""
     organisation = request.membership.organisation
     indicators = list(
-        selectors.indicators_with_latest_detail(organisation=organisation).select_related(
-            "owner_user"
-        )
+        selectors.indicators_with_latest_detail(organisation=organisation)
+        .select_related("owner_user")
+        .annotate(has_chain=chain_selectors.has_chain(organisation=organisation))
     )
     recent = selectors.recent_values_with_limits(indicators=indicators, count=SPARKLINE_PERIODS)
     cards = [_card(indicator, recent.get(indicator.pk, [])) for indicator in indicators]
@@ -136,5 +182,8 @@ def home(request):
             "rest": [card for card in cards if not card["attention"]],
             "has_indicators": bool(cards),
             "needs_action": needs_action(organisation, indicators) if cards else None,
+            "chain": chain_panel(
+                organisation, has_chain=indicators[0].has_chain if indicators else None
+            ),
         },
     )

@@ -15,3 +15,10 @@ class OutcomesConfig(AppConfig):
         from .services.status import refresh_on_values_changed
 
         register_values_changed("outcomes.chain_status", refresh_on_values_changed)
+
+        # The demo's results chain: `load_demo` loads it after the demo's indicators.
+        from indicators.demo.parts import register_demo_part
+
+        from .demo.load import clear_demo_chain, load_demo_chain
+
+        register_demo_part("outcomes.chain", load_demo_chain, clear=clear_demo_chain)

@@ -181,3 +181,41 @@ def status_counts(*, organisation: Organisation) -> dict[str, dict[str, int]]:
     for level, status, count in rows:
         counts[level][status] = count
     return counts
+
+
+@dataclass
+class ChainAttention:
+    """What a summary of the chain points at: the outcomes off track or at risk (off track
+    first, then by title) and how many nodes have no indicator (unmeasured links)."""
+
+    outcomes: list[ChainNode]
+    unmeasured: int
+
+
+def chain_attention(*, organisation: Organisation) -> ChainAttention:
+    """The outcomes that need attention and the count of unmeasured nodes (one query)."""
+    # Imported here so that this appended reader leaves the module's head alone.
+    from django.db.models import Exists, OuterRef, Q
+
+    rows = list(
+        ChainNode.objects.filter(organisation=organisation)
+        .annotate(measured=Exists(NodeIndicator.objects.filter(node=OuterRef("pk"))))
+        .filter(Q(level=Level.OUTCOME, status__in=["off_track", "at_risk"]) | Q(measured=False))
+        .only("pk", "level", "title", "status")
+        .order_by()
+    )
+    status_rank = {"off_track": 0, "at_risk": 1}
+    outcomes = sorted(
+        (n for n in rows if n.level == Level.OUTCOME and n.status in status_rank),
+        key=lambda n: (status_rank[n.status], n.title.lower(), n.pk),
+    )
+    return ChainAttention(outcomes=outcomes, unmeasured=sum(1 for n in rows if not n.measured))
+
+
+def has_chain(*, organisation: Organisation):
+    """An expression that is true when `organisation` has a chain node: annotate another query
+    of the page with it, and the page learns that without a query of its own."""
+    # Imported here so that this appended reader leaves the module's head alone.
+    from django.db.models import Exists
+
+    return Exists(ChainNode.objects.filter(organisation=organisation))

@@ -14,6 +14,7 @@ from ..compute.periods import next_period_start
 from ..models import Deviation, DeviationChange, DeviationState, Measurement, PeriodValue
 from ..services import create_indicator, ingest_measurements, recompute_dirty, update_deviation
 from ..services.stale import remind_stale
+from .parts import clear_demo_parts, load_demo_parts
 from .story import TIME_ZONE, Demo, build_demo
 
 SLUG = "demo"
@@ -50,6 +51,8 @@ class LoadedDemo:
     period_values: int
     deviations: dict[str, int]
     seconds: float
+    # The report line of each demo part (`parts.py`), by the part's name.
+    parts: dict[str, str]
 
 
 def load_demo(*, today: date, seed: int = 7) -> LoadedDemo:
@@ -58,12 +61,14 @@ def load_demo(*, today: date, seed: int = 7) -> LoadedDemo:
     Users `admin` (also Django staff and superuser), `analyst` and `viewer` are created or reused
     with the password `demo-password`; the analyst owns the CPIs, the admin the KPIs. Everything is written in one transaction, so the in-process
     (or Celery) recompute runs once after commit; `recompute_dirty` then catches anything left.
+    Then the demo parts of the apps above (`parts.py`) add their data on top.
     """
     began = monotonic()
     demo = build_demo(today=today, seed=seed)
     with transaction.atomic():
         existing = Organisation.objects.filter(slug=SLUG).first()
         if existing is not None:
+            clear_demo_parts(organisation=existing)
             existing.delete()
         organisation = create_organisation(
             slug=SLUG, name=NAME, time_zone=TIME_ZONE, language=LANGUAGE
@@ -93,6 +98,7 @@ def load_demo(*, today: date, seed: int = 7) -> LoadedDemo:
     _opened_when_their_period_ended(organisation)
     _handle_some_deviations(organisation, people)
     remind_stale(organisation=organisation)
+    parts = load_demo_parts(organisation=organisation, people=people, today=today)
     deviations = Deviation.objects.filter(indicator__organisation=organisation)
     return LoadedDemo(
         organisation=organisation,
@@ -106,6 +112,7 @@ def load_demo(*, today: date, seed: int = 7) -> LoadedDemo:
             kind: deviations.filter(kind=kind).count() for kind in ("corrective", "learning")
         },
         seconds=monotonic() - began,
+        parts=parts,
     )
 
 

@@ -58,6 +58,7 @@ def _report(loaded: demo.LoadedDemo, base: str) -> str:
         else "Created the demo organisation"
     )
     key = loaded.api_key
+    parts = "".join(f"{line}\n" for line in loaded.parts.values())
     observed_at = datetime.combine(data.today, time(10, 15), tzinfo=organisation.tz).isoformat()
     example = (
         '{"measurements": [{"indicator": "fast_quote", '
@@ -73,7 +74,7 @@ Measurements: {loaded.measurements} from {data.start} to {data.end}, pushed in \
 {loaded.batches} batches.
 Period values: {loaded.period_values}. Deviations: {loaded.deviations["corrective"]} corrective, \
 {loaded.deviations["learning"]} learning (those older than a quarter handled, the rest in the inbox).
-The mails above are what the owners got for this backfill: one per person, however many \
+{parts}The mails above are what the owners got for this backfill: one per person, however many \
 deviations it opened (the console mail backend of the embedded mode).
 Loaded in {loaded.seconds:.1f} s.
 
