@@ -8,7 +8,7 @@ whatever its size: the nodes, their indicators with the latest values, and the l
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import Organisation
 from core.errors import NotFound
@@ -181,3 +181,38 @@ def status_counts(*, organisation: Organisation) -> dict[str, dict[str, int]]:
     for level, status, count in rows:
         counts[level][status] = count
     return counts
+
+
+def initiative_status_counts(*, organisation: Organisation) -> dict[int, dict[str, int]]:
+    """{initiative id: {status: count}} of the nodes each initiative owns (one query); an
+    initiative without nodes is absent."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = (
+        ChainNode.objects.filter(organisation=organisation, initiative__isnull=False)
+        .values_list("initiative_id", "status")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    for initiative_id, status, count in rows:
+        counts.setdefault(
+            initiative_id, dict.fromkeys(("on_track", "at_risk", "off_track", "no_data"), 0)
+        )[status] = count
+    return counts
+
+
+def neighbours_of(*, node: ChainNode) -> tuple[list[ChainNode], list[ChainNode]]:
+    """(the nodes that contribute to `node`, the nodes it contributes to), each in level order
+    then by title, with their initiative (one query)."""
+    rows = (
+        ChainNode.objects.filter(organisation_id=node.organisation_id)
+        .filter(Q(links_up__target=node) | Q(links_down__source=node))
+        .select_related("initiative")
+        .distinct()
+    )
+    rank = {level: i for i, level in enumerate(LEVEL_ORDER)}
+    rows = sorted(rows, key=lambda n: (rank[n.level], n.title.lower(), n.pk))
+    mine = node.rank
+    return (
+        [n for n in rows if rank[n.level] < mine],
+        [n for n in rows if rank[n.level] > mine],
+    )
