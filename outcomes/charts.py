@@ -70,27 +70,32 @@ def column_order(
         below[target].append(source)
     order = [list(column) for column in columns]
 
-    def positions() -> dict[int, float]:
-        return {
-            node: (i + 0.5) / len(column) for column in order for i, node in enumerate(column)
-        }
-
     def sweep(indices, neighbours) -> None:
         for c in indices:
-            where = positions()
-
-            def key(item, where=where):
-                i, node = item
-                near = [where[n] for n in neighbours[node] if n in where]
-                own = (i + 0.5) / len(order[c])
-                return (sum(near) / len(near) if near else own, own)
-
-            order[c] = [node for _i, node in sorted(enumerate(order[c]), key=key)]
+            where = _relative_positions(order)
+            order[c] = _by_barycentre(order[c], neighbours, where)
 
     for _ in range(sweeps):
         sweep(range(1, len(order)), below)
         sweep(range(len(order) - 2, -1, -1), above)
     return order
+
+
+def _relative_positions(order: list[list[int]]) -> dict[int, float]:
+    """Each node's place in its column as a fraction 0..1 (columns of any length compare)."""
+    return {node: (i + 0.5) / len(column) for column in order for i, node in enumerate(column)}
+
+
+def _by_barycentre(column: list[int], neighbours, where: dict[int, float]) -> list[int]:
+    """`column` sorted by the mean position of each node's neighbours (its own without any)."""
+
+    def key(item):
+        i, node = item
+        near = [where[n] for n in neighbours[node] if n in where]
+        own = (i + 0.5) / len(column)
+        return (sum(near) / len(near) if near else own, own)
+
+    return [node for _i, node in sorted(enumerate(column), key=key)]
 
 
 def _cut(text: str, chars: int, lines: int) -> str:

@@ -4,6 +4,7 @@ Views read through `selectors` (already scoped to the organisation) and draw wit
 the chain page costs a fixed number of queries whatever the size of the chain.
 """
 
+from django.utils import formats
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
@@ -27,15 +28,22 @@ LEVEL_NOTES = {
     "output": gettext_lazy("What the work produced."),
     "activity": gettext_lazy("The daily work of the initiatives."),
 }
+LEVEL_HEADINGS = {
+    "outcome": gettext_lazy("Outcomes"),
+    "impact": gettext_lazy("Impact"),
+    "output": gettext_lazy("Outputs"),
+    "activity": gettext_lazy("Activities"),
+}
+OPEN_UP_TO = 40  # nodes in a chain whose lists of outputs and activities all show unfolded
 STATUS_ORDER = ("off_track", "at_risk", "no_data", "on_track")
 
 
 def status_rule() -> dict:
     """The numbers of the roll-up rule (outcomes.compute), for "How the status is worked out"."""
     return {
-        "on_track_from": ON_TRACK_FROM,
-        "at_risk_from": AT_RISK_FROM,
-        "scores": STATUS_SCORES,
+        "on_track_from": formats.number_format(ON_TRACK_FROM),
+        "at_risk_from": formats.number_format(AT_RISK_FROM),
+        "scores": {status: formats.number_format(score) for status, score in STATUS_SCORES.items()},
     }
 
 
@@ -64,8 +72,14 @@ def _written_list(chain) -> list[dict]:
         node.contributor_count = len(node.contributor_ids)
         group = groups.setdefault(
             node.level,
-            {"level": node.level, "label": Level(node.level).label, "note": LEVEL_NOTES[node.level],
-             "nodes": []},
+            {
+                "level": node.level,
+                "label": LEVEL_HEADINGS[node.level],
+                "note": LEVEL_NOTES[node.level],
+                "nodes": [],
+                # a long list of work items folds away; outcomes and impact stay open
+                "open": node.level in ("outcome", "impact") or len(chain.nodes) <= OPEN_UP_TO,
+            },
         )
         group["nodes"].append(node)
     return list(groups.values())

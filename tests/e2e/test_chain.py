@@ -13,6 +13,7 @@ from tests.outcomes.pages_data import large_chain, small_chain
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "s3cret-pass!"
+SHOTS = Path(__file__).parent / "screenshots"
 
 
 def _shot(page, screenshot, name):
@@ -32,8 +33,8 @@ def sign_in(page, live_server, organisation, role=Role.VIEWER):
     page.wait_for_url(f"{live_server.url}/")
 
 
-def click_node(page, title: str):
-    """Click the node called `title` in the chain graph, where Plotly drew it."""
+def hover_node(page, title: str) -> dict:
+    """Hover the node called `title` in the chain graph, where Plotly drew it; its point."""
     point = page.evaluate(
         """(title) => {
             const gd = document.querySelector('.plot.chain-plot');
@@ -48,7 +49,7 @@ def click_node(page, title: str):
     )
     page.mouse.move(point["x"], point["y"])
     page.wait_for_selector(".hoverlayer .hovertext")
-    page.mouse.click(point["x"], point["y"])
+    return point
 
 
 def test_a_manager_clicks_an_outcome_in_the_chain_and_lands_on_its_indicators(
@@ -69,8 +70,10 @@ def test_a_manager_clicks_an_outcome_in_the_chain_and_lands_on_its_indicators(
     assert "off track" in page.locator(f'tr[data-node="{data["outcome"].pk}"]').inner_text()
     _shot(page, screenshot, "page")
 
-    click_node(page, "Customers get a price while still on the page")
-    assert "Fast Quote" in page.locator(".hoverlayer").text_content()
+    point = hover_node(page, "Customers get a price while still on the page")
+    hover = page.locator(".hoverlayer").text_content()
+    assert "Fast Quote: 45 s" in hover and "Status: off track" in hover
+    page.mouse.click(point["x"], point["y"])
     page.wait_for_url(f"{live_server.url}/chain/nodes/{data['outcome'].pk}/")
     assert page.locator("h1").inner_text() == "Customers get a price while still on the page"
     tile = page.locator(".node-indicators .tile")
@@ -97,15 +100,19 @@ def test_a_chain_of_two_hundred_nodes_stays_readable(page, live_server, organisa
     page.wait_for_selector(".plot.chain-plot svg.main-svg")
     assert page.locator("table.chain-nodes tbody tr").count() == 200
     _shot(page, screenshot, "large")
+    page.locator(".chain-graph").screenshot(path=str(SHOTS / "chain-large-graph.png"))
     page.goto(f"{live_server.url}/chain/?level=outcome&level=impact")
     page.wait_for_selector(".plot.chain-plot svg.main-svg")
     assert page.locator("table.chain-nodes tbody tr").count() == 60
     _shot(page, screenshot, "large-collapsed")
+    page.locator(".chain-graph").screenshot(path=str(SHOTS / "chain-large-collapsed-graph.png"))
 
 
 def test_an_analyst_sees_how_to_start_an_empty_chain(page, live_server, organisation, screenshot):
     sign_in(page, live_server, organisation, role=Role.ANALYST)
     page.goto(f"{live_server.url}/chain/")
     assert page.locator(".empty h2").inner_text() == "No results chain yet"
-    assert page.locator(".empty a.primary").get_attribute("href") == "/chain/nodes/new/?level=impact"
+    assert (
+        page.locator(".empty a.primary").get_attribute("href") == "/chain/nodes/new/?level=impact"
+    )
     _shot(page, screenshot, "empty")

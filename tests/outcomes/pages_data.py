@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from indicators.services import ingest_measurements
+from indicators.services import ingest_measurements, recompute_dirty
 from outcomes import services
 from tests.factories import IndicatorFactory
 
@@ -36,6 +36,7 @@ def measured(organisation, code, name, values, *, low=None, high=None, unit="s")
             for month, v in zip(_months(len(values)), values, strict=True)
         ],
     )
+    recompute_dirty()  # a test without transactions never runs the on-commit recompute
     return indicator
 
 
