@@ -44,6 +44,8 @@ SWEEPS = 4
 DENSE_FROM = 24  # nodes in the tallest column from which a label gets one line
 PLOT_WIDTH = 1100  # px the labels are cut for (the page's width); a phone reads the list
 CHAR_PX = 6.6
+MARGIN_TOP = 34
+MARGIN_BOTTOM = 8
 
 
 def level_heading(level: str) -> str:
@@ -261,7 +263,10 @@ def _node_traces(nodes, where, url_of, chars, lines) -> list[dict]:
 
 
 def _layout(shown, by_level, where, nodes, tallest, row_px, dense) -> dict:
-    half = 0.36 if not dense else 0.42
+    height = max(int(tallest * row_px) + MARGIN_TOP + MARGIN_BOTTOM + 18, 220)
+    # a box is 22 px high (36 px with two lines of label), however few nodes a column has
+    unit_px = (height - MARGIN_TOP - MARGIN_BOTTOM) / tallest
+    half = min((11 if dense else 18) / unit_px, 0.45)
     shapes = [
         {
             "type": "rect",
@@ -295,8 +300,8 @@ def _layout(shown, by_level, where, nodes, tallest, row_px, dense) -> dict:
     ]
     return {
         "template": plotly_template(),
-        "height": max(int(tallest * row_px) + 60, 260),
-        "margin": {"l": 8, "r": 8, "t": 34, "b": 8},
+        "height": height,
+        "margin": {"l": 8, "r": 8, "t": MARGIN_TOP, "b": MARGIN_BOTTOM},
         "paper_bgcolor": "#fff",
         "plot_bgcolor": "#fff",
         "font": {"family": FONT, "size": 12},

@@ -92,6 +92,11 @@ def test_a_manager_clicks_an_outcome_in_the_chain_and_lands_on_its_indicators(
     page.wait_for_selector(".plot.chain-plot svg.main-svg")
     _shot(page, screenshot, "initiative")
 
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/chain/")
+    page.wait_for_selector(".plot.chain-plot svg.main-svg")
+    _shot(page, screenshot, "phone")
+
 
 def test_a_chain_of_two_hundred_nodes_stays_readable(page, live_server, organisation, screenshot):
     large_chain(organisation, activities=80, outputs=60, outcomes=40, impacts=20, fan=5)

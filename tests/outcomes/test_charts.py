@@ -117,5 +117,6 @@ def test_the_height_grows_with_the_tallest_column(organisation):
 
     large_chain(organisation, activities=60, outputs=20, outcomes=10, impacts=4, fan=2)
     figure = charts.chain_figure(selectors.chain(organisation=organisation))
-    assert figure["layout"]["height"] == 60 * 26 + 60  # dense: 26 px a row, one line a label
+    # dense: 26 px a row and one line a label, plus 34 + 8 px of margins and 18 px of room
+    assert figure["layout"]["height"] == 60 * 26 + 60
     assert all("<br>" not in text for t in figure["data"][1:-1] for text in t["text"])
