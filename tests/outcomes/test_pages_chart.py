@@ -1,4 +1,5 @@
-"""The chain graph: columns by level, colours by status, links to node pages, fewer crossings."""
+"""The chain graph (outcomes/charts.py): columns by level, colours by status, links to node pages,
+fewer crossings. (Not test_charts.py: tests/indicators/ has one, and test basenames must differ.)"""
 
 from itertools import combinations
 
