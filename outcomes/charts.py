@@ -148,21 +148,31 @@ def hover_text(node) -> str:
 
 
 def node_url(node) -> str:
-    return reverse("node-detail", args=[node.pk])
+    return node_url_pattern().format(node.pk)
+
+
+def node_url_pattern() -> str:
+    """The node page's URL with `{}` for the id: one `reverse` for a page of 200 nodes."""
+    marker = 987654321
+    return reverse("node-detail", args=[marker]).replace(str(marker), "{}")
 
 
 def chain_figure(
     chain,
     *,
     levels: Iterable[str] | None = None,
-    url_of: Callable[[object], str] = node_url,
+    url_of: Callable[[object], str] | None = None,
     width: int = PLOT_WIDTH,
 ) -> dict:
     """The layered graph of `chain` (a `selectors.Chain`) as a plain Plotly figure dict.
 
     `levels`: the columns to draw (default: all four); a level not in it is collapsed, its
     nodes are not drawn (the selector has dropped them and the links through them already).
+    `url_of(node)` is what a click opens (default: the node page).
     """
+    if url_of is None:
+        pattern = node_url_pattern()
+        url_of = lambda node: pattern.format(node.pk)  # noqa: E731
     shown = [level for level in LEVEL_ORDER if levels is None or level in set(levels)]
     by_level = {level: [] for level in shown}
     for node in chain.nodes:
@@ -221,6 +231,8 @@ def _edge_trace(links, where) -> dict:
 def _node_traces(nodes, where, url_of, chars, lines) -> list[dict]:
     """One trace per status (the dot and the label), and an invisible trace that makes the
     whole box hoverable and clickable (three points along it)."""
+    urls = {pk: url_of(node) for pk, node in nodes.items()}
+    hovers = {pk: hover_text(node) for pk, node in nodes.items()}
     traces = []
     for status in STATUS_COLOURS:
         members = [n for n in nodes.values() if n.status == status]
@@ -237,8 +249,8 @@ def _node_traces(nodes, where, url_of, chars, lines) -> list[dict]:
                 "textposition": "middle right",
                 "textfont": {"size": 12, "color": "#1d2733"},
                 "marker": {"size": 11, "color": STATUS_COLOURS[status], "symbol": "circle"},
-                "customdata": [url_of(n) for n in members],
-                "hovertext": [hover_text(n) for n in members],
+                "customdata": [urls[n.pk] for n in members],
+                "hovertext": [hovers[n.pk] for n in members],
                 "hovertemplate": "%{hovertext}<extra></extra>",
                 "showlegend": False,
             }
@@ -253,8 +265,8 @@ def _node_traces(nodes, where, url_of, chars, lines) -> list[dict]:
             "x": [where[n.pk][0] + step for n in hits for step in steps],
             "y": [where[n.pk][1] for n in hits for _step in steps],
             "marker": {"size": 22, "opacity": 0, "color": "#fff"},
-            "customdata": [url_of(n) for n in hits for _step in steps],
-            "hovertext": [hover_text(n) for n in hits for _step in steps],
+            "customdata": [urls[n.pk] for n in hits for _step in steps],
+            "hovertext": [hovers[n.pk] for n in hits for _step in steps],
             "hovertemplate": "%{hovertext}<extra></extra>",
             "showlegend": False,
         }

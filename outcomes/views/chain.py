@@ -66,6 +66,9 @@ def _written_list(chain) -> list[dict]:
     """The nodes where attention goes first (outcomes first), each with its neighbours' titles,
     grouped by level."""
     by_id = {node.pk: node for node in chain.nodes}
+    pattern = charts.node_url_pattern()
+    for node in chain.nodes:
+        node.url = pattern.format(node.pk)
     groups: dict[str, dict] = {}
     for node in selectors.outcomes_first(chain.nodes):
         node.targets = [by_id[pk] for pk in node.target_ids]
