@@ -19,6 +19,7 @@ from html import escape
 
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from indicators.charts import FONT, number_separators, plotly_template
@@ -121,7 +122,7 @@ def _value_text(indicator) -> str:
 
 def hover_text(node) -> str:
     """What hovering a node shows: title, level, status and where it came from, indicators."""
-    level = Level(node.level).label
+    level = capfirst(Level(node.level).label)
     if node.level == "outcome":
         level = gettext("%(level)s · leading") % {"level": level}
     elif node.level == "impact":

@@ -73,6 +73,7 @@ def test_a_manager_clicks_an_outcome_in_the_chain_and_lands_on_its_indicators(
     point = hover_node(page, "Customers get a price while still on the page")
     hover = page.locator(".hoverlayer").text_content()
     assert "Fast Quote: 45 s" in hover and "Status: off track" in hover
+    page.locator(".chain-graph").screenshot(path=str(SHOTS / "chain-hover.png"))
     page.mouse.click(point["x"], point["y"])
     page.wait_for_url(f"{live_server.url}/chain/nodes/{data['outcome'].pk}/")
     assert page.locator("h1").inner_text() == "Customers get a price while still on the page"
