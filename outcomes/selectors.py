@@ -8,7 +8,7 @@ whatever its size: the nodes, their indicators with the latest values, and the l
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import Organisation
 from core.errors import NotFound
@@ -194,9 +194,6 @@ class ChainAttention:
 
 def chain_attention(*, organisation: Organisation) -> ChainAttention:
     """The outcomes that need attention and the count of unmeasured nodes (one query)."""
-    # Imported here so that this appended reader leaves the module's head alone.
-    from django.db.models import Exists, OuterRef, Q
-
     rows = list(
         ChainNode.objects.filter(organisation=organisation)
         .annotate(measured=Exists(NodeIndicator.objects.filter(node=OuterRef("pk"))))
@@ -215,7 +212,39 @@ def chain_attention(*, organisation: Organisation) -> ChainAttention:
 def has_chain(*, organisation: Organisation):
     """An expression that is true when `organisation` has a chain node: annotate another query
     of the page with it, and the page learns that without a query of its own."""
-    # Imported here so that this appended reader leaves the module's head alone.
-    from django.db.models import Exists
-
     return Exists(ChainNode.objects.filter(organisation=organisation))
+
+
+def initiative_status_counts(*, organisation: Organisation) -> dict[int, dict[str, int]]:
+    """{initiative id: {status: count}} of the nodes each initiative owns (one query); an
+    initiative without nodes is absent."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = (
+        ChainNode.objects.filter(organisation=organisation, initiative__isnull=False)
+        .values_list("initiative_id", "status")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    for initiative_id, status, count in rows:
+        counts.setdefault(
+            initiative_id, dict.fromkeys(("on_track", "at_risk", "off_track", "no_data"), 0)
+        )[status] = count
+    return counts
+
+
+def neighbours_of(*, node: ChainNode) -> tuple[list[ChainNode], list[ChainNode]]:
+    """(the nodes that contribute to `node`, the nodes it contributes to), each in level order
+    then by title, with their initiative (one query)."""
+    rows = (
+        ChainNode.objects.filter(organisation_id=node.organisation_id)
+        .filter(Q(links_up__target=node) | Q(links_down__source=node))
+        .select_related("initiative")
+        .distinct()
+    )
+    rank = {level: i for i, level in enumerate(LEVEL_ORDER)}
+    rows = sorted(rows, key=lambda n: (rank[n.level], n.title.lower(), n.pk))
+    mine = node.rank
+    return (
+        [n for n in rows if rank[n.level] < mine],
+        [n for n in rows if rank[n.level] > mine],
+    )

@@ -1,19 +1,232 @@
-"""Reading pages: the chain, initiatives, an initiative with its sub-chain, a node."""
+"""Reading pages: the chain, initiatives, an initiative with its sub-chain, a node.
 
-from django.http import Http404
+Views read through `selectors` (already scoped to the organisation) and draw with `charts`;
+the chain page costs a fixed number of queries whatever the size of the chain.
+"""
+
+from django.utils import formats
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Role
+from accounts.pages import page, role_required
+from indicators import charts as indicator_charts
+from indicators import selectors as indicator_selectors
+from indicators.compute.status import AT_RISK_FROM, ON_TRACK_FROM
+
+from .. import charts, registry, selectors
+from ..compute import LEVEL_ORDER, STATUS_SCORES
+from ..models import Level, NodeStatus
+from ..services.status import status_of_indicator
+
+RECENT_PERIODS = 12
+LEVEL_NOTES = {
+    "outcome": gettext_lazy(
+        "Leading: a change for customers or staff that can still steer the work. "
+        "Attention goes here first."
+    ),
+    "impact": gettext_lazy("Lagging: the business result, known only afterwards."),
+    "output": gettext_lazy("What the work produced."),
+    "activity": gettext_lazy("The daily work of the initiatives."),
+}
+LEVEL_HEADINGS = {
+    "outcome": gettext_lazy("Outcomes"),
+    "impact": gettext_lazy("Impact"),
+    "output": gettext_lazy("Outputs"),
+    "activity": gettext_lazy("Activities"),
+}
+OPEN_UP_TO = 40  # nodes in a chain whose lists of outputs and activities all show unfolded
+STATUS_ORDER = ("off_track", "at_risk", "no_data", "on_track")
 
 
+def status_rule() -> dict:
+    """The numbers of the roll-up rule (outcomes.compute), for "How the status is worked out"."""
+    return {
+        "on_track_from": formats.number_format(ON_TRACK_FROM),
+        "at_risk_from": formats.number_format(AT_RISK_FROM),
+        "scores": {status: formats.number_format(score) for status, score in STATUS_SCORES.items()},
+    }
+
+
+def _levels_of(request) -> list[str]:
+    wanted = set(request.GET.getlist("level"))
+    return [level for level in LEVEL_ORDER if level in wanted]
+
+
+def _counts(nodes) -> list[dict]:
+    counts = dict.fromkeys(STATUS_ORDER, 0)
+    for node in nodes:
+        counts[node.status] += 1
+    return [
+        {"status": status, "label": NodeStatus(status).label, "count": counts[status]}
+        for status in STATUS_ORDER
+    ]
+
+
+def _written_list(chain) -> list[dict]:
+    """The nodes where attention goes first (outcomes first), each with its neighbours' titles,
+    grouped by level."""
+    by_id = {node.pk: node for node in chain.nodes}
+    pattern = charts.node_url_pattern()
+    for node in chain.nodes:
+        node.url = pattern.format(node.pk)
+    groups: dict[str, dict] = {}
+    for node in selectors.outcomes_first(chain.nodes):
+        node.targets = [by_id[pk] for pk in node.target_ids]
+        node.contributor_count = len(node.contributor_ids)
+        group = groups.setdefault(
+            node.level,
+            {
+                "level": node.level,
+                "label": LEVEL_HEADINGS[node.level],
+                "note": LEVEL_NOTES[node.level],
+                "nodes": [],
+                # a long list of work items folds away; outcomes and impact stay open
+                "open": node.level in ("outcome", "impact") or len(chain.nodes) <= OPEN_UP_TO,
+            },
+        )
+        group["nodes"].append(node)
+    return list(groups.values())
+
+
+def _chain_context(chain, levels: list[str]) -> dict:
+    return {
+        "chain": chain,
+        "figure": indicator_charts.figure_json(charts.chain_figure(chain, levels=levels or None))
+        if chain.nodes
+        else None,
+        "groups": _written_list(chain),
+        "counts": _counts(chain.nodes),
+        "unmeasured_count": len(chain.unmeasured),
+        "status_colours": charts.STATUS_COLOURS,
+        "rule": status_rule(),
+    }
+
+
+@role_required(Role.VIEWER)
 def chain_page(request):
-    raise Http404
+    """The whole chain (or an initiative's part), as a graph and as a list, outcomes first."""
+    organisation = request.membership.organisation
+    initiatives = list(selectors.initiatives_of(organisation=organisation))
+    initiative = None
+    chosen = request.GET.get("initiative", "")
+    if chosen:
+        initiative = next((i for i in initiatives if str(i.pk) == chosen), None)
+    levels = _levels_of(request)
+    chain = selectors.chain(organisation=organisation, initiative=initiative, levels=levels)
+    filtered = bool(initiative or levels)
+    context = {
+        **_chain_context(chain, levels),
+        "initiatives": initiatives,
+        "initiative": initiative,
+        "levels": levels or list(LEVEL_ORDER),
+        "level_choices": [(level, Level(level).label) for level in LEVEL_ORDER],
+        "filtered": filtered,
+        "unknown_initiative": bool(chosen) and initiative is None,
+    }
+    return page(request, "outcomes/chain.html", context)
 
 
+@role_required(Role.VIEWER)
 def initiative_list(request):
-    raise Http404
+    """Initiatives by title, with their nodes by status."""
+    organisation = request.membership.organisation
+    initiatives = list(selectors.initiatives_of(organisation=organisation))
+    counts = selectors.initiative_status_counts(organisation=organisation)
+    rows = [
+        {
+            "initiative": initiative,
+            "counts": [
+                {"status": s, "label": NodeStatus(s).label, "count": counts[initiative.pk][s]}
+                for s in STATUS_ORDER
+                if initiative.pk in counts and counts[initiative.pk][s]
+            ],
+        }
+        for initiative in initiatives
+    ]
+    return page(request, "outcomes/initiative_list.html", {"rows": rows})
 
 
+@role_required(Role.VIEWER)
 def initiative_detail(request, pk):
-    raise Http404
+    """An initiative: its facts, its own nodes and everything they contribute to."""
+    organisation = request.membership.organisation
+    initiative = selectors.initiative_by_id(organisation=organisation, pk=pk)
+    chain = selectors.chain(organisation=organisation, initiative=initiative)
+    own = [node for node in chain.nodes if node.initiative_id == initiative.pk]
+    context = {
+        **_chain_context(chain, []),
+        "initiative": initiative,
+        "own_count": len(own),
+        "objectives": registry.objectives_of([initiative.pk]).get(initiative.pk, []),
+    }
+    return page(request, "outcomes/initiative_detail.html", context)
 
 
+def _indicator_cards(node) -> list[dict]:
+    measures = list(node.measures.all())
+    if not measures:
+        return []
+    ids = [measure.indicator_id for measure in measures]
+    rows = {
+        indicator.pk: indicator
+        for indicator in indicator_selectors.indicators_with_latest_detail(
+            organisation=node.organisation
+        ).filter(pk__in=ids)
+    }
+    recent = indicator_selectors.recent_values_with_limits(
+        indicators=list(rows.values()), count=RECENT_PERIODS
+    )
+    total = sum(measure.weight for measure in measures) or 1.0
+    cards = []
+    for measure in measures:
+        indicator = rows[measure.indicator_id]
+        series = [
+            {**row, "period_start": row["period_start"].isoformat()}
+            for row in recent.get(indicator.pk, [])
+        ]
+        cards.append(
+            {
+                "indicator": indicator,
+                "weight": measure.weight,
+                "share": measure.weight / total,
+                "status": _indicator_status(indicator),
+                "latest_label": indicator_charts.period_label(
+                    indicator.latest_start, indicator.period
+                )
+                if indicator.latest_start
+                else "",
+                "figure": indicator_charts.figure_json(
+                    indicator_charts.small_figure(results=series, period=indicator.period)
+                )
+                if series
+                else None,
+            }
+        )
+    return cards
+
+
+def _indicator_status(indicator) -> dict:
+    status = status_of_indicator(indicator)
+    if status == "stale":
+        return {"status": "stale", "label": gettext_lazy("stale: counts as no data")}
+    return {"status": status, "label": NodeStatus(status).label}
+
+
+@role_required(Role.VIEWER)
 def node_detail(request, pk):
-    raise Http404
+    """A chain node: its status and why, its indicators' charts, what it links to."""
+    organisation = request.membership.organisation
+    node = selectors.node_by_id(organisation=organisation, pk=pk)
+    contributors, targets = selectors.neighbours_of(node=node)
+    lower = [level for level in LEVEL_ORDER if LEVEL_ORDER.index(level) < node.rank]
+    context = {
+        "node": node,
+        "cards": _indicator_cards(node),
+        "contributors": contributors,
+        "targets": targets,
+        "status_colours": charts.STATUS_COLOURS,
+        "rule": status_rule(),
+        "lower_level": lower[-1] if lower else None,
+        "level_note": LEVEL_NOTES[node.level],
+    }
+    return page(request, "outcomes/node_detail.html", context)

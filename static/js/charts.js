@@ -1,6 +1,7 @@
 /* Draws every Plotly figure on the page from the JSON next to it.
  * <div class="plot" data-figure="ID"></div> <script type="application/json" id="ID">{figure}</script>
- * Figures are built in Python (indicators/charts.py); this script only hands them to Plotly. */
+ * Figures are built in Python (indicators/charts.py, outcomes/charts.py); this script only hands
+ * them to Plotly, and opens the URL a clicked point carries in its customdata. */
 (function () {
   "use strict";
 
@@ -17,6 +18,19 @@
     };
     axis.ticktext = keep(axis.ticktext || axis.tickvals);
     axis.tickvals = keep(axis.tickvals);
+  }
+
+  // A point whose customdata is a URL (a path on this site, or http(s)) is a link: a click
+  // opens it (the chain's nodes open their page this way).
+  function linkOf(data) {
+    var point = data && data.points && data.points[0];
+    var url = point && point.customdata;
+    return typeof url === "string" && /^(\/(?!\/)|https?:\/\/)/.test(url) ? url : null;
+  }
+
+  function openLink(data) {
+    var url = linkOf(data);
+    if (url) window.location.assign(url);
   }
 
   function draw(root) {
@@ -42,6 +56,15 @@
         locale: document.documentElement.lang || "en",
       };
       Plotly.newPlot(el, figure.data || [], figure.layout || {}, config);
+      if (!small) {
+        // newPlot may keep the listeners of an earlier drawing (htmx swaps): one of each.
+        ["plotly_click", "plotly_hover", "plotly_unhover"].forEach(function (name) {
+          if (el.removeAllListeners) el.removeAllListeners(name);
+        });
+        el.on("plotly_click", openLink);
+        el.on("plotly_hover", function (data) { el.classList.toggle("pointing", !!linkOf(data)); });
+        el.on("plotly_unhover", function () { el.classList.remove("pointing"); });
+      }
       el.dataset.drawn = source.textContent.length + "";
     });
   }
