@@ -181,3 +181,27 @@ def status_counts(*, organisation: Organisation) -> dict[str, dict[str, int]]:
     for level, status, count in rows:
         counts[level][status] = count
     return counts
+
+
+def node_choices(*, organisation: Organisation) -> list[ChainNode]:
+    """The organisation's nodes for a form's choices (ids, levels, titles, initiative), in
+    level order, then by title (one query)."""
+    nodes = list(
+        ChainNode.objects.filter(organisation=organisation)
+        .select_related("initiative")
+        .only("pk", "organisation_id", "level", "title", "initiative__title")
+        .order_by("title", "pk")
+    )
+    rank = {level: i for i, level in enumerate(LEVEL_ORDER)}
+    return sorted(nodes, key=lambda node: rank[node.level])
+
+
+def indicator_choices(*, organisation: Organisation) -> list:
+    """The organisation's indicators for a form's choices, by name (one query)."""
+    return list(
+        indicator_selectors.indicators_of(organisation=organisation)
+        .prefetch_related(None)
+        .select_related(None)
+        .only("pk", "organisation_id", "code", "name")
+        .order_by("name", "code")
+    )
