@@ -191,7 +191,7 @@ class MeasureFormSet(forms.BaseInlineFormSet):
     organisation's indicator, one listed twice) before anything is saved."""
 
     def clean(self):
-        super().clean()
+        # Not the model formset's unique check: the service says "listed twice" in words.
         node_form = getattr(self.instance, "admin_form", None)
         if any(self.errors) or node_form is None or node_form.errors:
             return
@@ -206,8 +206,15 @@ class MeasureFormSet(forms.BaseInlineFormSet):
                 raise ValidationError(problems) from None
 
 
+class MeasureAdminForm(ServiceValidatedForm):
+    class Meta:
+        model = NodeIndicator
+        fields = ["indicator", "weight"]
+
+
 class NodeIndicatorInline(admin.TabularInline):
     model = NodeIndicator
+    form = MeasureAdminForm
     formset = MeasureFormSet
     fields = ["indicator", "weight"]
     extra = 0
