@@ -294,6 +294,11 @@ class ConfirmDeleteForm(forms.Form):
 
     confirm = forms.BooleanField(label=_("Yes, delete it"), required=False)
 
+    def __init__(self, *args, label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if label:
+            self.fields["confirm"].label = label
+
 
 class LinkForm(forms.Form):
     """Add or remove one arrow of a node: `target` (the node contributes to it) or `source`
@@ -303,14 +308,15 @@ class LinkForm(forms.Form):
     target = forms.ChoiceField(label=_("Contributes to"), required=False)
     source = forms.ChoiceField(label=_("Contributor"), required=False)
 
-    def __init__(self, *args, node, nodes=(), **kwargs):
+    def __init__(self, *args, node, nodes=(), linked=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.node = node
-        rank = LEVEL_RANK[node.level]
+        rank, linked = LEVEL_RANK[node.level], set(linked)
         others = [n for n in nodes if n.pk != node.pk]
         self.nodes = {str(n.pk): n for n in others}
-        self.upper = [n for n in others if LEVEL_RANK[n.level] > rank]
-        self.lower = [n for n in others if LEVEL_RANK[n.level] < rank]
+        # What the add forms offer: the nodes on the right side not linked yet.
+        self.upper = [n for n in others if LEVEL_RANK[n.level] > rank and n.pk not in linked]
+        self.lower = [n for n in others if LEVEL_RANK[n.level] < rank and n.pk not in linked]
         # Every node of the organisation is a valid choice: the service says why an arrow the
         # wrong way is refused.
         choices = _blank((str(n.pk), str(n)) for n in others)

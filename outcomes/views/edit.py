@@ -76,7 +76,10 @@ def initiative_delete(request, pk):
     organisation = request.membership.organisation
     initiative = selectors.initiative_by_id(organisation=organisation, pk=pk)
     nodes = list(initiative.nodes.order_by("level", "title", "pk"))
-    form = ConfirmDeleteForm(request.POST if request.method == "POST" else None)
+    form = ConfirmDeleteForm(
+        request.POST if request.method == "POST" else None,
+        label=_("Delete it with its activities and outputs, and keep its outcomes and impacts"),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.delete_initiative(initiative=initiative, confirm=form.cleaned_data["confirm"])
@@ -187,7 +190,10 @@ def node_delete(request, pk):
     node = selectors.node_by_id(organisation=request.membership.organisation, pk=pk)
     contributors = list(node.contributors.order_by("level", "title", "pk"))
     targets = list(node.contributes_to.order_by("level", "title", "pk"))
-    form = ConfirmDeleteForm(request.POST if request.method == "POST" else None)
+    form = ConfirmDeleteForm(
+        request.POST if request.method == "POST" else None,
+        label=_("Delete it, and the links of the nodes that contribute to it"),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.delete_node(node=node, confirm=form.cleaned_data["confirm"])
@@ -218,7 +224,9 @@ def link_context(node, nodes, form=None) -> dict:
     """What `outcomes/_link_form.html` shows for `node`: its arrows up and down with a remove
     button each, a choice of nodes to add an arrow to or from, and links to create a new node
     that contributes to it, prefilled."""
-    form = form or LinkForm(node=node, nodes=nodes)
+    form = form or LinkForm(
+        node=node, nodes=nodes, linked=[*node.target_ids, *node.contributor_ids]
+    )
     by_id = {n.pk: n for n in nodes}
     targets = [by_id[pk] for pk in sorted(node.target_ids) if pk in by_id]
     contributors = [by_id[pk] for pk in sorted(node.contributor_ids) if pk in by_id]
@@ -249,7 +257,11 @@ def node_link(request, pk):
     organisation = request.membership.organisation
     node = selectors.node_by_id(organisation=organisation, pk=pk)
     nodes = selectors.node_choices(organisation=organisation)
-    form = LinkForm(request.POST if request.method == "POST" else None, node=node, nodes=nodes)
+    node.target_ids = [link.target_id for link in node.links_up.all()]
+    node.contributor_ids = list(node.links_down.values_list("source_id", flat=True))
+    linked = [*node.target_ids, *node.contributor_ids]
+    data = request.POST if request.method == "POST" else None
+    form = LinkForm(data, node=node, nodes=nodes, linked=linked)
     if request.method == "POST" and form.is_valid():
         source, target = form.arrow()
         field = "target" if form.cleaned_data.get("target") else "source"
@@ -265,8 +277,8 @@ def node_link(request, pk):
         else:
             messages.success(request, message % {"source": source.title, "target": target.title})
             return redirect(_back(request, node))
-    node.target_ids = [link.target_id for link in node.links_up.all()]
-    node.contributor_ids = list(node.links_down.values_list("source_id", flat=True))
-    context = {"node": node, "next": _back(request, node), **link_context(node, nodes, form)}
+    # The forms on this page come back to it, unless they were sent from elsewhere.
+    back = _back(request, node) if (request.POST.get("next") or request.GET.get("next")) else ""
+    context = {"node": node, "next": back or request.path, **link_context(node, nodes, form)}
     status = 400 if request.method == "POST" else 200
     return page(request, "outcomes/node_links.html", context, status=status)

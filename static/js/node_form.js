@@ -31,9 +31,28 @@
     }
   }
 
+  // One more indicator row: the formset's empty form with the next index.
+  function addRow(form) {
+    const table = form.querySelector("[data-measures]");
+    const template = form.querySelector("template[data-measure-row]");
+    if (!table || !template) return;
+    const total = form.querySelector("input[name='" + table.dataset.prefix + "-TOTAL_FORMS']");
+    const index = Number(total.value);
+    const html = template.innerHTML.replace(/__prefix__/g, String(index));
+    table.querySelector("tbody").insertAdjacentHTML("beforeend", html);
+    total.value = String(index + 1);
+    const select = table.querySelector("tbody tr:last-child select");
+    if (select) select.focus();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form.node-form").forEach(function (form) {
       follow(form);
+      const add = form.querySelector("[data-add-measure]");
+      if (add) {
+        add.hidden = false;
+        add.addEventListener("click", function () { addRow(form); });
+      }
       form.addEventListener("change", function (event) {
         if (event.target.name === "level") follow(form);
       });
