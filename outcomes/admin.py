@@ -134,7 +134,7 @@ class NodeAdminForm(ServiceValidatedForm):
         label=_("Contributes to"),
         queryset=ChainNode.objects.select_related("organisation").order_by("organisation", "pk"),
         required=False,
-        widget=admin.widgets.FilteredSelectMultiple(_("chain nodes"), is_stacked=False),
+        widget=forms.SelectMultiple(attrs={"size": 10}),
         help_text=_("Nodes of a higher level of the same organisation only."),
     )
 
@@ -216,6 +216,8 @@ class NodeIndicatorInline(admin.TabularInline):
     model = NodeIndicator
     form = MeasureAdminForm
     formset = MeasureFormSet
+    verbose_name = _("indicator")
+    verbose_name_plural = _("indicators that measure it (each with its weight)")
     fields = ["indicator", "weight"]
     extra = 0
 
