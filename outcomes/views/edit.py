@@ -220,10 +220,25 @@ def _back(request, node) -> str:
     return reverse("node-detail", args=[node.pk])
 
 
-def link_context(node, nodes, form=None) -> dict:
+def _attach_link_ids(node) -> None:
+    if not hasattr(node, "target_ids"):
+        node.target_ids = [link.target_id for link in node.links_up.all()]
+    if not hasattr(node, "contributor_ids"):
+        node.contributor_ids = list(node.links_down.values_list("source_id", flat=True))
+
+
+def link_context(node, nodes=None, form=None) -> dict:
     """What `outcomes/_link_form.html` shows for `node`: its arrows up and down with a remove
     button each, a choice of nodes to add an arrow to or from, and links to create a new node
-    that contributes to it, prefilled."""
+    that contributes to it, prefilled (`?level=&initiative=&contributes_to=`).
+
+    A reading page may include the partial with `link_context(node)` for analysts: it reads
+    `node.target_ids` / `node.contributor_ids` when the node has them (nodes of
+    `selectors.chain` do), else the node's links (one query), and `nodes` (the organisation's
+    nodes, `selectors.node_choices`: one query) when not given."""
+    _attach_link_ids(node)
+    if nodes is None:
+        nodes = selectors.node_choices(organisation=node.organisation)
     form = form or LinkForm(
         node=node, nodes=nodes, linked=[*node.target_ids, *node.contributor_ids]
     )
@@ -257,8 +272,7 @@ def node_link(request, pk):
     organisation = request.membership.organisation
     node = selectors.node_by_id(organisation=organisation, pk=pk)
     nodes = selectors.node_choices(organisation=organisation)
-    node.target_ids = [link.target_id for link in node.links_up.all()]
-    node.contributor_ids = list(node.links_down.values_list("source_id", flat=True))
+    _attach_link_ids(node)
     linked = [*node.target_ids, *node.contributor_ids]
     data = request.POST if request.method == "POST" else None
     form = LinkForm(data, node=node, nodes=nodes, linked=linked)

@@ -144,3 +144,41 @@ def test_viewers_cannot_link(client, viewer, nodes):
     )
     assert response.status_code == 403
     assert arrows() == set()
+
+
+def test_a_reading_page_can_include_the_link_form_from_link_context(rf, nodes, analyst):
+    from django.template.loader import render_to_string
+
+    from outcomes.selectors import node_by_id
+    from outcomes.views.edit import link_context
+
+    output = node_by_id(organisation=nodes["output"].organisation, pk=nodes["output"].pk)
+    ChainLink.objects.create(source=output, target=nodes["outcome"])
+    request = rf.get("/")
+    request.user = analyst
+    html = render_to_string("outcomes/_link_form.html", link_context(output), request=request)
+    assert "Price while still on the page" in html
+    assert "Add an activity that contributes to this" in html
+    assert f'action="{link_url(output)}"' in html
+
+
+def test_the_links_page_costs_the_same_queries_for_a_chain_twice_as_big(
+    anna, organisation, quote, nodes, django_assert_max_num_queries
+):
+    def grow(count):
+        for n in range(count):
+            outcome = create_node(
+                organisation=organisation, data={"level": "outcome", "title": f"Outcome {n}"}
+            )
+            create_node(
+                organisation=organisation,
+                data={"level": "output", "title": f"Output {n}", "initiative": quote,
+                      "contributes_to": [outcome]},
+            )  # fmt: skip
+
+    grow(3)
+    with django_assert_max_num_queries(10):
+        assert anna.get(link_url(nodes["output"])).status_code == 200
+    grow(6)
+    with django_assert_max_num_queries(10):
+        assert anna.get(link_url(nodes["output"])).status_code == 200

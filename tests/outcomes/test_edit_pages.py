@@ -475,3 +475,21 @@ def test_deleting_an_initiatives_node_nobody_contributes_to_goes_back_to_the_ini
     assert response["Location"] == reverse("initiative-detail", args=[quote.pk])
     assert not ChainNode.objects.filter(pk=activity.pk).exists()
     assert ChainLink.objects.count() == 2
+
+
+def test_the_edit_form_costs_the_same_queries_for_a_node_with_more_indicators(
+    anna, organisation, quote, chain, django_assert_max_num_queries
+):
+    output = chain["output"]
+    for _n in range(2):
+        NodeIndicator.objects.create(
+            node=output, indicator=IndicatorFactory(organisation=organisation)
+        )
+    with django_assert_max_num_queries(12):
+        assert anna.get(reverse("node-edit", args=[output.pk])).status_code == 200
+    for _n in range(6):
+        NodeIndicator.objects.create(
+            node=output, indicator=IndicatorFactory(organisation=organisation)
+        )
+    with django_assert_max_num_queries(12):
+        assert anna.get(reverse("node-edit", args=[output.pk])).status_code == 200
