@@ -49,6 +49,8 @@ def _save_initiative(request, initiative=None):
                 messages.success(request, _("The initiative was saved."))
         except ValidationError as error:
             add_service_errors(form, error)
+            if initiative is not None:
+                initiative.refresh_from_db()  # the service set the fields it then refused
         else:
             return redirect("initiative-detail", pk=saved.pk)
     status = 400 if request.method == "POST" else 200

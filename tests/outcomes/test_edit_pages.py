@@ -493,3 +493,15 @@ def test_the_edit_form_costs_the_same_queries_for_a_node_with_more_indicators(
         )
     with django_assert_max_num_queries(12):
         assert anna.get(reverse("node-edit", args=[output.pk])).status_code == 200
+
+
+def test_a_refused_change_keeps_the_initiatives_own_title_in_the_heading(anna, quote):
+    response = anna.post(
+        reverse("initiative-edit", args=[quote.pk]),
+        initiative_post(title="Renamed", start="2026-06-01", end="2026-01-01"),
+    )
+    assert response.status_code == 400
+    assert response.context["initiative"].title == "Instant online quote"
+    assert response.context["form"]["title"].value() == "Renamed"
+    quote.refresh_from_db()
+    assert quote.title == "Instant online quote"
