@@ -248,3 +248,27 @@ def neighbours_of(*, node: ChainNode) -> tuple[list[ChainNode], list[ChainNode]]
         [n for n in rows if rank[n.level] < mine],
         [n for n in rows if rank[n.level] > mine],
     )
+
+
+def node_choices(*, organisation: Organisation) -> list[ChainNode]:
+    """The organisation's nodes for a form's choices (ids, levels, titles, initiative), in
+    level order, then by title (one query)."""
+    nodes = list(
+        ChainNode.objects.filter(organisation=organisation)
+        .select_related("initiative")
+        .only("pk", "organisation_id", "level", "title", "initiative__title")
+        .order_by("title", "pk")
+    )
+    rank = {level: i for i, level in enumerate(LEVEL_ORDER)}
+    return sorted(nodes, key=lambda node: rank[node.level])
+
+
+def indicator_choices(*, organisation: Organisation) -> list:
+    """The organisation's indicators for a form's choices, by name (one query)."""
+    return list(
+        indicator_selectors.indicators_of(organisation=organisation)
+        .prefetch_related(None)
+        .select_related(None)
+        .only("pk", "organisation_id", "code", "name")
+        .order_by("name", "code")
+    )
