@@ -181,3 +181,42 @@ def status_counts(*, organisation: Organisation) -> dict[str, dict[str, int]]:
     for level, status, count in rows:
         counts[level][status] = count
     return counts
+
+
+# Reads of the API (appended by the api helper).
+
+
+def initiatives_with_nodes(*, organisation: Organisation) -> QuerySet[Initiative]:
+    """`initiatives_of` with each initiative's nodes (ids only, by id) prefetched."""
+    return initiatives_of(organisation=organisation).prefetch_related(
+        Prefetch("nodes", queryset=ChainNode.objects.only("pk", "initiative_id").order_by("pk"))
+    )
+
+
+def nodes_with_links(*, organisation: Organisation) -> QuerySet[ChainNode]:
+    """`nodes_of` plus the ids of the nodes that contribute to each (`links_down`)."""
+    return nodes_of(organisation=organisation).prefetch_related(
+        Prefetch("links_down", queryset=ChainLink.objects.order_by("source_id"))
+    )
+
+
+def nodes_by_id(*, organisation: Organisation, ids) -> dict[int, ChainNode]:
+    """The organisation's nodes among `ids`, by id (one query); others are left out."""
+    wanted = {pk for pk in ids if isinstance(pk, int)}
+    if not wanted:
+        return {}
+    rows = ChainNode.objects.filter(organisation=organisation, pk__in=wanted)
+    return {node.pk: node for node in rows}
+
+
+def indicators_by_code(*, organisation: Organisation, codes) -> dict[str, object]:
+    """The organisation's indicators among `codes`, by code (one query); others are left out."""
+    wanted = set(codes)
+    if not wanted:
+        return {}
+    rows = (
+        indicator_selectors.indicators_of(organisation=organisation)
+        .filter(code__in=wanted)
+        .prefetch_related(None)
+    )
+    return {indicator.code: indicator for indicator in rows}
