@@ -4,7 +4,6 @@ import re
 
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -16,7 +15,7 @@ from core.schema import error_response
 
 from .. import selectors
 from ..models import Level, NodeStatus, StatusSource
-from .fields import ID_PATTERN
+from .fields import ID_PARAMETER_SCHEMA, ID_PATTERN
 
 
 class ChainNodeSummarySerializer(serializers.Serializer):
@@ -74,7 +73,7 @@ class ChainView(OrganisationScopedMixin, APIView):
         parameters=[
             OpenApiParameter(
                 "initiative",
-                OpenApiTypes.INT,
+                ID_PARAMETER_SCHEMA,
                 description=_(
                     "Only this initiative's nodes and every node they contribute to, directly "
                     "or not (an unknown initiative is a 404)."

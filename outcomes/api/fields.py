@@ -15,7 +15,9 @@ from indicators.api.fields import JsonIntegerField
 
 # Ids are positive 64-bit integers; a path that cannot hold one is a 404 before any query.
 MAX_ID = 2**63 - 1
-ID_PATTERN = "[0-9]{1,18}"
+# What a query parameter or path takes as an id: 1 to 18 digits, no leading zero.
+ID_PATTERN = "[1-9][0-9]{0,17}"
+ID_PARAMETER_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}
 
 
 class IdField(JsonIntegerField):
@@ -50,7 +52,7 @@ class IdFormField(forms.IntegerField):
         return int(value)
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field(ID_PARAMETER_SCHEMA)
 class IdFilter(django_filters.Filter):
     """Filter by the id of a related object (an unknown id finds nothing)."""
 

@@ -151,6 +151,8 @@ def test_an_empty_chain_is_two_empty_lists(api):
         {"initiative": "x"},
         {"initiative": "1.5"},
         {"initiative": "-1"},
+        {"initiative": "0"},
+        {"initiative": "01"},
     ],
 )
 def test_a_bad_parameter_is_a_400_naming_it(api, query):

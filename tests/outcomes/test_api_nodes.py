@@ -376,6 +376,8 @@ def test_the_list_is_by_id_paginated_and_filtered_by_level_initiative_and_status
         {"initiative": ""},
         {"initiative": "x"},
         {"initiative": "1.0"},
+        {"initiative": "0"},
+        {"initiative": "-2"},
         {"page_size": "-1"},
     ],
 )
