@@ -223,3 +223,25 @@ def test_the_chain_costs_at_most_ten_queries_the_same_for_8_nodes_and_for_200_wi
 
     if not query:
         assert (len(answer["nodes"]), len(answer["links"])) == (200, 1000)
+
+
+@pytest.mark.parametrize("which", ["all", "quote", "ftr", "outcome+impact"])
+def test_the_answer_holds_the_same_nodes_and_links_as_the_chain_the_pages_read(
+    organisation, demo, which
+):
+    from outcomes import selectors
+
+    filters = {
+        "all": {},
+        "quote": {"initiative": demo["quote"]},
+        "ftr": {"initiative": demo["ftr"]},
+        "outcome+impact": {"levels": ["outcome", "impact"]},
+    }[which]
+
+    rows, links = selectors.chain_rows(organisation=organisation, **filters)
+    chain = selectors.chain(organisation=organisation, **filters)
+
+    assert [(n.pk, n.status, n.codes) for n in rows] == [
+        (n.pk, n.status, tuple(m.indicator.code for m in n.measures.all())) for n in chain.nodes
+    ]
+    assert links == chain.links
