@@ -112,8 +112,9 @@ def build_chain(organisation) -> tuple[int, int, float]:
 
 
 def drop_chain() -> None:
-    """Delete every results chain before `load_demo` replaces the demo organisation: a node's
-    initiative is PROTECTed, so an organisation with a chain cannot be deleted by cascade."""
+    """Delete every results chain before `load_demo` replaces the demo organisation, so a rerun
+    starts from no chain (needed while a node PROTECTs its initiative, as in the skeleton: the
+    organisation's cascade stopped there; harmless since main restricts it instead)."""
     from outcomes.models import ChainNode, Initiative
 
     ChainNode.objects.all().delete()
