@@ -263,6 +263,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "IndicatorKindEnum": "indicators.models.Kind",
         "DeviationKindEnum": "indicators.models.DeviationKind",
+        # Deviations had `state` to themselves; with initiatives' `state` both need a name.
+        "StateEnum": "indicators.models.DeviationState",
+        "InitiativeStateEnum": "outcomes.models.InitiativeState",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -14,10 +14,13 @@ from indicators.api import (
     MeasurementsView,
     ValueCommentsView,
 )
+from outcomes.api import ChainNodeViewSet, ChainView, InitiativeViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("indicators", IndicatorViewSet, basename="indicator")
 router.register("deviations", DeviationViewSet, basename="deviation")
+router.register("initiatives", InitiativeViewSet, basename="initiative")
+router.register("chain/nodes", ChainNodeViewSet, basename="chain-node")
 
 urlpatterns = [
     path("api/v1/measurements/", MeasurementsView.as_view(), name="measurements"),
@@ -26,6 +29,7 @@ urlpatterns = [
         ValueCommentsView.as_view(),
         name="indicator-comments",
     ),
+    path("api/v1/chain/", ChainView.as_view(), name="chain-api"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -272,3 +272,90 @@ def indicator_choices(*, organisation: Organisation) -> list:
         .only("pk", "organisation_id", "code", "name")
         .order_by("name", "code")
     )
+
+
+# Reads of the API (appended by the api helper).
+
+
+def initiatives_with_nodes(*, organisation: Organisation) -> QuerySet[Initiative]:
+    """`initiatives_of` with each initiative's nodes (ids only, by id) prefetched."""
+    return initiatives_of(organisation=organisation).prefetch_related(
+        Prefetch("nodes", queryset=ChainNode.objects.only("pk", "initiative_id").order_by("pk"))
+    )
+
+
+def nodes_with_links(*, organisation: Organisation) -> QuerySet[ChainNode]:
+    """`nodes_of` plus the ids of the nodes that contribute to each (`links_down`)."""
+    return nodes_of(organisation=organisation).prefetch_related(
+        Prefetch("links_down", queryset=ChainLink.objects.order_by("source_id"))
+    )
+
+
+def nodes_by_id(*, organisation: Organisation, ids) -> dict[int, ChainNode]:
+    """The organisation's nodes among `ids`, by id (one query); others are left out."""
+    wanted = {pk for pk in ids if isinstance(pk, int)}
+    if not wanted:
+        return {}
+    rows = ChainNode.objects.filter(organisation=organisation, pk__in=wanted)
+    return {node.pk: node for node in rows}
+
+
+def indicators_by_code(*, organisation: Organisation, codes) -> dict[str, object]:
+    """The organisation's indicators among `codes`, by code (one query); others are left out."""
+    wanted = set(codes)
+    if not wanted:
+        return {}
+    rows = (
+        indicator_selectors.indicators_of(organisation=organisation)
+        .filter(code__in=wanted)
+        .prefetch_related(None)
+    )
+    return {indicator.code: indicator for indicator in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRow:
+    """One node of `chain_rows`: its stored status and its indicators' codes, no model."""
+
+    pk: int
+    level: str
+    title: str
+    status: str
+    score: float | None
+    status_source: str
+    initiative_id: int | None
+    codes: tuple[str, ...]
+
+
+def chain_rows(
+    *,
+    organisation: Organisation,
+    initiative: Initiative | None = None,
+    levels: list[str] | None = None,
+) -> tuple[list[NodeRow], list[tuple[int, int]]]:
+    """The nodes and links `chain` gives (same filters, same order), without the indicators'
+    latest values: what the chain answer of the API needs, as plain rows. Three queries."""
+    codes = defaultdict(list)
+    measures = (
+        NodeIndicator.objects.filter(node__organisation=organisation)
+        .order_by("pk")
+        .values_list("node_id", "indicator__code")
+    )
+    for node_id, code in measures:
+        codes[node_id].append(code)
+    columns = ("pk", "level", "title", "status", "score", "status_source", "initiative_id")
+    nodes = [
+        NodeRow(*values, codes=tuple(codes.get(values[0], ())))
+        for values in ChainNode.objects.filter(organisation=organisation)
+        .order_by("pk")
+        .values_list(*columns)
+    ]
+    links = list(
+        ChainLink.objects.filter(source__organisation=organisation)
+        .order_by("pk")
+        .values_list("source_id", "target_id")
+    )
+    keep = _kept(nodes, links, initiative, levels)
+    rank = {level: i for i, level in enumerate(LEVEL_ORDER)}
+    nodes = sorted((node for node in nodes if node.pk in keep), key=lambda n: (rank[n.level], n.pk))
+    return nodes, [(s, t) for s, t in links if s in keep and t in keep]

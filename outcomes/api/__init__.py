@@ -1,0 +1,12 @@
+"""REST API v1 of the results chain: initiatives, chain nodes and the whole chain.
+
+`initiatives` and `nodes` each hold one resource's serializer, filters and viewset; `chain` the
+read of the whole chain (`GET /api/v1/chain/`); `fields` what they share. Serializers check the
+shape of a request; the services decide what it means (a ValidationError naming the field).
+"""
+
+from .chain import ChainView
+from .initiatives import InitiativeViewSet
+from .nodes import ChainNodeViewSet
+
+__all__ = ["ChainNodeViewSet", "ChainView", "InitiativeViewSet"]
