@@ -210,9 +210,7 @@ def test_the_chain_rolls_up_from_activities_to_impact():
 def test_the_chain_is_walked_by_level_whatever_the_order_of_the_ids():
     # The impact has the smallest id and the activities the largest.
     levels = {1: "impact", 2: "outcome", 3: "activity"}
-    result = chain_rollup(
-        levels=levels, own={3: [(ON_TRACK, 1.0)]}, contributors={1: [2], 2: [3]}
-    )
+    result = chain_rollup(levels=levels, own={3: [(ON_TRACK, 1.0)]}, contributors={1: [2], 2: [3]})
 
     assert result[1] == Rollup(ON_TRACK, 1.0, FROM_CONTRIBUTORS)
 
