@@ -1,12 +1,15 @@
 """Writes of the results chain: the level rule, organisations, weights, deletes, and nothing
 half-changed when a write is refused or fails."""
 
+import contextlib
 import math
+import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from accounts.services import create_user
@@ -706,3 +709,54 @@ def test_reading_the_chain_recomputes_no_status(organisation, quote, monkeypatch
     }
     assert selectors.node_by_id(organisation=organisation, pk=outcome.pk).status == "on_track"
     assert selectors.status_counts(organisation=organisation)["outcome"]["on_track"] == 1
+
+
+# --- two edits at once (PostgreSQL) ---------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_edits_of_one_chain_at_once_both_succeed_without_a_deadlock(
+    organisation, quote, monkeypatch
+):
+    """Each edit writes its node, then refreshes the chain (which locks every node in id order).
+    Writing first and locking the rest after would deadlock two edits of different nodes; the
+    chain lock taken before anything else makes the second wait for the first instead."""
+    first = node(organisation, "outcome", "First")
+    second = node(organisation, "outcome", "Second")
+    both_saved = threading.Barrier(2, timeout=1.5)
+    real_refresh = nodes_module.refresh_chain_status
+
+    def refresh_when_both_saved(**kwargs):
+        # Without the chain lock both get here, each holding its node; with it, the other edit
+        # waits for this one to commit and the barrier times out.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_saved.wait()
+        return real_refresh(**kwargs)
+
+    monkeypatch.setattr(nodes_module, "refresh_chain_status", refresh_when_both_saved)
+    failures = []
+
+    def edit(node_, title):
+        try:
+            services.update_node(node=node_, data={"title": title})
+        except Exception as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    # The later node's edit starts first: it locks a row the other one's refresh needs first.
+    threads = [
+        threading.Thread(target=edit, args=(second, "Second, renamed")),
+        threading.Thread(target=edit, args=(first, "First, renamed")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert failures == []
+    assert set(ChainNode.objects.values_list("title", flat=True)) == {
+        "First, renamed",
+        "Second, renamed",
+    }
