@@ -175,6 +175,13 @@ def refresh_on_values_changed(change: ValuesChanged) -> None:
 
 
 def refresh_every_chain() -> int:
-    """Refresh every organisation's chain (the hourly task); returns the nodes changed."""
+    """Refresh every organisation's chain (the hourly task); returns the nodes changed. One
+    organisation whose refresh fails is logged and does not hold back the others."""
     organisations = Organisation.objects.filter(chain_nodes__isnull=False).distinct()
-    return sum(refresh_chain_status(organisation=org) for org in organisations)
+    changed = 0
+    for organisation in organisations.order_by("pk"):
+        try:
+            changed += refresh_chain_status(organisation=organisation)
+        except Exception:
+            logger.exception("chain status refresh failed organisation=%s", organisation.slug)
+    return changed

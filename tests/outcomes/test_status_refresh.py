@@ -2,6 +2,7 @@
 values-changed hook, through a real push and recompute), hourly for the calendar (stale), and
 at a fixed number of queries whatever the size of the chain."""
 
+import logging
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -17,6 +18,7 @@ from indicators.selectors import today_of
 from indicators.services import ingest_measurements
 from outcomes import services
 from outcomes.models import ChainLink, ChainNode, Initiative, NodeIndicator
+from outcomes.services import status as status_module
 from outcomes.services.status import refresh_on_values_changed
 from outcomes.tasks import refresh_chain_statuses
 from tests.factories import IndicatorFactory, push
@@ -402,3 +404,27 @@ def test_the_rebuild_path_refreshes_the_chain_too(organisation, monkeypatch):
     assert rebuilds == [["fast_quote"], ["fast_quote"]]
     assert stored(outcome) == ("off_track", 0.0, "indicators")
     assert stored(impact) == ("off_track", 0.0, "contributors")
+
+
+def test_one_organisation_whose_refresh_fails_holds_back_no_other(
+    organisation, other_organisation, monkeypatch, caplog
+):
+    ours = node(organisation, "impact", "Ours")
+    theirs = node(other_organisation, "impact", "Theirs")
+    ChainNode.objects.update(status="off_track", score=0.0)
+    real_refresh = status_module.refresh_chain_status
+
+    def broken_for_ours(*, organisation, **kwargs):
+        if organisation.slug == "acme":
+            raise RuntimeError("a bad row")
+        return real_refresh(organisation=organisation, **kwargs)
+
+    monkeypatch.setattr(status_module, "refresh_chain_status", broken_for_ours)
+    with caplog.at_level(logging.ERROR, logger="outcomes.services.status"):
+        assert refresh_chain_statuses.delay().get() == 1
+
+    assert stored(theirs) == ("no_data", None, "none")
+    assert stored(ours)[0] == "off_track"
+    [record] = caplog.records
+    assert "organisation=acme" in record.getMessage()
+    assert record.exc_info[0] is RuntimeError
