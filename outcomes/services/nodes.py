@@ -7,8 +7,14 @@
 
 Refused with a ValidationError naming the field, nothing changed: a link downwards or to the
 same level, anything of another organisation, an activity or output without an initiative, a
-weight that is negative, not a finite number, or zero for every indicator, and a change of level
-that would turn one of the node's own links the wrong way.
+weight that is negative, not a finite number, or zero for every indicator, a blank title or one
+over 200 characters, and a change of level that would turn one of the node's own links the
+wrong way (an error on `level`). Nothing changed includes the caller's instance: a refused or
+failed write leaves it as it came. A saved node comes back with its stored status as the
+refresh left it, and without the relations prefetched before the save.
+
+Each write takes the organisation's chain lock (`status.lock_chain`) before it reads or writes
+anything, so two edits of one chain run one after the other instead of deadlocking.
 """
 
 import math
@@ -178,11 +184,13 @@ def _check_targets(node: ChainNode, targets, errors: dict) -> None:
 
 def _check_kept_targets(node: ChainNode, errors: dict) -> None:
     """A new level must stay below every node this one contributes to (its links are kept)."""
-    higher = [t for t in node.contributes_to.all() if LEVEL_RANK[t.level] <= LEVEL_RANK[node.level]]
-    if higher:
+    not_above = [
+        t for t in node.contributes_to.all() if LEVEL_RANK[t.level] <= LEVEL_RANK[node.level]
+    ]
+    if not_above:
         errors.setdefault("level", []).append(
             _("This node contributes to nodes that are not of a higher level: %(titles)s.")
-            % {"titles": ", ".join(f"'{t.title}'" for t in higher)}
+            % {"titles": ", ".join(f"'{t.title}'" for t in not_above)}
         )
 
 
