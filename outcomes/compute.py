@@ -4,17 +4,23 @@ A node's status comes, first match wins, from
 
 1. its own indicators, when it has any: each indicator's status by the platform's rule
    (`indicators.compute.status.indicator_status` on its latest value, assessment and
-   progress; stale counts as no data) scores 1 on track, 0.5 at risk, 0 off track. The node's
-   score is the weighted mean of those scores over the indicators that have data (weights
-   renormalised over them); no indicator with data gives no data;
+   progress; stale counts as no data) scores 1 on track, 0.75 at risk (the middle of the
+   at-risk band), 0 off track. The node's score is the weighted mean of those scores over the
+   indicators that have data (weights renormalised over them); no indicator with data gives
+   no data;
 2. else the nodes that contribute to it: the mean of their scores over those that have one;
 3. else nothing: no data, and the node is an unmeasured link.
 
 The score maps back to a status with the platform's thresholds: >= 0.9 on track, >= 0.6 at
-risk, else off track. So one on-track and one off-track indicator of equal weight (0.5) are off
-track together, and three on track with one at risk (0.875) are at risk.
+risk, else off track. So a node whose indicators are all at risk is at risk (0.75), and so is
+an output whose activities are; one on-track and one off-track indicator of equal weight (0.5)
+are off track together, three on track with one off track (0.75) are at risk, and three on
+track with one at risk (0.9375) are on track. A score is rounded to 12 decimals, so that
+weights such as 0.3, 0.3 and 0.15 (on track, at risk, on track: exactly 0.9) are not put at
+risk by the last bit of a float.
 """
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -28,7 +34,8 @@ from indicators.compute.status import (
     rollup_status,
 )
 
-STATUS_SCORES = {ON_TRACK: 1.0, AT_RISK: 0.5, OFF_TRACK: 0.0}
+STATUS_SCORES = {ON_TRACK: 1.0, AT_RISK: 0.75, OFF_TRACK: 0.0}
+SCORE_DECIMALS = 12
 LEVEL_ORDER = ("activity", "output", "outcome", "impact")
 FROM_INDICATORS = "indicators"
 FROM_CONTRIBUTORS = "contributors"
@@ -54,16 +61,18 @@ def status_of_score(score: float | None) -> str:
 
 
 def weighted_score(parts: Iterable[tuple[float | None, float]]) -> float | None:
-    """The weighted mean of the scores that are not None, weights renormalised over them."""
+    """The weighted mean of the scores that are not None, weights renormalised over them:
+    sum(score * weight) / sum(weight) over those, rounded to `SCORE_DECIMALS`; None when no
+    score with a weight above 0 is left."""
     counted = [(score, weight) for score, weight in parts if score is not None and weight > 0]
-    total = sum(weight for _score, weight in counted)
+    total = math.fsum(weight for _score, weight in counted)
     if not total:
         return None
-    return sum(score * weight for score, weight in counted) / total
+    return round(math.fsum(score * weight for score, weight in counted) / total, SCORE_DECIMALS)
 
 
 def indicators_score(statuses: Iterable[tuple[str, float]]) -> float | None:
-    """The score of (indicator status, weight) pairs: 1 / 0.5 / 0 per status, weighted."""
+    """The score of (indicator status, weight) pairs: 1 / 0.75 / 0 per status, weighted."""
     return weighted_score(
         (STATUS_SCORES.get(rollup_status(status)), weight) for status, weight in statuses
     )

@@ -28,12 +28,17 @@ def unregister_objectives(name: str) -> None:
 
 
 def objectives_of(initiative_ids: Iterable[int]) -> dict[int, list[int]]:
-    """The ids of the objectives each initiative serves, from every registered source."""
+    """The ids of the objectives each initiative serves, from every registered source: each
+    once, in the order the sources give them; only for the initiatives asked about (any other
+    id reads as an empty list)."""
     ids = list(initiative_ids)
     found: dict[int, list[int]] = defaultdict(list)
     if not ids:
         return found
+    asked = set(ids)
     for source in _objectives.values():
         for initiative_id, objective_ids in source(ids).items():
-            found[initiative_id].extend(objective_ids)
+            if initiative_id in asked:
+                kept = found[initiative_id]
+                kept.extend(pk for pk in objective_ids if pk not in kept)
     return found

@@ -4,6 +4,8 @@
 `start`, `end`, `state`, `budget` (a Decimal or None).
 """
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -13,9 +15,13 @@ from accounts.models import Organisation
 from accounts.selectors import non_members
 
 from ..models import ChainNode, Initiative, InitiativeState
-from .status import refresh_chain_status
+from .status import lock_chain, refresh_chain_status
 
 FIELDS = ("title", "description", "owner", "start", "end", "state", "budget")
+TITLE_MAX = Initiative._meta.get_field("title").max_length
+_BUDGET = Initiative._meta.get_field("budget")
+BUDGET_DECIMALS = _BUDGET.decimal_places
+BUDGET_MAX = Decimal(10) ** (_BUDGET.max_digits - _BUDGET.decimal_places)
 
 
 def create_initiative(*, organisation: Organisation, data: dict) -> Initiative:
@@ -30,25 +36,41 @@ def update_initiative(*, initiative: Initiative, data: dict) -> Initiative:
 
 
 def _save(initiative: Initiative, data: dict) -> Initiative:
-    for name in FIELDS:
-        if name in data:
-            setattr(initiative, name, data[name])
-    _check(initiative)
-    with transaction.atomic():
-        initiative.save()
+    before = {name: getattr(initiative, name) for name in FIELDS if name in data}
+    new = initiative._state.adding
+    for name in before:
+        setattr(initiative, name, data[name])
+    try:
+        _check(initiative)
+        with transaction.atomic():
+            initiative.save()
+    except BaseException:
+        # Refused or failed: the caller's instance is left as it came, like the database.
+        for name, value in before.items():
+            setattr(initiative, name, value)
+        if new:
+            initiative.pk, initiative._state.adding = None, True
+        raise
     return initiative
 
 
 def _check(initiative: Initiative) -> None:
     errors: dict[str, list[str]] = {}
-    if not (initiative.title or "").strip():
+    title = initiative.title if isinstance(initiative.title, str) else ""
+    if not title.strip():
         errors["title"] = [_("An initiative needs a title.")]
+    elif len(title) > TITLE_MAX:
+        errors["title"] = [
+            _("A title has at most %(max)s characters; this one has %(count)s.")
+            % {"max": TITLE_MAX, "count": len(title)}
+        ]
     if initiative.state not in InitiativeState.values:
         errors["state"] = [_("Choose one of: planned, running, done, stopped.")]
     if initiative.start and initiative.end and initiative.end < initiative.start:
         errors["end"] = [_("The end comes before the start.")]
-    if initiative.budget is not None and initiative.budget < 0:
-        errors["budget"] = [_("A budget cannot be negative.")]
+    budget_error = _budget_error(initiative.budget)
+    if budget_error:
+        errors["budget"] = [budget_error]
     if initiative.owner is not None and non_members(
         organisation=initiative.organisation, users=[initiative.owner]
     ):
@@ -57,28 +79,48 @@ def _check(initiative: Initiative) -> None:
         raise ValidationError(errors)
 
 
+def _budget_error(budget) -> str | None:
+    """Why `budget` cannot be stored (None: it can): a finite amount of 0 or more that fits
+    the column (12 digits and 2 decimals)."""
+    if budget is None:
+        return None
+    if isinstance(budget, bool) or not isinstance(budget, int | float | Decimal):
+        return _("A budget is an amount of money, a number.")
+    budget = Decimal(str(budget)) if isinstance(budget, float) else Decimal(budget)
+    if not budget.is_finite():
+        return _("A budget is an amount of money, a number.")
+    if budget < 0:
+        return _("A budget cannot be negative.")
+    if budget >= BUDGET_MAX:
+        return _("A budget must be below %(max)s.") % {"max": f"{BUDGET_MAX:,}"}
+    if budget != budget.quantize(Decimal(1).scaleb(-BUDGET_DECIMALS)):
+        return _("A budget has at most %(count)s decimals.") % {"count": BUDGET_DECIMALS}
+    return None
+
+
 def delete_initiative(*, initiative: Initiative, confirm: bool = False) -> None:
     """Delete `initiative`. When it has chain nodes, refuse with their titles unless `confirm`,
     which deletes its activities and outputs (and their links) and keeps its outcomes and
     impacts, shared by nature, without an initiative."""
-    nodes = list(initiative.nodes.order_by("pk"))
-    if nodes and not confirm:
-        raise ValidationError(
-            {
-                "nodes": [
-                    ngettext(
-                        "The initiative has %(count)s chain node: %(titles)s. Confirm to delete "
-                        "its activities and outputs with it.",
-                        "The initiative has %(count)s chain nodes: %(titles)s. Confirm to delete "
-                        "its activities and outputs with it.",
-                        len(nodes),
-                    )
-                    % {"count": len(nodes), "titles": ", ".join(f"'{n.title}'" for n in nodes)}
-                ]
-            }
-        )
     organisation = initiative.organisation
     with transaction.atomic():
+        lock_chain(organisation)
+        nodes = list(initiative.nodes.order_by("pk"))
+        if nodes and not confirm:
+            raise ValidationError(
+                {
+                    "nodes": [
+                        ngettext(
+                            "The initiative has %(count)s chain node: %(titles)s. Confirm to "
+                            "delete its activities and outputs with it.",
+                            "The initiative has %(count)s chain nodes: %(titles)s. Confirm to "
+                            "delete its activities and outputs with it.",
+                            len(nodes),
+                        )
+                        % {"count": len(nodes), "titles": ", ".join(f"'{n.title}'" for n in nodes)}
+                    ]
+                }
+            )
         own = ChainNode.objects.filter(initiative=initiative)
         own.filter(level__in=["outcome", "impact"]).update(initiative=None)
         own.delete()

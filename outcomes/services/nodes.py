@@ -7,11 +7,18 @@
 
 Refused with a ValidationError naming the field, nothing changed: a link downwards or to the
 same level, anything of another organisation, an activity or output without an initiative, a
-weight that is negative, not a finite number, or zero for every indicator, and a change of level
-that would turn one of the node's own links the wrong way.
+weight that is negative, not a finite number, or zero for every indicator, a blank title or one
+over 200 characters, and a change of level that would turn one of the node's own links the
+wrong way (an error on `level`). Nothing changed includes the caller's instance: a refused or
+failed write leaves it as it came. A saved node comes back with its stored status as the
+refresh left it, and without the relations prefetched before the save.
+
+Each write takes the organisation's chain lock (`status.lock_chain`) before it reads or writes
+anything, so two edits of one chain run one after the other instead of deadlocking.
 """
 
 import math
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,9 +28,12 @@ from django.utils.translation import ngettext
 from accounts.models import Organisation
 
 from ..models import LEVEL_RANK, LEVELS_OF_AN_INITIATIVE, ChainLink, ChainNode, Level, NodeIndicator
-from .status import refresh_chain_status
+from .status import lock_chain, refresh_chain_status
 
 PLAIN_FIELDS = ("level", "title", "description", "initiative")
+# What a caller may have prefetched (`selectors.nodes_of`) and a save replaces.
+REPLACED_RELATIONS = ("measures", "indicators", "links_up", "contributes_to")
+TITLE_MAX = ChainNode._meta.get_field("title").max_length
 
 
 def create_node(*, organisation: Organisation, data: dict) -> ChainNode:
@@ -38,40 +48,62 @@ def update_node(*, node: ChainNode, data: dict) -> ChainNode:
 
 
 def _save(node: ChainNode, data: dict, *, new: bool) -> ChainNode:
-    for name in PLAIN_FIELDS:
-        if name in data:
-            setattr(node, name, data[name])
-    indicators = data.get("indicators")
-    targets = data.get("contributes_to")
-    _check(node, indicators, targets, new=new)
-    # Nodes that lose this one as a contributor need a fresh status too.
-    old_targets = [] if new or targets is None else _targets_of(node)
-    with transaction.atomic():
-        node.save()
-        if indicators is not None:
-            _replace_indicators(node, indicators)
-        if targets is not None:
-            _replace_links(node, targets)
-        refresh_chain_status(organisation=node.organisation, node_ids=[node.pk, *old_targets])
+    before = {name: getattr(node, name) for name in PLAIN_FIELDS if name in data}
+    try:
+        with transaction.atomic():
+            # The checks read the chain: hold it from them to the refresh.
+            lock_chain(node.organisation)
+            saved_level = None if new else ChainNode.objects.get(pk=node.pk).level
+            for name in before:
+                setattr(node, name, data[name])
+            indicators = data.get("indicators")
+            targets = data.get("contributes_to")
+            _check(node, indicators, targets, new=new, level_changed=node.level != saved_level)
+            # Nodes that lose this one as a contributor need a fresh status too.
+            old_targets = [] if new or targets is None else _targets_of(node)
+            node.save()
+            if indicators is not None:
+                _replace_indicators(node, indicators)
+            if targets is not None:
+                _replace_links(node, targets)
+            refresh_chain_status(
+                organisation=node.organisation, node_ids=[node.pk, *old_targets], nodes=[node]
+            )
+    except BaseException:
+        # Refused or failed: the caller's instance is left as it came, like the database.
+        for name, value in before.items():
+            setattr(node, name, value)
+        if new:
+            node.pk, node._state.adding = None, True
+        raise
+    _forget_prefetched(node)
     return node
+
+
+def _forget_prefetched(node: ChainNode) -> None:
+    """Drop relations prefetched before the save, so that the caller reads the new ones."""
+    cache = getattr(node, "_prefetched_objects_cache", {})
+    for name in REPLACED_RELATIONS:
+        cache.pop(name, None)
 
 
 def _targets_of(node: ChainNode) -> list[int]:
     return list(ChainLink.objects.filter(source=node).values_list("target_id", flat=True))
 
 
-def _check(node: ChainNode, indicators, targets, *, new: bool) -> None:
+def _check(node: ChainNode, indicators, targets, *, new: bool, level_changed: bool) -> None:
     errors: dict[str, list[str]] = {}
     _check_level(node, errors)
+    _check_title(node, errors)
     _check_initiative(node, errors)
     if indicators is not None:
         _check_indicators(node, indicators, errors)
     if "level" not in errors:
         if targets is not None:
             _check_targets(node, targets, errors)
-        elif not new:
-            _check_targets(node, list(node.contributes_to.all()), errors)
-        if not new:
+        elif level_changed and not new:
+            _check_kept_targets(node, errors)
+        if level_changed and not new:
             _check_contributors(node, errors)
     if errors:
         raise ValidationError(errors)
@@ -80,8 +112,17 @@ def _check(node: ChainNode, indicators, targets, *, new: bool) -> None:
 def _check_level(node: ChainNode, errors: dict) -> None:
     if node.level not in Level.values:
         errors["level"] = [_("Choose one of: activity, output, outcome, impact.")]
-    if not (node.title or "").strip():
+
+
+def _check_title(node: ChainNode, errors: dict) -> None:
+    title = node.title if isinstance(node.title, str) else ""
+    if not title.strip():
         errors["title"] = [_("A node needs a title.")]
+    elif len(title) > TITLE_MAX:
+        errors["title"] = [
+            _("A title has at most %(max)s characters; this one has %(count)s.")
+            % {"max": TITLE_MAX, "count": len(title)}
+        ]
 
 
 def _check_initiative(node: ChainNode, errors: dict) -> None:
@@ -118,6 +159,8 @@ def _check_indicators(node: ChainNode, indicators, errors: dict) -> None:
 
 
 def _is_weight(weight) -> bool:
+    if isinstance(weight, Decimal):  # a form's DecimalField
+        return weight.is_finite() and weight >= 0
     return (
         isinstance(weight, int | float)
         and not isinstance(weight, bool)
@@ -137,6 +180,18 @@ def _check_targets(node: ChainNode, targets, errors: dict) -> None:
             messages.append(_link_message(node, target))
     if messages:
         errors["contributes_to"] = messages
+
+
+def _check_kept_targets(node: ChainNode, errors: dict) -> None:
+    """A new level must stay below every node this one contributes to (its links are kept)."""
+    not_above = [
+        t for t in node.contributes_to.all() if LEVEL_RANK[t.level] <= LEVEL_RANK[node.level]
+    ]
+    if not_above:
+        errors.setdefault("level", []).append(
+            _("This node contributes to nodes that are not of a higher level: %(titles)s.")
+            % {"titles": ", ".join(f"'{t.title}'" for t in not_above)}
+        )
 
 
 def _link_message(node: ChainNode, target: ChainNode) -> str:
@@ -178,47 +233,56 @@ def _replace_links(node: ChainNode, targets) -> None:
 
 def link_nodes(*, source: ChainNode, target: ChainNode) -> ChainLink:
     """Add one arrow `source` -> `target` (a no-op when it exists), by the same level rule."""
-    errors: dict = {}
-    _check_targets(source, [target], errors)
-    if errors:
-        raise ValidationError(errors)
     with transaction.atomic():
+        lock_chain(source.organisation)
+        errors: dict = {}
+        _check_targets(source, [target], errors)
+        if errors:
+            raise ValidationError(errors)
         link, _created = ChainLink.objects.get_or_create(source=source, target=target)
-        refresh_chain_status(organisation=source.organisation, node_ids=[target.pk])
+        refresh_chain_status(
+            organisation=source.organisation, node_ids=[target.pk], nodes=[source, target]
+        )
+    _forget_prefetched(source)
     return link
 
 
 def unlink_nodes(*, source: ChainNode, target: ChainNode) -> None:
     """Remove the arrow `source` -> `target`, if there is one."""
     with transaction.atomic():
+        lock_chain(source.organisation)
         ChainLink.objects.filter(source=source, target=target).delete()
-        refresh_chain_status(organisation=source.organisation, node_ids=[target.pk])
+        refresh_chain_status(
+            organisation=source.organisation, node_ids=[target.pk], nodes=[source, target]
+        )
+    _forget_prefetched(source)
 
 
 def delete_node(*, node: ChainNode, confirm: bool = False) -> None:
     """Delete `node`. When other nodes contribute to it, refuse with their titles unless
     `confirm`, which removes those links too; links upwards go with the node."""
-    contributors = list(node.contributors.order_by("pk"))
-    if contributors and not confirm:
-        raise ValidationError(
-            {
-                "contributors": [
-                    ngettext(
-                        "%(count)s node contributes to this one: %(titles)s. Confirm to delete "
-                        "it with that link.",
-                        "%(count)s nodes contribute to this one: %(titles)s. Confirm to delete "
-                        "it with those links.",
-                        len(contributors),
-                    )
-                    % {
-                        "count": len(contributors),
-                        "titles": ", ".join(f"'{c.title}'" for c in contributors),
-                    }
-                ]
-            }
-        )
     organisation = node.organisation
-    above = list(node.contributes_to.values_list("pk", flat=True))
     with transaction.atomic():
+        lock_chain(organisation)
+        contributors = list(node.contributors.order_by("pk"))
+        if contributors and not confirm:
+            raise ValidationError(
+                {
+                    "contributors": [
+                        ngettext(
+                            "%(count)s node contributes to this one: %(titles)s. Confirm to "
+                            "delete it with that link.",
+                            "%(count)s nodes contribute to this one: %(titles)s. Confirm to "
+                            "delete it with those links.",
+                            len(contributors),
+                        )
+                        % {
+                            "count": len(contributors),
+                            "titles": ", ".join(f"'{c.title}'" for c in contributors),
+                        }
+                    ]
+                }
+            )
+        above = list(node.contributes_to.values_list("pk", flat=True))
         node.delete()
         refresh_chain_status(organisation=organisation, node_ids=above)
