@@ -301,19 +301,29 @@ def run() -> int:
         f"{DASHBOARD_MAX_QUERIES}), {dashboard['p95'] / before['dashboard']['p95']:.2f}x its p95"
         f" on the demo alone: {common.verdict(ok)}"
     )
-    base = after["baseline (minimal page)"]["p95"]
-    for name in (CHAIN_ENDPOINT, CHAIN_PAGE):
-        if name not in after:
-            continue
-        row = after[name]
-        ok = row["p95"] <= CHAIN_GOAL_RATIO * base and row["queries"] <= CHAIN_MAX_QUERIES
-        print(
-            f"{name}, {nodes} nodes / {links:,} links: p50 {row['p50']:.1f} ms, p95"
-            f" {row['p95']:.1f} ms = {row['p95'] / base:.1f}x the minimal page's p95 (goal <="
-            f" {CHAIN_GOAL_RATIO:g}x), {row['queries']} queries (goal <= {CHAIN_MAX_QUERIES}):"
-            f" {common.verdict(ok)}"
-        )
+    for label, run in (("demo", before), (f"demo + {ROWS:,}", after)):
+        print_chain_verdicts(label, run, nodes, links)
     return 0
+
+
+def print_chain_verdicts(label: str, run: dict, nodes: int, links: int) -> None:
+    """The chain endpoint against its goal (p95 <= 3x the minimal page, <= 10 queries); the
+    chain page against its query goal, with its time ratio printed (it has no time goal)."""
+    base = run["baseline (minimal page)"]["p95"]
+    for name in (CHAIN_ENDPOINT, CHAIN_PAGE):
+        if name not in run:
+            continue
+        row = run[name]
+        timed = name == CHAIN_ENDPOINT
+        ok = row["queries"] <= CHAIN_MAX_QUERIES and (
+            not timed or row["p95"] <= CHAIN_GOAL_RATIO * base
+        )
+        goal = f" (goal <= {CHAIN_GOAL_RATIO:g}x)" if timed else ""
+        print(
+            f"{label}: {name}, {nodes} nodes / {links:,} links: p50 {row['p50']:.1f} ms, p95"
+            f" {row['p95']:.1f} ms = {row['p95'] / base:.1f}x the minimal page's p95{goal},"
+            f" {row['queries']} queries (goal <= {CHAIN_MAX_QUERIES}): {common.verdict(ok)}"
+        )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,12 @@
 - new customers of month m follow the mean Fast Quote of month m - 1 (a faster quote wins more
   customers), so the Fast Quote -> new customers hypothesis is strongest at a lag of one month;
 - monthly KPIs are reported for complete months only, on the first day of the month they cover;
+- the initiatives' own outputs are measured too: agents trained in first-contact resolution lead
+  First Time Resolution, until an intake of new agents dilutes the share again; the
+  knowledge base's rewritten answers jump when the new knowledge base is released (First Time
+  Resolution's great week); the quote engine's availability dips in the months Fast Quote was
+  slower than its trend and collapses in the three-day outage; the repair-partner audits stall
+  when the auditor leaves and stay behind plan;
 - some periods fall outside their bands and open corrective and learning deviations.
 """
 
@@ -31,6 +37,13 @@ _QUOTE_SPEED = np.array([0.82, 1.20, 1.45]) / float(np.dot([0.60, 0.25, 0.15], [
 _QUOTE_LEVEL_BEFORE_START = 95.0  # seconds, the month before the data starts
 _OUTAGE = (9, (10, 11, 12), 2.4)  # month index, days of the month, slow-down factor
 _PILOT = (15, 0.6)  # month index (week from its first Monday on/after the 8th), speed-up factor
+_KNOWLEDGE_BASE_RELEASE = (13, 15)  # month index, day: the new knowledge base goes live
+_AGENTS = 140  # front-line agents at the start
+_INTAKE = (15, 24)  # month index, new agents hired for the winter peak (untrained)
+_PARTNERS = 48  # repair partners in the network
+# Audits completed per month from the careful-delivery programme's start (month index 8); the
+# auditor left in month 12 and the audits restarted slowly.
+_AUDITS = (3, 4, 4, 3, 0, 0, 1, 2, 3, 3)
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,10 @@ def build_demo(*, today: date, seed: int = 7) -> Demo:
         *_nothing_broke(rng(5), days, start, broke_levels),
         *_payment_plan_options(days, start),
         *_prefilled_quotes(rng(6), days, start),
+        *_agents_trained(rng(10), days, start),
+        *_knowledge_base_answers(days, start),
+        *_quote_engine_availability(rng(11), days, start, quote_means),
+        *_repair_partners_audited(rng(12), days, start),
         *_nps(rng(7), complete, quote_means, ftr_levels),
         *_retention(rng(8), complete, ftr_levels, broke_levels),
         *_customers_and_premium(rng(9), complete, customers),
@@ -252,6 +269,111 @@ def _prefilled_quotes(rng, days: list[date], start: date) -> list[dict]:
                 "observed_at": day.isoformat(),
                 "numerator": int(rng.binomial(quotes, p)),
                 "denominator": quotes,
+            }
+        )
+    return items
+
+
+def _agents_trained(rng, days: list[date], start: date) -> list[dict]:
+    """Monday snapshot of the learning system: share of front-line agents through the course.
+
+    A pilot team was trained before the data starts; the rest follow, three or four courses a
+    month, ahead of First Time Resolution's rise. An intake of new agents arrives untrained and is
+    booked on a course one a week, so the share falls back under its target."""
+    items, trained = [], round(0.10 * _AGENTS)
+    intake_day = _month_day(start, _INTAKE[0], 1)
+    new_trained = 0
+    for day in days:
+        if day.weekday() != 0:
+            continue
+        month = _month_index(day, start)
+        goal = 0.88 - 0.78 * np.exp(-(month + day.day / 31) / 3.5)
+        trained = max(trained, min(round(goal * _AGENTS + rng.normal(0, 1)), _AGENTS))
+        headcount = _AGENTS + (_INTAKE[1] if day >= intake_day else 0)
+        if day >= intake_day + timedelta(days=14):
+            new_trained = min(new_trained + 1, _INTAKE[1])  # one a week
+        items.append(
+            {
+                "indicator": "agents_trained",
+                "observed_at": day.isoformat(),
+                "value": round(100 * (trained + new_trained) / headcount, 1),
+            }
+        )
+    return items
+
+
+def _knowledge_base_answers(days: list[date], start: date) -> list[dict]:
+    """Friday snapshot: how many of the 50 most-asked questions have a rewritten answer.
+
+    Two answers a month from the programme's start (month index 2), eighteen at once when the
+    new knowledge base is released, then two a month again."""
+    release = _month_day(start, *_KNOWLEDGE_BASE_RELEASE)
+    items = []
+    for day in days:
+        month = _month_index(day, start)
+        if day.weekday() != 4 or month < 2:
+            continue
+        answers = 2 * (month - 2) + (1 if day.day > 15 else 0) + (18 if day >= release else 0)
+        items.append(
+            {
+                "indicator": "knowledge_base_answers",
+                "observed_at": day.isoformat(),
+                "value": float(min(answers, 50)),
+            }
+        )
+    return items
+
+
+def _quote_engine_availability(rng, days: list[date], start: date, quote_means) -> list[dict]:
+    """Daily monitoring report: minutes the quote engine answered / minutes of the day.
+
+    The engine gets steadier as it is rebuilt, loses a little in the months Fast Quote was
+    slower than its trend, and most of three days in the rating-engine outage."""
+    outage = dict(zip(_OUTAGE[1], (0.62, 0.55, 0.81), strict=True))
+    items = []
+    for day in days:
+        month = _month_index(day, start)
+        slower = max(quote_means[month] - (24 + 66 * np.exp(-month / 5.5)), 0.0)
+        share = 0.998 - 0.022 * np.exp(-month / 4) - 0.00025 * slower
+        share += rng.normal(0, 0.0008)
+        if month == _OUTAGE[0] and day.day in outage:
+            share = outage[day.day]
+        items.append(
+            {
+                "indicator": "quote_engine_availability",
+                "observed_at": day.isoformat(),
+                "numerator": int(round(1440 * min(share, 1.0))),
+                "denominator": 1440,
+            }
+        )
+    return items
+
+
+def _repair_partners_audited(rng, days: list[date], start: date) -> list[dict]:
+    """Monday snapshot of the audit plan: share of the repair partners audited once.
+
+    From the careful-delivery programme's start (month index 8); each month's audits fall on
+    random working days of that month."""
+    first = 8
+    audit_days = []
+    for offset, count in enumerate(_AUDITS):
+        month = first + offset
+        month_start = _month_day(start, month, 1)
+        month_days = [d for d in days if _month_index(d, start) == month and d.weekday() < 5]
+        if month_start > days[-1] or not month_days:
+            continue
+        picks = rng.choice(len(month_days), size=min(count, len(month_days)), replace=False)
+        audit_days += [month_days[int(i)] for i in picks]
+    items = []
+    for day in days:
+        if day.weekday() != 0 or _month_index(day, start) < first:
+            continue
+        audited = sum(1 for audit in audit_days if audit < day)
+        items.append(
+            {
+                "indicator": "repair_partners_audited",
+                "observed_at": day.isoformat(),
+                "value": round(100 * audited / _PARTNERS, 1),
             }
         )
     return items

@@ -5,8 +5,9 @@ first-contact resolution programme, careful delivery of claims repairs, a busine
 flexible payment plans and a planned one on renewal letters. Their activities and outputs
 contribute to outcomes in the customer's voice, measured by the demo's CPIs, and those to the
 impacts new customers, retention, premium revenue and recommendation, measured by its KPIs.
-Activities and outputs are mostly unmeasured, as in most organisations: the chain page flags
-them. Dates are months relative to `today`, so the demo reads the same whenever it is loaded.
+Three of the six outputs are measured by what the initiatives delivered (quote engine
+availability, agents trained, repair partners audited); the other outputs and most activities
+are unmeasured, as in most organisations, and the chain page flags them. Dates are months relative to `today`, so the demo reads the same whenever it is loaded.
 """
 
 import json

@@ -33,7 +33,22 @@ CPIS = {
     "payment_plan_options",
     "prefilled_quotes",
 }
-KPIS = {"nps", "retention", "new_customers", "premium_revenue", "revenue_per_new_customer"}
+# The initiatives' own outputs and prerequisites: internal measures, so KPIs (not in the
+# customer's unit).
+DELIVERY = {
+    "agents_trained",
+    "knowledge_base_answers",
+    "quote_engine_availability",
+    "repair_partners_audited",
+}
+KPIS = {
+    "nps",
+    "retention",
+    "new_customers",
+    "premium_revenue",
+    "revenue_per_new_customer",
+    *DELIVERY,
+}
 API_FIELDS = {"indicator", "observed_at", "value", "numerator", "denominator", "segment"}
 
 
@@ -70,6 +85,51 @@ def test_build_demo_is_reproducible_and_shaped_like_the_api():
     assert {i["code"] for i in demo.indicators} == CPIS | KPIS
     assert all(re.fullmatch(r"[a-z][a-z0-9_]*", i["code"]) for i in demo.indicators)
     assert "revenue_per_new_customer" not in {item["indicator"] for item in demo.measurements}
+    assert len(CPIS) == 6 and len(KPIS) == 9 and len(demo.indicators) == 15
+    assert {i["code"]: i["layer"] for i in demo.indicators if i["code"] in DELIVERY} == {
+        "agents_trained": "prerequisite",
+        "knowledge_base_answers": "prerequisite",
+        "quote_engine_availability": "execution",
+        "repair_partners_audited": "prerequisite",
+    }
+
+
+def series(demo, code: str) -> list[tuple[str, float]]:
+    """(observed_at, value or percentage) of one indicator's measurements, in order."""
+    return [
+        (
+            item["observed_at"],
+            item["value"] if "value" in item else 100 * item["numerator"] / item["denominator"],
+        )
+        for item in demo.measurements
+        if item["indicator"] == code
+    ]
+
+
+def test_the_initiatives_outputs_tell_the_same_story_as_the_cpis():
+    """Loaded for 15 March 2026: month index 0 is October 2024."""
+    demo = build_demo(today=date(2026, 3, 15))
+    agents = series(demo, "agents_trained")
+    before_intake = [v for at, v in agents if at < "2026-01-01"]
+    # Agents are trained month by month ahead of First Time Resolution, until 24 new agents
+    # join untrained in month 15 (January 2026) and the share falls under 90 % again.
+    assert before_intake == sorted(before_intake) and before_intake[-1] == 87.9
+    assert [v for at, v in agents if at >= "2026-01-01"] == [
+        75.6, 75.6, 76.2, 76.8, 77.4, 78.0, 78.7, 79.3, 79.9, 80.5
+    ]  # fmt: skip
+    # The new knowledge base goes live on 15 November 2025 (month 13): 18 answers at once.
+    answers = dict(series(demo, "knowledge_base_answers"))
+    assert (answers["2025-11-14"], answers["2025-11-21"], answers["2026-03-13"]) == (22, 41, 48)
+    # The quote engine's worst days are the rating-engine outage of 10-12 July 2025 (month 9).
+    engine = sorted(series(demo, "quote_engine_availability"), key=lambda pair: pair[1])
+    assert [at for at, _v in engine[:3]] == ["2025-07-11", "2025-07-10", "2025-07-12"]
+    assert all(v > 96.5 for _at, v in engine[3:])
+    # Audits start with the careful-delivery programme (June 2025) and stall in October and
+    # November 2025, when the auditor left: far from every partner by March.
+    audited = series(demo, "repair_partners_audited")
+    assert audited[0][0] == "2025-06-02" and audited[-1] == ("2026-03-09", 45.8)
+    stalled = {v for at, v in audited if "2025-10-06" <= at <= "2025-12-01"}
+    assert stalled == {29.2}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,11 +1,13 @@
 """The demo's results chain: the data file is a chain the services accept, and `load_demo` loads
 it after the indicators, through the demo-parts registry, with the statuses the rule gives.
 
-`load_demo` takes seconds, so one test loads it once and checks everything it made (the
-indicators' own demo test loads it twice already)."""
+`load_demo` takes seconds, so one test loads it once for the real today and checks everything it
+made with what holds whatever the day (the indicators' own demo test loads it twice already),
+and one loads it for a fixed day and checks the exact statuses of that day."""
 
 import json
 import re
+from datetime import date
 from io import StringIO
 from pathlib import Path
 
@@ -120,6 +122,14 @@ def check_what_was_made(output: str) -> None:
         "New customers": ("impact", {"new_customers": 1}),
         "Retention": ("impact", {"retention": 1}),
         "Premium revenue": ("impact", {"premium_revenue": 2, "revenue_per_new_customer": 1}),
+        # What the initiatives delivered: three outputs and one activity are measured.
+        "Quote engine live": ("output", {"quote_engine_availability": 1}),
+        "Agents trained": ("output", {"agents_trained": 1}),
+        "Repair partners audited": ("output", {"repair_partners_audited": 1}),
+        "Rewrite the knowledge base around customers' questions": (
+            "activity",
+            {"knowledge_base_answers": 1},
+        ),
     }
     for title, (level, weights) in measured.items():
         found = node(title)
@@ -127,8 +137,8 @@ def check_what_was_made(output: str) -> None:
         assert {m.indicator.code: m.weight for m in found.measures.all()} == weights
     for title in ("Launch instant online quote", "Train agents in first-contact resolution"):
         assert node(title).level == "activity" and not node(title).measures.exists()
-    for title in ("Quote engine live", "Agents trained"):
-        assert node(title).level == "output"
+    for title in ("Knowledge base rewritten", "Fast-track desk staffed", "Payment plans on sale"):
+        assert node(title).level == "output" and not node(title).measures.exists()
     launch = node("Launch instant online quote")
     assert launch.initiative.title == "Instant online quote"
     assert list(launch.contributes_to.values_list("title", flat=True)) == ["Quote engine live"]
@@ -136,8 +146,9 @@ def check_what_was_made(output: str) -> None:
     nodes = ChainNode.objects.filter(organisation__slug="demo")
     links = ChainLink.objects.filter(source__organisation__slug="demo")
     assert (nodes.count(), links.count()) == (25, 26)
-    unmeasured = nodes.filter(measures__isnull=True).count()
-    assert unmeasured == 15
+    unmeasured = nodes.filter(measures__isnull=True)
+    by_level = {level: unmeasured.filter(level=level).count() for level in RANK}
+    assert by_level == {"activity": 7, "output": 3, "outcome": 1, "impact": 0}
     line = re.search(r"^Results chain: .*$", output, re.M).group(0)
     assert line.startswith(
         "Results chain: 6 initiatives, 25 nodes (9 activities, 6 outputs, 6 outcomes, "
@@ -147,7 +158,7 @@ def check_what_was_made(output: str) -> None:
     assert (
         f"status {counts['on_track']} on track, {counts['at_risk']} at risk, "
         f"{counts['off_track']} off track, {counts['no_data']} no data; "
-        "15 unmeasured links (nodes without an indicator)."
+        "11 unmeasured links (nodes without an indicator)."
     ) in line
 
 
@@ -170,13 +181,23 @@ def check_statuses_follow_the_rule() -> None:
     assert status["prefilled_quotes"] == "on_track"
     assert status["payment_plan_options"] == "stale"
     assert status["nps"] == "at_risk"
+    # At least 47 of the 50 answers are rewritten in the last complete month, whatever the day.
+    assert status["knowledge_base_answers"] == "on_track"
 
     premium = node("Premium revenue")  # (2 x 1 + 1 x 0) / 3 = 0.667: at risk (0.6 <= s < 0.9)
     assert premium.score == pytest.approx(2 / 3)
     assert (premium.status, premium.status_source) == ("at_risk", "indicators")
-    engine = node("Quote engine live")  # unmeasured: the mean of its contributors that have
-    # a score, "Pre-fill quotes from public registers" (1.0); "Launch instant..." has none
-    assert (engine.status, engine.score, engine.status_source) == ("on_track", 1.0, "contributors")
+    engine = node("Quote engine live")  # measured: its own indicator, whatever its contributors
+    assert engine.status_source == "indicators"
+    answers = node("Knowledge base rewritten")  # unmeasured: the mean of its contributors that
+    # have a score, "Rewrite the knowledge base..." (1.0)
+    assert (answers.status, answers.score, answers.status_source) == (
+        "on_track",
+        1.0,
+        "contributors",
+    )
+    desk = node("Fast-track desk staffed")  # unmeasured, and so is its only contributor
+    assert (desk.status, desk.score, desk.status_source) == ("no_data", None, "contributors")
     plans = node("Customers pay in the way that suits them")  # stale counts as no data
     assert (plans.status, plans.score, plans.status_source) == ("no_data", None, "indicators")
     letters = node("Customers understand why their price changed")
@@ -192,6 +213,9 @@ def check_statuses_follow_the_rule() -> None:
         ("Customers recommend us", "nps"),
         ("New customers", "new_customers"),
         ("Retention", "retention"),
+        ("Quote engine live", "quote_engine_availability"),
+        ("Agents trained", "agents_trained"),
+        ("Repair partners audited", "repair_partners_audited"),
     ]:
         expected = status_of_score(STATUS_SCORES[status[code]])
         assert node(title).status == expected, (title, status[code])
@@ -209,4 +233,50 @@ def check_the_dashboard_panel_of_the_demo() -> None:
     page = client.get(reverse("home")).content.decode()
     assert "Results chain" in page
     assert f'href="{reverse("chain")}"' in page
-    assert "15</strong> unmeasured links" in page
+    assert "11</strong> unmeasured links" in page
+
+
+DAY = date(2026, 3, 15)
+
+
+@pytest.mark.django_db
+def test_the_demo_loaded_for_a_fixed_day_has_that_days_exact_statuses(monkeypatch):
+    """Statuses move with the day the demo is loaded for (the month in progress, the targets
+    from 1 January, staleness): loaded for 15 March 2026, and read on that day."""
+    monkeypatch.setattr("indicators.selectors.indicators.today_of", lambda organisation: DAY)
+    out = StringIO()
+    call_command("load_demo", "--today", DAY.isoformat(), stdout=out)
+
+    line = re.search(r"^Results chain: .*$", out.getvalue(), re.M).group(0)
+    assert line == (
+        "Results chain: 6 initiatives, 25 nodes (9 activities, 6 outputs, 6 outcomes, "
+        "4 impacts), 26 links; status 10 on track, 3 at risk, 1 off track, 11 no data; "
+        "11 unmeasured links (nodes without an indicator)."
+    )
+    outputs = ChainNode.objects.filter(organisation__slug="demo", level="output")
+    assert {n.title: (n.status, n.status_source) for n in outputs} == {
+        "Quote engine live": ("on_track", "indicators"),
+        "Agents trained": ("at_risk", "indicators"),  # the January intake is being trained
+        "Knowledge base rewritten": ("on_track", "contributors"),
+        "Repair partners audited": ("off_track", "indicators"),  # audits behind plan
+        "Fast-track desk staffed": ("no_data", "contributors"),
+        "Payment plans on sale": ("no_data", "contributors"),
+    }
+    assert node("Nothing broke in delivery").status == "on_track"
+
+    client = Client()
+    assert client.login(username="viewer", password="demo-password")
+    page = client.get(reverse("initiative-list"))
+    counts = {
+        row["initiative"].title: {item["status"]: item["count"] for item in row["counts"]}
+        for row in page.context["rows"]
+    }
+    # The initiatives' own activities and outputs, by status.
+    assert counts == {
+        "Instant online quote": {"on_track": 2, "no_data": 1},
+        "First-contact resolution programme": {"on_track": 2, "at_risk": 1, "no_data": 2},
+        "Careful delivery": {"off_track": 1, "no_data": 1},
+        "Business fast-track": {"no_data": 2},
+        "Flexible payment plans": {"no_data": 2},
+        "Renewal letters that explain the price": {"no_data": 1},
+    }
