@@ -13,16 +13,18 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organisation
 from indicators.compute.status import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK
 
 
 class Level(models.TextChoices):
-    ACTIVITY = "activity", _("activity")
-    OUTPUT = "output", _("output")
-    OUTCOME = "outcome", _("outcome")
-    IMPACT = "impact", _("impact")
+    # A context of their own: "impact" is also a measurement layer, translated in the plural.
+    ACTIVITY = "activity", pgettext_lazy("chain level", "activity")
+    OUTPUT = "output", pgettext_lazy("chain level", "output")
+    OUTCOME = "outcome", pgettext_lazy("chain level", "outcome")
+    IMPACT = "impact", pgettext_lazy("chain level", "impact")
 
 
 # The order of the chain: a link goes from a lower rank to a higher one.
