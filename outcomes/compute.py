@@ -37,6 +37,12 @@ from indicators.compute.status import (
 STATUS_SCORES = {ON_TRACK: 1.0, AT_RISK: 0.75, OFF_TRACK: 0.0}
 SCORE_DECIMALS = 12
 LEVEL_ORDER = ("activity", "output", "outcome", "impact")
+# A link goes from a lower rank to a higher one.
+LEVEL_RANK = {level: rank for rank, level in enumerate(LEVEL_ORDER)}
+# Where attention goes: outcomes (leading) first, then impact (lagging), then the work; in a
+# level, off track first, then at risk, no data and on track.
+ATTENTION_LEVELS = ("outcome", "impact", "output", "activity")
+ATTENTION_STATUSES = (OFF_TRACK, AT_RISK, NO_DATA, ON_TRACK)
 FROM_INDICATORS = "indicators"
 FROM_CONTRIBUTORS = "contributors"
 FROM_NOTHING = "none"
@@ -107,7 +113,7 @@ def chain_rollup(
     known = dict(known or {})
     todo = set(levels) if only is None else only
     result: dict[int, Rollup] = {}
-    for node_id in sorted(todo, key=lambda pk: (LEVEL_ORDER.index(levels[pk]), pk)):
+    for node_id in sorted(todo, key=lambda pk: (LEVEL_RANK[levels[pk]], pk)):
         scores = [
             (result.get(pk) or known.get(pk) or Rollup(NO_DATA, None, FROM_NOTHING)).score
             for pk in contributors.get(node_id, ())

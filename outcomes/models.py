@@ -18,6 +18,8 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import Organisation
 from indicators.compute.status import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK
 
+from .compute import LEVEL_ORDER, LEVEL_RANK
+
 
 class Level(models.TextChoices):
     # A context of their own: "impact" is also a measurement layer, translated in the plural.
@@ -27,8 +29,9 @@ class Level(models.TextChoices):
     IMPACT = "impact", pgettext_lazy("chain level", "impact")
 
 
-# The order of the chain: a link goes from a lower rank to a higher one.
-LEVEL_RANK = {Level.ACTIVITY: 0, Level.OUTPUT: 1, Level.OUTCOME: 2, Level.IMPACT: 3}
+# The order of the chain (`compute.LEVEL_RANK`, by level name): a link goes from a lower
+# rank to a higher one.
+assert tuple(Level.values) == LEVEL_ORDER
 # Activities and outputs are an initiative's own work; outcomes and impacts may be shared.
 LEVELS_OF_AN_INITIATIVE = (Level.ACTIVITY, Level.OUTPUT)
 

@@ -13,9 +13,18 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from accounts.models import Organisation
 from core.errors import NotFound
 from indicators import selectors as indicator_selectors
+from indicators.compute.status import AT_RISK, OFF_TRACK, STATUSES
 
-from .compute import LEVEL_ORDER, upward_closure
+from .compute import (
+    ATTENTION_LEVELS,
+    ATTENTION_STATUSES,
+    LEVEL_ORDER,
+    LEVEL_RANK,
+    upward_closure,
+)
 from .models import ChainLink, ChainNode, Initiative, Level, NodeIndicator
+
+WORRYING = (OFF_TRACK, AT_RISK)  # the outcomes a summary of the chain points at
 
 
 def initiatives_of(*, organisation: Organisation) -> QuerySet[Initiative]:
@@ -115,8 +124,7 @@ def chain(
     links = [(s, t) for s, t in links if s in keep and t in keep]
     indicators = _indicators_of(organisation, nodes)
     _attach(nodes, links, indicators)
-    rank = {level: i for i, level in enumerate(LEVEL_ORDER)}
-    nodes.sort(key=lambda node: (rank[node.level], node.pk))
+    nodes.sort(key=lambda node: (LEVEL_RANK[node.level], node.pk))
     return Chain(nodes=nodes, links=links, indicators=indicators)
 
 
@@ -158,20 +166,20 @@ def _attach(nodes, links, indicators) -> None:
 def outcomes_first(nodes: list[ChainNode]) -> list[ChainNode]:
     """Where attention goes: outcomes (leading) first, then impact (lagging), then outputs and
     activities; in each level off track first, then at risk, no data, on track."""
-    level_rank = {"outcome": 0, "impact": 1, "output": 2, "activity": 3}
-    status_rank = {"off_track": 0, "at_risk": 1, "no_data": 2, "on_track": 3}
     return sorted(
         nodes,
-        key=lambda n: (level_rank[n.level], status_rank[n.status], n.title.lower(), n.pk),
+        key=lambda n: (
+            ATTENTION_LEVELS.index(n.level),
+            ATTENTION_STATUSES.index(n.status),
+            n.title.lower(),
+            n.pk,
+        ),
     )
 
 
 def status_counts(*, organisation: Organisation) -> dict[str, dict[str, int]]:
     """{level: {status: count}} of the organisation's nodes (one query), every key present."""
-    counts = {
-        level: dict.fromkeys(("on_track", "at_risk", "off_track", "no_data"), 0)
-        for level in LEVEL_ORDER
-    }
+    counts = {level: dict.fromkeys(STATUSES, 0) for level in LEVEL_ORDER}
     rows = (
         ChainNode.objects.filter(organisation=organisation)
         .values_list("level", "status")
@@ -197,14 +205,12 @@ def chain_attention(*, organisation: Organisation) -> ChainAttention:
     rows = list(
         ChainNode.objects.filter(organisation=organisation)
         .annotate(measured=Exists(NodeIndicator.objects.filter(node=OuterRef("pk"))))
-        .filter(Q(level=Level.OUTCOME, status__in=["off_track", "at_risk"]) | Q(measured=False))
+        .filter(Q(level=Level.OUTCOME, status__in=WORRYING) | Q(measured=False))
         .only("pk", "level", "title", "status")
         .order_by()
     )
-    status_rank = {"off_track": 0, "at_risk": 1}
-    outcomes = sorted(
-        (n for n in rows if n.level == Level.OUTCOME and n.status in status_rank),
-        key=lambda n: (status_rank[n.status], n.title.lower(), n.pk),
+    outcomes = outcomes_first(
+        [n for n in rows if n.level == Level.OUTCOME and n.status in WORRYING]
     )
     return ChainAttention(outcomes=outcomes, unmeasured=sum(1 for n in rows if not n.measured))
 
@@ -226,9 +232,7 @@ def initiative_status_counts(*, organisation: Organisation) -> dict[int, dict[st
         .order_by()
     )
     for initiative_id, status, count in rows:
-        counts.setdefault(
-            initiative_id, dict.fromkeys(("on_track", "at_risk", "off_track", "no_data"), 0)
-        )[status] = count
+        counts.setdefault(initiative_id, dict.fromkeys(STATUSES, 0))[status] = count
     return counts
 
 
@@ -241,12 +245,11 @@ def neighbours_of(*, node: ChainNode) -> tuple[list[ChainNode], list[ChainNode]]
         .select_related("initiative")
         .distinct()
     )
-    rank = {level: i for i, level in enumerate(LEVEL_ORDER)}
-    rows = sorted(rows, key=lambda n: (rank[n.level], n.title.lower(), n.pk))
+    rows = sorted(rows, key=lambda n: (LEVEL_RANK[n.level], n.title.lower(), n.pk))
     mine = node.rank
     return (
-        [n for n in rows if rank[n.level] < mine],
-        [n for n in rows if rank[n.level] > mine],
+        [n for n in rows if LEVEL_RANK[n.level] < mine],
+        [n for n in rows if LEVEL_RANK[n.level] > mine],
     )
 
 
@@ -259,8 +262,7 @@ def node_choices(*, organisation: Organisation) -> list[ChainNode]:
         .only("pk", "organisation_id", "level", "title", "initiative__title")
         .order_by("title", "pk")
     )
-    rank = {level: i for i, level in enumerate(LEVEL_ORDER)}
-    return sorted(nodes, key=lambda node: rank[node.level])
+    return sorted(nodes, key=lambda node: LEVEL_RANK[node.level])
 
 
 def indicator_choices(*, organisation: Organisation) -> list:
@@ -356,6 +358,7 @@ def chain_rows(
         .values_list("source_id", "target_id")
     )
     keep = _kept(nodes, links, initiative, levels)
-    rank = {level: i for i, level in enumerate(LEVEL_ORDER)}
-    nodes = sorted((node for node in nodes if node.pk in keep), key=lambda n: (rank[n.level], n.pk))
+    nodes = sorted(
+        (node for node in nodes if node.pk in keep), key=lambda n: (LEVEL_RANK[n.level], n.pk)
+    )
     return nodes, [(s, t) for s, t in links if s in keep and t in keep]

@@ -14,7 +14,7 @@ from indicators import selectors as indicator_selectors
 from indicators.compute.status import AT_RISK_FROM, ON_TRACK_FROM
 
 from .. import charts, registry, selectors
-from ..compute import LEVEL_ORDER, STATUS_SCORES
+from ..compute import ATTENTION_STATUSES, LEVEL_ORDER, LEVEL_RANK, STATUS_SCORES
 from ..models import Level, NodeStatus
 from ..services.status import status_of_indicator
 
@@ -35,7 +35,6 @@ LEVEL_HEADINGS = {
     "activity": gettext_lazy("Activities"),
 }
 OPEN_UP_TO = 40  # nodes in a chain whose lists of outputs and activities all show unfolded
-STATUS_ORDER = ("off_track", "at_risk", "no_data", "on_track")
 
 
 def status_rule() -> dict:
@@ -53,12 +52,12 @@ def _levels_of(request) -> list[str]:
 
 
 def _counts(nodes) -> list[dict]:
-    counts = dict.fromkeys(STATUS_ORDER, 0)
+    counts = dict.fromkeys(ATTENTION_STATUSES, 0)
     for node in nodes:
         counts[node.status] += 1
     return [
         {"status": status, "label": NodeStatus(status).label, "count": counts[status]}
-        for status in STATUS_ORDER
+        for status in ATTENTION_STATUSES
     ]
 
 
@@ -137,7 +136,7 @@ def initiative_list(request):
             "initiative": initiative,
             "counts": [
                 {"status": s, "label": NodeStatus(s).label, "count": counts[initiative.pk][s]}
-                for s in STATUS_ORDER
+                for s in ATTENTION_STATUSES
                 if initiative.pk in counts and counts[initiative.pk][s]
             ],
         }
@@ -218,7 +217,7 @@ def node_detail(request, pk):
     organisation = request.membership.organisation
     node = selectors.node_by_id(organisation=organisation, pk=pk)
     contributors, targets = selectors.neighbours_of(node=node)
-    lower = [level for level in LEVEL_ORDER if LEVEL_ORDER.index(level) < node.rank]
+    lower = [level for level in LEVEL_ORDER if LEVEL_RANK[level] < node.rank]
     context = {
         "node": node,
         "cards": _indicator_cards(node),
