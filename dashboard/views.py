@@ -63,7 +63,6 @@ def _stale_text(indicator) -> str:
 
 
 def _card(indicator, results: list[dict]) -> dict:
-    series = [{**row, "period_start": row["period_start"].isoformat()} for row in results]
     value_status = _value_status(indicator)
     pill = STATUS_PILLS.get(value_status)
     if pill is None and indicator.latest_progress is None and _off_target(indicator):
@@ -76,12 +75,8 @@ def _card(indicator, results: list[dict]) -> dict:
         "attention": _needs_attention(indicator, value_status),
         "pill": pill,
         "stale": _stale_text(indicator) if stale else "",
-        "figure": charts.figure_json(charts.small_figure(results=series, period=indicator.period))
-        if series
-        else None,
-        "latest_label": charts.period_label(indicator.latest_start, indicator.period)
-        if indicator.latest_start
-        else "",
+        "figure": charts.small_figure_json(results=results, period=indicator.period),
+        "latest_label": charts.latest_label(indicator),
     }
 
 

@@ -330,6 +330,21 @@ def small_figure(*, results: list[dict], period: str) -> dict:
     return fig
 
 
+def small_figure_json(*, results: list[dict], period: str) -> SafeString | None:
+    """`small_figure` of selector rows (`period_start` a date) as page JSON; None without rows."""
+    if not results:
+        return None
+    series = [{**row, "period_start": row["period_start"].isoformat()} for row in results]
+    return figure_json(small_figure(results=series, period=period))
+
+
+def latest_label(indicator) -> str:
+    """The name of the period of a row's latest value (`latest_start`), "" without one."""
+    if not indicator.latest_start:
+        return ""
+    return period_label(indicator.latest_start, indicator.period)
+
+
 def sparkline_points(values: list[float | None], width: int = 120, height: int = 28) -> str:
     """Points of an SVG polyline through `values` (None skipped), scaled into width x height."""
     known = [(i, v) for i, v in enumerate(values) if v is not None]

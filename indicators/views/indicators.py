@@ -86,9 +86,7 @@ def indicator_list(request):
             "sparkline": charts.sparkline_points(
                 [r["value"] for r in recent.get(indicator.pk, [])]
             ),
-            "latest_label": charts.period_label(indicator.latest_start, indicator.period)
-            if indicator.latest_start
-            else "",
+            "latest_label": charts.latest_label(indicator),
             "stale": _("stale: no value since %(since)s")
             % {"since": charts.period_label(indicator.latest_start, indicator.period)}
             if indicator.stale

@@ -179,26 +179,16 @@ def _indicator_cards(node) -> list[dict]:
     cards = []
     for measure in measures:
         indicator = rows[measure.indicator_id]
-        series = [
-            {**row, "period_start": row["period_start"].isoformat()}
-            for row in recent.get(indicator.pk, [])
-        ]
         cards.append(
             {
                 "indicator": indicator,
                 "weight": measure.weight,
                 "share": measure.weight / total,
                 "status": _indicator_status(indicator),
-                "latest_label": indicator_charts.period_label(
-                    indicator.latest_start, indicator.period
-                )
-                if indicator.latest_start
-                else "",
-                "figure": indicator_charts.figure_json(
-                    indicator_charts.small_figure(results=series, period=indicator.period)
-                )
-                if series
-                else None,
+                "latest_label": indicator_charts.latest_label(indicator),
+                "figure": indicator_charts.small_figure_json(
+                    results=recent.get(indicator.pk, []), period=indicator.period
+                ),
             }
         )
     return cards
