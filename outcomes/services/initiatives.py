@@ -15,6 +15,7 @@ from accounts.models import Organisation
 from accounts.selectors import non_members
 
 from ..models import ChainNode, Initiative, InitiativeState
+from .instances import restored_on_failure, title_errors
 from .status import lock_chain, refresh_chain_status
 
 FIELDS = ("title", "description", "owner", "start", "end", "state", "budget")
@@ -36,34 +37,23 @@ def update_initiative(*, initiative: Initiative, data: dict) -> Initiative:
 
 
 def _save(initiative: Initiative, data: dict) -> Initiative:
-    before = {name: getattr(initiative, name) for name in FIELDS if name in data}
-    new = initiative._state.adding
-    for name in before:
-        setattr(initiative, name, data[name])
-    try:
+    fields = [name for name in FIELDS if name in data]
+    with restored_on_failure(initiative, fields):
+        for name in fields:
+            setattr(initiative, name, data[name])
         _check(initiative)
         with transaction.atomic():
             initiative.save()
-    except BaseException:
-        # Refused or failed: the caller's instance is left as it came, like the database.
-        for name, value in before.items():
-            setattr(initiative, name, value)
-        if new:
-            initiative.pk, initiative._state.adding = None, True
-        raise
     return initiative
 
 
 def _check(initiative: Initiative) -> None:
     errors: dict[str, list[str]] = {}
-    title = initiative.title if isinstance(initiative.title, str) else ""
-    if not title.strip():
-        errors["title"] = [_("An initiative needs a title.")]
-    elif len(title) > TITLE_MAX:
-        errors["title"] = [
-            _("A title has at most %(max)s characters; this one has %(count)s.")
-            % {"max": TITLE_MAX, "count": len(title)}
-        ]
+    title = title_errors(
+        initiative.title, max_length=TITLE_MAX, blank=_("An initiative needs a title.")
+    )
+    if title:
+        errors["title"] = title
     if initiative.state not in InitiativeState.values:
         errors["state"] = [_("Choose one of: planned, running, done, stopped.")]
     if initiative.start and initiative.end and initiative.end < initiative.start:

@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 from accounts.models import Organisation
 
 from ..models import LEVEL_RANK, LEVELS_OF_AN_INITIATIVE, ChainLink, ChainNode, Level, NodeIndicator
+from .instances import restored_on_failure, title_errors
 from .status import lock_chain, refresh_chain_status
 
 PLAIN_FIELDS = ("level", "title", "description", "initiative")
@@ -48,34 +49,26 @@ def update_node(*, node: ChainNode, data: dict) -> ChainNode:
 
 
 def _save(node: ChainNode, data: dict, *, new: bool) -> ChainNode:
-    before = {name: getattr(node, name) for name in PLAIN_FIELDS if name in data}
-    try:
-        with transaction.atomic():
-            # The checks read the chain: hold it from them to the refresh.
-            lock_chain(node.organisation)
-            saved_level = None if new else ChainNode.objects.get(pk=node.pk).level
-            for name in before:
-                setattr(node, name, data[name])
-            indicators = data.get("indicators")
-            targets = data.get("contributes_to")
-            _check(node, indicators, targets, new=new, level_changed=node.level != saved_level)
-            # Nodes that lose this one as a contributor need a fresh status too.
-            old_targets = [] if new or targets is None else _targets_of(node)
-            node.save()
-            if indicators is not None:
-                _replace_indicators(node, indicators)
-            if targets is not None:
-                _replace_links(node, targets)
-            refresh_chain_status(
-                organisation=node.organisation, node_ids=[node.pk, *old_targets], nodes=[node]
-            )
-    except BaseException:
-        # Refused or failed: the caller's instance is left as it came, like the database.
-        for name, value in before.items():
-            setattr(node, name, value)
-        if new:
-            node.pk, node._state.adding = None, True
-        raise
+    fields = [name for name in PLAIN_FIELDS if name in data]
+    with restored_on_failure(node, fields), transaction.atomic():
+        # The checks read the chain: hold it from them to the refresh.
+        lock_chain(node.organisation)
+        saved_level = None if new else ChainNode.objects.get(pk=node.pk).level
+        for name in fields:
+            setattr(node, name, data[name])
+        indicators = data.get("indicators")
+        targets = data.get("contributes_to")
+        _check(node, indicators, targets, new=new, level_changed=node.level != saved_level)
+        # Nodes that lose this one as a contributor need a fresh status too.
+        old_targets = [] if new or targets is None else _targets_of(node)
+        node.save()
+        if indicators is not None:
+            _replace_indicators(node, indicators)
+        if targets is not None:
+            _replace_links(node, targets)
+        refresh_chain_status(
+            organisation=node.organisation, node_ids=[node.pk, *old_targets], nodes=[node]
+        )
     _forget_prefetched(node)
     return node
 
@@ -115,14 +108,9 @@ def _check_level(node: ChainNode, errors: dict) -> None:
 
 
 def _check_title(node: ChainNode, errors: dict) -> None:
-    title = node.title if isinstance(node.title, str) else ""
-    if not title.strip():
-        errors["title"] = [_("A node needs a title.")]
-    elif len(title) > TITLE_MAX:
-        errors["title"] = [
-            _("A title has at most %(max)s characters; this one has %(count)s.")
-            % {"max": TITLE_MAX, "count": len(title)}
-        ]
+    title = title_errors(node.title, max_length=TITLE_MAX, blank=_("A node needs a title."))
+    if title:
+        errors["title"] = title
 
 
 def _check_initiative(node: ChainNode, errors: dict) -> None:
