@@ -4,7 +4,6 @@ Anyone with access may comment: a viewer's session as well as an API key (whose 
 author). The service decides what a valid comment is; this module only reads and shapes.
 """
 
-import re
 from datetime import date
 
 from drf_spectacular.types import OpenApiTypes
@@ -15,6 +14,7 @@ from rest_framework.response import Response
 
 from accounts.models import Role
 from core.api import OrganisationScopedMixin
+from core.dates import iso_date
 
 from .. import selectors, services
 from ..compute.periods import PERIODS
@@ -44,13 +44,10 @@ def _date_parameter(query, name: str, errors: dict) -> date | None:
     if text is None:
         return None
     try:
-        # fullmatch first: fromisoformat also reads 20260301 and 2026-W09-7.
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return date.fromisoformat(text)
+        return iso_date(text)
     except ValueError:
-        pass
-    errors[name] = ["Use a date as YYYY-MM-DD."]
-    return None
+        errors[name] = ["Use a date as YYYY-MM-DD."]
+        return None
 
 
 class ValueCommentsView(OrganisationScopedMixin, generics.ListCreateAPIView):

@@ -11,6 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.api import OrganisationScopedMixin
+from core.dates import iso_date
 from core.filters import StrictBooleanFilter, StrictFilterSet
 
 from .. import selectors, services
@@ -248,7 +249,7 @@ def _values_params(query, indicator: Indicator) -> dict:
     for name, target in (("from", "start"), ("to", "end")):
         text = query.get(name)
         try:
-            bounds[target] = None if text is None else _iso_date(text)
+            bounds[target] = None if text is None else iso_date(text)
         except ValueError:
             errors[name] = ["Use a date, YYYY-MM-DD."]
     segment = query.get("segment")
@@ -257,10 +258,3 @@ def _values_params(query, indicator: Indicator) -> dict:
     if errors:
         raise ValidationError(errors)
     return {"period": period, "segment": segment or "", **bounds}
-
-
-def _iso_date(text: str) -> date:
-    """YYYY-MM-DD only: `date.fromisoformat` also takes 20260301 and 2026-W09-7."""
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise ValueError(text)
-    return date.fromisoformat(text)

@@ -1,7 +1,6 @@
 """What the chain's serializers and views share: ids, dates, the `confirm` of a delete."""
 
 import re
-from datetime import date
 
 import django_filters
 from django import forms
@@ -11,6 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+from core.dates import iso_date
 from indicators.api.fields import JsonIntegerField
 
 # Ids are positive 64-bit integers; a path that cannot hold one is a 404 before any query.
@@ -33,10 +33,8 @@ class IsoDateField(serializers.DateField):
     default_error_messages = {"invalid": _("Use a date, YYYY-MM-DD.")}
 
     def to_internal_value(self, value):
-        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            self.fail("invalid")
         try:
-            return date.fromisoformat(value)
+            return iso_date(value)
         except ValueError:
             self.fail("invalid")
 
