@@ -7,9 +7,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import serializers
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
+from core.api import OrganisationScopedMixin
 from core.dates import iso_date
 from indicators.api.fields import JsonIntegerField
 
@@ -81,3 +82,18 @@ def confirm_of(request) -> bool:
     if text not in ("true", "false"):
         raise ValidationError({"confirm": [_("Use true or false.")]})
     return text == "true"
+
+
+class ChainViewSet(
+    OrganisationScopedMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Create, list, read, PATCH and DELETE objects of the caller's organisation by id."""
+
+    lookup_value_regex = ID_PATTERN
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]

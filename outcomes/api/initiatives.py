@@ -5,17 +5,22 @@ from decimal import Decimal
 import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from core.api import OrganisationScopedMixin
 from core.filters import StrictFilterSet
 from indicators.api.fields import JsonNumberField, JsonStringField, MemberField
 
 from .. import selectors, services
 from ..models import Initiative, InitiativeState
 from ..registry import objectives_of
-from .fields import CONFIRM_PARAMETER, DETAIL_SCHEMA, ID_PATTERN, IsoDateField, confirm_of
+from .fields import (
+    CONFIRM_PARAMETER,
+    DETAIL_SCHEMA,
+    ChainViewSet,
+    IsoDateField,
+    confirm_of,
+)
 
 # The budget column holds 12 digits before the decimal point.
 MAX_BUDGET = 999_999_999_999
@@ -89,21 +94,11 @@ class InitiativeFilter(StrictFilterSet):
 
 
 @extend_schema_view(**DETAIL_SCHEMA)
-class InitiativeViewSet(
-    OrganisationScopedMixin,
-    mixins.CreateModelMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class InitiativeViewSet(ChainViewSet):
     """Initiatives of the caller's organisation, by title."""
 
     serializer_class = InitiativeSerializer
     filterset_class = InitiativeFilter
-    lookup_value_regex = ID_PATTERN
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
         return selectors.initiatives_with_nodes(organisation=self.get_organisation())

@@ -4,18 +4,24 @@ import django_filters
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from core.api import OrganisationScopedMixin
 from core.errors import NotFound
 from core.filters import StrictFilterSet
 from indicators.api.fields import CodeField, JsonNumberField, JsonStringField
 
 from .. import selectors, services
 from ..models import ChainNode, Level, NodeStatus, StatusSource
-from .fields import CONFIRM_PARAMETER, DETAIL_SCHEMA, ID_PATTERN, IdField, IdFilter, confirm_of
+from .fields import (
+    CONFIRM_PARAMETER,
+    DETAIL_SCHEMA,
+    ChainViewSet,
+    IdField,
+    IdFilter,
+    confirm_of,
+)
 
 DEFAULT_WEIGHT = 1.0
 
@@ -153,21 +159,11 @@ class ChainNodeFilter(StrictFilterSet):
 
 
 @extend_schema_view(**DETAIL_SCHEMA)
-class ChainNodeViewSet(
-    OrganisationScopedMixin,
-    mixins.CreateModelMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class ChainNodeViewSet(ChainViewSet):
     """Chain nodes of the caller's organisation, by id."""
 
     serializer_class = ChainNodeSerializer
     filterset_class = ChainNodeFilter
-    lookup_value_regex = ID_PATTERN
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
         return selectors.nodes_with_links(organisation=self.get_organisation())
