@@ -111,18 +111,8 @@ def build_chain(organisation) -> tuple[int, int, float]:
     return len(nodes), len(pairs), time.perf_counter() - started
 
 
-def drop_chain() -> None:
-    """Delete every results chain before `load_demo` replaces the demo organisation, so a rerun
-    starts from no chain (needed while a node PROTECTs its initiative, as in the skeleton: the
-    organisation's cascade stopped there; harmless since main restricts it instead)."""
-    from outcomes.models import ChainNode, Initiative
-
-    ChainNode.objects.all().delete()
-    Initiative.objects.all().delete()
-
-
 def missing_pages(client, urls) -> list[str]:
-    """Pages that do not answer 200 here (the chain page, while it is still a stub), so the
+    """Pages that do not answer 200 here (a page a branch has not built yet), so the
     bench times what exists and says what it left out."""
     return [name for name, url in urls if client.get(url).status_code != 200]
 
@@ -262,7 +252,6 @@ def run() -> int:
     from indicators.demo import load_demo
     from indicators.models import Measurement, PeriodValue
 
-    drop_chain()
     loaded = load_demo(today=DEMO_TODAY)
     organisation = loaded.organisation
     print(

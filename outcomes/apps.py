@@ -19,6 +19,6 @@ class OutcomesConfig(AppConfig):
         # The demo's results chain: `load_demo` loads it after the demo's indicators.
         from indicators.demo.parts import register_demo_part
 
-        from .demo.load import clear_demo_chain, load_demo_chain
+        from .demo.load import load_demo_chain
 
-        register_demo_part("outcomes.chain", load_demo_chain, clear=clear_demo_chain)
+        register_demo_part("outcomes.chain", load_demo_chain)

@@ -14,7 +14,7 @@ from ..compute.periods import next_period_start
 from ..models import Deviation, DeviationChange, DeviationState, Measurement, PeriodValue
 from ..services import create_indicator, ingest_measurements, recompute_dirty, update_deviation
 from ..services.stale import remind_stale
-from .parts import clear_demo_parts, load_demo_parts
+from .parts import load_demo_parts
 from .story import TIME_ZONE, Demo, build_demo
 
 SLUG = "demo"
@@ -68,7 +68,6 @@ def load_demo(*, today: date, seed: int = 7) -> LoadedDemo:
     with transaction.atomic():
         existing = Organisation.objects.filter(slug=SLUG).first()
         if existing is not None:
-            clear_demo_parts(organisation=existing)
             existing.delete()
         organisation = create_organisation(
             slug=SLUG, name=NAME, time_zone=TIME_ZONE, language=LANGUAGE

@@ -23,8 +23,8 @@ from indicators.models import Indicator
 
 from ..compute import LEVEL_ORDER
 from ..models import LEVEL_RANK, ChainNode
-from ..selectors import initiatives_of, status_counts
-from ..services import create_initiative, create_node, delete_initiative
+from ..selectors import status_counts
+from ..services import create_initiative, create_node
 
 CHAIN = Path(__file__).with_name("chain.json")
 PLURALS = {
@@ -94,14 +94,6 @@ def load_demo_chain(*, organisation: Organisation, people: dict, today: date) ->
                 },
             )
     return _report(data, status_counts(organisation=organisation))
-
-
-def clear_demo_chain(*, organisation: Organisation) -> None:
-    """Delete the demo's initiatives with their activities and outputs, before `load_demo`
-    deletes the organisation: a node protects its initiative, so the organisation's own
-    deletion would be refused. Outcomes and impacts go with the organisation."""
-    for initiative in initiatives_of(organisation=organisation):
-        delete_initiative(initiative=initiative, confirm=True)
 
 
 def _report(data: dict, counts: dict[str, dict[str, int]]) -> str:

@@ -60,21 +60,16 @@ def test_demo_parts_run_in_the_order_they_were_registered_and_a_name_replaces(mo
 
         return load
 
-    def clear(*, organisation):
-        calls.append(("clear", organisation))
-
     parts.register_demo_part("b", part("first b"))
-    parts.register_demo_part("a", part("a"), clear=clear)
+    parts.register_demo_part("a", part("a"))
     parts.register_demo_part("b", part("second b"))
-    parts.register_demo_part("gone", part("gone"), clear=clear)
+    parts.register_demo_part("gone", part("gone"))
     parts.unregister_demo_part("gone")
 
-    parts.clear_demo_parts(organisation="old")
     lines = parts.load_demo_parts(organisation="org", people={"x": 1}, today="day")
 
     assert lines == {"b": "second b", "a": "a"}
     assert calls == [
-        ("clear", "old"),
         ("second b", "org", {"x": 1}, "day"),
         ("a", "org", {"x": 1}, "day"),
     ]
