@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from .bulk import WriteConflict
 from .errors import NotFound
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,13 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
+    if isinstance(exc, WriteConflict):
+        logger.warning("write conflict: %s", exc)
+        return Response(
+            {"errors": [error("", "Concurrent pushes of the same items collided; retry shortly.")]},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     if isinstance(exc, OperationalError):
         logger.warning("database unavailable: %s", exc)

@@ -9,7 +9,8 @@ table the same semantics:
   old values go to the revision table) or left unchanged (the row is not touched at all);
 - the counts are per item;
 - a concurrent insert of the same key, or a deadlock with an overlapping batch, rolls the
-  transaction back and the batch is read and written again;
+  transaction back and the batch is read and written again, a few times with a growing pause;
+  when every attempt collided, `WriteConflict` says so (the API answers 503 with Retry-After);
 - `on_write` runs inside the transaction with what was created and updated, `after_commit` after it;
 - the number of statements does not grow with the batch. On PostgreSQL: one SELECT of the stored
   rows, one COPY of the new rows, one INSERT ... SELECT FROM unnest of the revisions and one
@@ -20,6 +21,8 @@ Items are any objects with one attribute per described column (a dataclass with 
 The validator must refuse two items with the same natural key: it knows which field to blame.
 """
 
+import random
+import time
 from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,8 +38,13 @@ from django.utils import timezone
 
 from .db import binary_cursor, columns, is_postgres, sqlite_parameter_limit
 
-UPSERT_ATTEMPTS = 3
+UPSERT_ATTEMPTS = 5
+CONFLICT_PAUSE_SECONDS = 0.02  # times the attempt, jittered: the other push commits meanwhile
 ORM_BATCH = 2000
+
+
+class WriteConflict(Exception):
+    """Concurrent pushes of the same keys kept colliding; nothing written, the client retries."""
 
 
 class BatchRefused(Exception):
@@ -452,9 +460,13 @@ def bulk_upsert(
         except (IntegrityError, OperationalError) as error:
             # A concurrent push created one of our natural keys first, or two pushes of
             # overlapping batches deadlocked: nothing was written, so read again and retry.
-            if not _is_write_conflict(error) or attempt == UPSERT_ATTEMPTS - 1:
+            if not _is_write_conflict(error):
                 raise
-    raise AssertionError("unreachable")
+            last_conflict = error
+            time.sleep(random.uniform(0.5, 1.5) * CONFLICT_PAUSE_SECONDS * (attempt + 1))  # noqa: S311
+    raise WriteConflict(f"{UPSERT_ATTEMPTS} attempts collided with concurrent writes") from (
+        last_conflict
+    )
 
 
 def _is_write_conflict(error: Exception) -> bool:

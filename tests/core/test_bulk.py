@@ -242,14 +242,31 @@ def test_a_concurrent_insert_of_the_same_key_is_retried(monkeypatch):
     assert stored() == {"a": (2.0, "", {}), "b": (3.0, "", {})}
 
 
-def test_a_lasting_conflict_is_raised_after_the_last_attempt(monkeypatch):
+def test_a_lasting_conflict_is_raised_as_a_write_conflict_after_the_last_attempt(monkeypatch):
     from django.db import IntegrityError
 
     upsert([tally("a", 1)])
-    monkeypatch.setattr(bulk, "stored_rows", lambda table, items: {})
-    with pytest.raises(IntegrityError):
+    reads = []
+    monkeypatch.setattr(bulk, "stored_rows", lambda table, items: reads.append(1) or {})
+    monkeypatch.setattr(bulk, "CONFLICT_PAUSE_SECONDS", 0.0)
+    with pytest.raises(bulk.WriteConflict) as raised:
         upsert([tally("a", 2), tally("b", 3)])
+    assert isinstance(raised.value.__cause__, IntegrityError)
+    assert len(reads) == bulk.UPSERT_ATTEMPTS
     assert stored() == {"a": (1.0, "", {})}
+
+
+def test_an_error_that_is_not_a_conflict_is_raised_at_once(monkeypatch):
+    reads = []
+
+    def broken(table, items):
+        reads.append(1)
+        raise ZeroDivisionError
+
+    monkeypatch.setattr(bulk, "stored_rows", broken)
+    with pytest.raises(ZeroDivisionError):
+        upsert([tally("a", 2)])
+    assert len(reads) == 1
 
 
 def mixed_push_statements(size: int, ledger: str) -> int:

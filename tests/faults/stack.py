@@ -284,7 +284,10 @@ class Stack:
             stop_process(process)
         self.redis.destroy()
         self.pg.destroy()
-        shutil.rmtree(self.logs, ignore_errors=True)
+        if os.environ.get("FAULT_KEEP_LOGS"):
+            print(f"fault logs kept in {self.logs}")
+        else:
+            shutil.rmtree(self.logs, ignore_errors=True)
 
     def log_tail(self, chars: int = 3000) -> str:
         text = []

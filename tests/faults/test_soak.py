@@ -40,6 +40,16 @@ def overlapping_batches(code: str, client: int, deadline: float):
         ]
 
 
+def unexpected_errors_logged(stack) -> list[str]:
+    """The tracebacks gunicorn logged for 500 answers, so a failure says what broke."""
+    texts = [path.read_text(errors="replace") for path in stack.logs.glob("gunicorn-*.log")]
+    return [
+        text[start : start + 4000]
+        for text in texts
+        for start in [i for i in range(len(text)) if text.startswith("unexpected error", i)][:3]
+    ]
+
+
 def test_concurrent_overlapping_pushes_end_in_consistent_values(stack, queue, report):
     codes = ["soak_a", "soak_b"]
     stack.worker(queue)
@@ -100,9 +110,10 @@ def test_concurrent_overlapping_pushes_end_in_consistent_values(stack, queue, re
         f" pushes over {SOAK_SECONDS:.0f} s, answers by status {statuses},"
         f" period values checked {len(expected)}; 503 causes {reasons}",
     )
-    assert set(statuses) <= {200, 503}, [
-        (a.status, a.body) for a, _items in answers if a.status not in (200, 503)
-    ]
+    assert set(statuses) <= {200, 503}, (
+        [(a.status, a.body) for a, _items in answers if a.status not in (200, 503)],
+        unexpected_errors_logged(stack),
+    )
     assert all(a.retry_after for a, _items in answers if a.status == 503)
     assert statuses.get(200, 0) >= CLIENTS
     assert found == acknowledged

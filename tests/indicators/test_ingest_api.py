@@ -142,3 +142,20 @@ def test_a_database_outage_is_not_retried_but_answers_503(api, fast_quote, monke
     response = push(api, [{"indicator": "fast_quote", "observed_at": "2026-03-02", "value": 1}])
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
+
+
+def test_a_push_that_keeps_colliding_answers_503_and_writes_nothing(api, fast_quote, monkeypatch):
+    from django.db import IntegrityError
+
+    from core import bulk
+
+    def collide(*args, **kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(bulk, "_write", collide)
+    monkeypatch.setattr(bulk, "CONFLICT_PAUSE_SECONDS", 0.0)
+    response = push(api, [{"indicator": "fast_quote", "observed_at": "2026-03-02", "value": 1}])
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "retry" in response.json()["errors"][0]["message"]
+    assert Measurement.objects.count() == 0
