@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "indicators",
+    "cpi",
     "outcomes",
     "dashboard",
 ]
@@ -182,6 +183,10 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 # Workers keep the root logger of LOGGING (config/celery.py replaces Celery's logging set-up).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
+    "refresh-evidence": {
+        "task": "cpi.tasks.refresh_evidence",
+        "schedule": crontab(minute=23),
+    },
     "refresh-chain-statuses": {
         "task": "outcomes.tasks.refresh_chain_statuses",
         "schedule": crontab(minute=17),

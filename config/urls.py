@@ -14,6 +14,7 @@ from indicators.api import (
     MeasurementsView,
     ValueCommentsView,
 )
+from cpi.api import CpiViewSet, ExperimentViewSet, HypothesisViewSet
 from outcomes.api import ChainNodeViewSet, ChainView, InitiativeViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -21,6 +22,9 @@ router.register("indicators", IndicatorViewSet, basename="indicator")
 router.register("deviations", DeviationViewSet, basename="deviation")
 router.register("initiatives", InitiativeViewSet, basename="initiative")
 router.register("chain/nodes", ChainNodeViewSet, basename="chain-node")
+router.register("hypotheses", HypothesisViewSet, basename="hypothesis")
+router.register("experiments", ExperimentViewSet, basename="experiment")
+router.register("cpis", CpiViewSet, basename="cpi")
 
 urlpatterns = [
     path("api/v1/measurements/", MeasurementsView.as_view(), name="measurements"),
@@ -44,6 +48,7 @@ urlpatterns = [
     path("", include("dashboard.urls")),
     path("", include("indicators.urls")),
     path("", include("outcomes.urls")),
+    path("", include("cpi.urls")),
 ]
 
 # Under /api/ an unknown route or an error outside DRF answers the JSON error envelope.

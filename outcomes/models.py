@@ -197,10 +197,19 @@ class NodeIndicator(models.Model):
 class ChainLink(models.Model):
     """`source` contributes to `target`, a node of a higher level (a results-chain arrow).
 
-    The arrow is its own row so that it can carry more later (the hypothesis it cites)."""
+    The arrow may cite the CPI -> KPI hypothesis that tests it; the chain colours it by the
+    hypothesis's status (proven, refuted or only drawn)."""
 
     source = models.ForeignKey(ChainNode, on_delete=models.CASCADE, related_name="links_up")
     target = models.ForeignKey(ChainNode, on_delete=models.CASCADE, related_name="links_down")
+    hypothesis = models.ForeignKey(
+        "cpi.Hypothesis",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="chain_links",
+        verbose_name=_("hypothesis"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -66,6 +66,9 @@ class Indicator(models.Model):
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("definition"), blank=True)
     owner = models.CharField(_("owner"), max_length=200, blank=True)
+    # The team accountable for moving it (CPIs: the team that can influence it), for the
+    # customer-centricity count per team.
+    team = models.CharField(_("team"), max_length=100, blank=True)
     unit = models.CharField(_("unit"), max_length=40, blank=True)
     kind = models.CharField(_("kind"), max_length=3, choices=Kind.choices)
     direction = models.CharField(_("direction"), max_length=20, choices=Direction.choices)

@@ -25,16 +25,24 @@ from .indicators import (
     stale_indicators,
     today_of,
 )
-from .measurements import RatioParts, measurement_ratio_parts, measurement_values
+from .measurements import (
+    History,
+    RatioParts,
+    measurement_history,
+    measurement_ratio_parts,
+    measurement_values,
+)
 from .values import (
     indicator_values,
     recent_values_by_indicator,
     recent_values_with_limits,
     segments_of,
+    total_series,
 )
 from .webhooks import webhook_by_id, webhook_deliveries_of, webhook_delivery_by_id, webhooks_of
 
 __all__ = [
+    "History",
     "RatioParts",
     "band_in_force",
     "comments_of",
@@ -51,6 +59,7 @@ __all__ = [
     "indicator_is_stale",
     "is_stale",
     "latest_start_of",
+    "measurement_history",
     "measurement_ratio_parts",
     "measurement_values",
     "open_deviation_counts",
@@ -59,6 +68,7 @@ __all__ = [
     "segments_of",
     "stale_indicators",
     "today_of",
+    "total_series",
     "webhook_by_id",
     "webhook_deliveries_of",
     "webhook_delivery_by_id",

@@ -79,3 +79,28 @@ def measurement_ratio_parts(
     return RatioParts(
         numerator=sums["numerator"] or 0.0, denominator=sums["denominator"] or 0.0, n=sums["n"]
     )
+
+
+@dataclass(frozen=True)
+class History:
+    """The raw values, and the summed ratio parts, of an indicator's measurements in a window."""
+
+    values: list[float]
+    numerator: float
+    denominator: float
+
+
+def measurement_history(
+    *, organisation: Organisation, code: str, start: date, end: date
+) -> History:
+    """Every measurement of `code` on a local day in [start, end], all segments: the spread an
+    experiment is planned with. Raises NotFound for an indicator not in `organisation`."""
+    indicator = indicator_by_code(organisation=organisation, code=code)
+    rows = Measurement.objects.filter(
+        indicator=indicator, local_date__gte=start, local_date__lte=end
+    )
+    values = list(rows.filter(value__isnull=False).values_list("value", flat=True))
+    sums = rows.filter(numerator__isnull=False, denominator__isnull=False).aggregate(
+        numerator=Sum("numerator"), denominator=Sum("denominator")
+    )
+    return History(values, sums["numerator"] or 0.0, sums["denominator"] or 0.0)

@@ -98,6 +98,18 @@ def recent_values_by_indicator(*, indicators, count: int = 12) -> dict[int, list
     return result
 
 
+def total_series(*, indicator_ids, period: str) -> dict[int, dict[date, float]]:
+    """{indicator id: {period start: value}} of the totals (all segments) at `period`, for the
+    statistics of the apps above (one query; periods without a value are left out)."""
+    series: dict[int, dict[date, float]] = {i: {} for i in indicator_ids}
+    rows = PeriodValue.objects.filter(
+        indicator_id__in=list(series), period=period, segment="", value__isnull=False
+    ).order_by()
+    for indicator_id, start, value in rows.values_list("indicator_id", "period_start", "value"):
+        series[indicator_id][start] = value
+    return series
+
+
 def segments_of(*, indicator: Indicator) -> list[str]:
     """The segment series (`dim:member`) that have period values, sorted (one query)."""
     return sorted(

@@ -1,0 +1,1 @@
+"""Pure statistics of the CPI evidence: no ORM, tested with plain numbers."""

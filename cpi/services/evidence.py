@@ -1,0 +1,227 @@
+"""Recompute a hypothesis's evidence, its experiments' results and its status, and store them.
+
+`recompute_evidence(hypotheses)` reads every series it needs in one query, computes (pure code in
+`compute/`), and writes only the rows. The values-changed hook marks the hypotheses whose cause or
+effect changed at their period, or whose experiments' indicator changed (`wanted_at`), and
+enqueues one task per organisation after the commit; the task recomputes every marked hypothesis
+once, so a 10,000-item push recomputes each affected hypothesis once, however many recompute
+batches it took.
+"""
+
+import logging
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from indicators import selectors as indicator_selectors
+from indicators.hooks import ValuesChanged
+
+from ..compute import correlation, forecast, status
+from ..compute.experiments import Arm, experiment_result
+from ..compute.series import indexed, period_index
+from ..models import Experiment, Hypothesis
+
+logger = logging.getLogger(__name__)
+
+
+def evidence_blocks(
+    cause: dict[date, float], effect: dict[date, float], *, period: str, max_lag: int
+) -> dict:
+    """Every stored block of a hypothesis from its two series of {period start: total}."""
+    xs, ys = indexed(cause, period), indexed(effect, period)
+    levels = correlation.evidence(xs, ys, max_lag)
+    lag = levels["best_lag"]
+    blocks = {
+        "evidence": levels,
+        "evidence_differenced": correlation.evidence_differenced(xs, ys, max_lag),
+        "granger": correlation.granger(xs, ys, lag) if lag is not None else None,
+        "forecast": None,
+        "backtest": None,
+    }
+    if lag:
+        blocks["forecast"] = _dated(forecast.forecast(xs, ys, lag), effect, period)
+        blocks["backtest"] = forecast.backtest(xs, ys, lag)
+    return blocks
+
+
+def _dated(result: dict | None, effect: dict[date, float], period: str) -> dict | None:
+    """The forecast's points with their period start instead of an index."""
+    if result is None:
+        return None
+    from indicators.compute.periods import next_period_start
+
+    starts, start = {}, max(effect)
+    last = period_index(start, period)
+    for step in range(1, result["lag"] + 1):
+        start = next_period_start(start, period)
+        starts[last + step] = start.isoformat()
+    points = [
+        {"period_start": starts[point["t"]], **{k: v for k, v in point.items() if k != "t"}}
+        for point in result["points"]
+    ]
+    return {**result, "points": points}
+
+
+def experiment_arms(experiment: Experiment, ratio: bool) -> tuple[Arm, Arm]:
+    """The control and treatment arms' raw data (one or two queries each)."""
+    arms = []
+    for member in (experiment.control, experiment.treatment):
+        args = {
+            "organisation": experiment.organisation,
+            "code": experiment.indicator.code,
+            "dimension": experiment.arm_dimension,
+            "member": member,
+            "start": experiment.start,
+            "end": experiment.end,
+        }
+        if ratio:
+            parts = indicator_selectors.measurement_ratio_parts(**args)
+            arms.append(Arm(numerator=parts.numerator, denominator=parts.denominator, n=parts.n))
+        else:
+            values = tuple(indicator_selectors.measurement_values(**args))
+            arms.append(Arm(values=values, n=len(values)))
+    return arms[0], arms[1]
+
+
+def effect_expected(experiment: Experiment) -> str:
+    """The experiment's own expected effect, else derived from its hypothesis and cause."""
+    if experiment.expected_effect:
+        return experiment.expected_effect
+    hypothesis = experiment.hypothesis
+    return status.expected_effect(
+        expected_sign=hypothesis.expected_sign, cause_direction=hypothesis.cause.direction
+    )
+
+
+def compute_experiment(experiment: Experiment, today: date) -> dict:
+    """The experiment's `result`, with `final` (its end is before `today`) and the expectation."""
+    ratio = experiment.indicator.aggregation == "ratio"
+    control, treatment = experiment_arms(experiment, ratio)
+    expected = effect_expected(experiment)
+    result = experiment_result(
+        ratio=ratio, control=control, treatment=treatment, expected_effect=expected
+    )
+    return {**result, "expected_effect": expected, "final": experiment.end < today}
+
+
+def latest_finished_verdict(experiments: list[Experiment], today: date) -> str | None:
+    """The verdict of the finished experiment that ended last (ties: the later registered)."""
+    finished = [e for e in experiments if e.end < today and e.result and e.result.get("verdict")]
+    if not finished:
+        return None
+    return max(finished, key=lambda e: (e.end, e.pk)).result["verdict"]
+
+
+def recompute_evidence(hypotheses: list[Hypothesis]) -> int:
+    """Recompute and store the evidence, experiment results and status of `hypotheses`, which
+    must share one organisation; answers how many were recomputed."""
+    if not hypotheses:
+        return 0
+    organisation = hypotheses[0].organisation
+    today = indicator_selectors.today_of(organisation)
+    now = timezone.now()  # before the reads: a mark set after this is left for the next run
+    series = _series_of(hypotheses)
+    experiments = _experiments_of(hypotheses)
+    for hypothesis in hypotheses:
+        cause = series[hypothesis.period].get(hypothesis.cause_id, {})
+        effect = series[hypothesis.period].get(hypothesis.effect_id, {})
+        blocks = evidence_blocks(
+            cause, effect, period=hypothesis.period, max_lag=hypothesis.max_lag
+        )
+        own = experiments.get(hypothesis.pk, [])
+        for experiment in own:
+            experiment.result = compute_experiment(experiment, today)
+            experiment.computed_at = now
+        hypothesis.status, hypothesis.status_source = status.hypothesis_status(
+            evidence=blocks["evidence"],
+            expected_sign=hypothesis.expected_sign,
+            lags_tried=hypothesis.max_lag + 1,
+            experiment_verdict=latest_finished_verdict(own, today),
+        )
+        for name, value in blocks.items():
+            setattr(hypothesis, name, value)
+        hypothesis.computed_at = now
+    _store(hypotheses, [e for own in experiments.values() for e in own], now)
+    return len(hypotheses)
+
+
+def _series_of(hypotheses: list[Hypothesis]) -> dict[str, dict]:
+    periods: dict[str, set[int]] = {}
+    for h in hypotheses:
+        periods.setdefault(h.period, set()).update((h.cause_id, h.effect_id))
+    return {
+        period: indicator_selectors.total_series(indicator_ids=ids, period=period)
+        for period, ids in periods.items()
+    }
+
+
+def _experiments_of(hypotheses: list[Hypothesis]) -> dict[int, list[Experiment]]:
+    rows = Experiment.objects.filter(hypothesis__in=hypotheses).select_related(
+        "indicator", "organisation", "hypothesis__cause"
+    )
+    found: dict[int, list[Experiment]] = {}
+    for experiment in rows:
+        found.setdefault(experiment.hypothesis_id, []).append(experiment)
+    return found
+
+
+STORED = [
+    "status",
+    "status_source",
+    "evidence",
+    "evidence_differenced",
+    "granger",
+    "forecast",
+    "backtest",
+    "computed_at",
+]
+
+
+def _store(hypotheses: list[Hypothesis], experiments: list[Experiment], read_at) -> None:
+    with transaction.atomic():
+        Hypothesis.objects.bulk_update(hypotheses, STORED, batch_size=200)
+        if experiments:
+            Experiment.objects.bulk_update(experiments, ["result", "computed_at"], batch_size=200)
+        # Clear the marks these results answer; a mark set after we read stays for the next run.
+        Hypothesis.objects.filter(pk__in=[h.pk for h in hypotheses], wanted_at__lte=read_at).update(
+            wanted_at=None
+        )
+
+
+def mark_touched(change: ValuesChanged) -> int:
+    """Mark the hypotheses whose cause or effect changed at their period, or whose experiments'
+    indicator changed at any period (one UPDATE); answers how many were marked."""
+    pairs = {(c.indicator_id, c.period) for c in change.changed}
+    by_period = Q()
+    for indicator_id, period in pairs:
+        by_period |= Q(period=period) & (Q(cause_id=indicator_id) | Q(effect_id=indicator_id))
+    touched = Hypothesis.objects.filter(organisation_id=change.organisation_id).filter(
+        by_period | Q(experiments__indicator_id__in=change.indicator_ids)
+    )
+    return Hypothesis.objects.filter(pk__in=touched.values("pk")).update(wanted_at=timezone.now())
+
+
+def recompute_wanted(*, organisation_id: int, limit: int = 500) -> int:
+    """Recompute the marked hypotheses of one organisation (the task's body). Rows another run
+    is computing are skipped (SKIP LOCKED); their marks stay for the sweep if needed."""
+    with transaction.atomic():
+        rows = list(
+            Hypothesis.objects.filter(organisation_id=organisation_id, wanted_at__isnull=False)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("organisation", "cause")
+            .order_by("pk")[:limit]
+        )
+        return recompute_evidence(rows)
+
+
+def recompute_all(*, organisation_id: int | None = None) -> int:
+    """Mark and recompute every hypothesis (the hourly refresh: experiments finish with the
+    calendar, and the status follows them)."""
+    rows = Hypothesis.objects.all()
+    if organisation_id is not None:
+        rows = rows.filter(organisation_id=organisation_id)
+    organisations = set(rows.values_list("organisation_id", flat=True))
+    rows.update(wanted_at=timezone.now())
+    return sum(recompute_wanted(organisation_id=o, limit=100_000) for o in sorted(organisations))

@@ -1,0 +1,166 @@
+"""Writes of experiments, and the planning helper (minimum detectable effect).
+
+`data` holds only the fields being set: `hypothesis`, `name`, `indicator` (the measured effect),
+`arm_dimension`, `control`, `treatment`, `start`, `end`, `expected_effect` ("" = derived),
+`planned_n_per_arm`.
+
+Refused with a ValidationError naming the field, nothing changed: a hypothesis or indicator of
+another organisation, arms that are not members of the dimension (the indicator has no values
+for `dimension:member`), control equal to treatment, end before start, a blank name.
+"""
+
+import statistics
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Organisation
+from indicators import selectors as indicator_selectors
+
+from ..compute.experiments import (
+    minimum_detectable_effect_mean,
+    minimum_detectable_effect_share,
+)
+from ..models import Experiment, Sign
+from .evidence import recompute_evidence
+
+FIELDS = (
+    "hypothesis",
+    "name",
+    "indicator",
+    "arm_dimension",
+    "control",
+    "treatment",
+    "start",
+    "end",
+    "expected_effect",
+    "planned_n_per_arm",
+)
+PLAN_WINDOW_DAYS = 90  # the spread for planning comes from the days before the start
+
+
+def create_experiment(*, organisation: Organisation, data: dict, created_by=None) -> Experiment:
+    experiment = Experiment(organisation=organisation, created_by=created_by)
+    return _save(experiment, data)
+
+
+def update_experiment(*, experiment: Experiment, data: dict) -> Experiment:
+    return _save(experiment, data)
+
+
+def delete_experiment(*, experiment: Experiment) -> None:
+    """Delete it; its hypothesis's status is recomputed without it."""
+    hypothesis = experiment.hypothesis
+    with transaction.atomic():
+        experiment.delete()
+        recompute_evidence([hypothesis])
+
+
+def _save(experiment: Experiment, data: dict) -> Experiment:
+    for name in FIELDS:
+        if name in data:
+            setattr(experiment, name, data[name])
+    if experiment.indicator_id is None and experiment.hypothesis_id:
+        experiment.indicator = experiment.hypothesis.effect
+    _check(experiment)
+    experiment.plan = plan_of(experiment)
+    with transaction.atomic():
+        experiment.save()
+        recompute_evidence([experiment.hypothesis])
+    experiment.refresh_from_db()
+    return experiment
+
+
+def _check(experiment: Experiment) -> None:
+    errors: dict[str, list[str]] = {}
+    organisation_id = experiment.organisation_id
+    hypothesis = experiment.hypothesis if experiment.hypothesis_id else None
+    if hypothesis is None or hypothesis.organisation_id != organisation_id:
+        errors["hypothesis"] = [_("Choose a hypothesis of this organisation.")]
+    indicator = experiment.indicator if experiment.indicator_id else None
+    if indicator is None or indicator.organisation_id != organisation_id:
+        errors["indicator"] = [_("Choose an indicator of this organisation.")]
+    if not (experiment.name or "").strip():
+        errors["name"] = [_("Give the experiment a name.")]
+    if experiment.expected_effect not in ("", *Sign.values):
+        errors["expected_effect"] = [_("Choose positive, negative or leave it empty.")]
+    if experiment.start and experiment.end and experiment.end < experiment.start:
+        errors["end"] = [_("The end is before the start.")]
+    if experiment.control and experiment.control == experiment.treatment:
+        errors["treatment"] = [_("The treatment arm must differ from the control arm.")]
+    if "indicator" not in errors:
+        _check_arms(experiment, indicator, errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_arms(experiment: Experiment, indicator, errors: dict) -> None:
+    dimension = (experiment.arm_dimension or "").strip()
+    if not dimension:
+        errors["arm_dimension"] = [_("Name the segment dimension that holds the arms.")]
+        return
+    members = {
+        segment.split(":", 1)[1]
+        for segment in indicator_selectors.segments_of(indicator=indicator)
+        if segment.split(":", 1)[0] == dimension
+    }
+    if not members:
+        errors["arm_dimension"] = [
+            _("%(code)s has no values segmented by “%(dimension)s”.")
+            % {"code": indicator.code, "dimension": dimension}
+        ]
+        return
+    for name in ("control", "treatment"):
+        member = getattr(experiment, name)
+        if name not in errors and member not in members:
+            errors[name] = [
+                _("“%(member)s” is not a member of %(dimension)s; its members are: %(members)s.")
+                % {"member": member, "dimension": dimension, "members": ", ".join(sorted(members))}
+            ]
+
+
+def plan_of(experiment: Experiment) -> dict | None:
+    """The minimum detectable effect at 80 % power for the planned n per arm, from the spread of
+    the indicator's measurements in the PLAN_WINDOW_DAYS before the start (all segments)."""
+    if not experiment.planned_n_per_arm:
+        return None
+    return minimum_detectable_effect(
+        organisation=experiment.organisation,
+        indicator=experiment.indicator,
+        n_per_arm=experiment.planned_n_per_arm,
+        before=experiment.start,
+    )
+
+
+def minimum_detectable_effect(*, organisation, indicator, n_per_arm: int, before: date) -> dict:
+    """{n_per_arm, mde, basis, ...}: the smallest effect the experiment could detect; `mde` None
+    (with `reason`) when the history has no spread to plan with."""
+    start = before - timedelta(days=PLAN_WINDOW_DAYS)
+    end = before - timedelta(days=1)
+    history = indicator_selectors.measurement_history(
+        organisation=organisation, code=indicator.code, start=start, end=end
+    )
+    plan = {
+        "n_per_arm": n_per_arm,
+        "power": 0.8,
+        "alpha": 0.05,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "mde": None,
+        "reason": None,
+    }
+    if indicator.aggregation == "ratio":
+        numerator, denominator = history.numerator, history.denominator
+        share = numerator / denominator if denominator > 0 else None
+        mde = minimum_detectable_effect_share(n_per_arm=n_per_arm, share=share or 0.0)
+        plan.update(basis="share", share=None if share is None else 100 * share, mde=mde)
+    else:
+        values = history.values
+        sd = statistics.stdev(values) if len(values) >= 2 else None
+        mde = minimum_detectable_effect_mean(n_per_arm=n_per_arm, sd=sd or 0.0)
+        plan.update(basis="sd", sd=sd, mde=mde)
+    if plan["mde"] is None:
+        plan["reason"] = _("Not enough measurements in the 90 days before the start to plan with.")
+    return plan
