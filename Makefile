@@ -81,3 +81,4 @@ bench: services venv
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/recompute.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/evidence.py
