@@ -35,6 +35,7 @@ LEVELS_COLOUR = "#1f5fa8"
 DIFFERENCES_COLOUR = "#6a4fa3"
 QUIET_COLOUR = "#c4ccd6"  # a bar that is not significant
 ROW_PX = 56
+LABEL_AT = 0.3  # along the arrow: near its cause, where arrows into one effect have not met yet
 START_X, END_X = 0.1, 0.92  # where an arrow leaves its cause and reaches its effect
 
 
@@ -178,8 +179,12 @@ def _arrow_labels(members: list, spread: dict, colour: str, url_of) -> dict:
         "type": "scatter",
         "mode": "text",
         "name": status_label(members[0].status),
-        "x": [(START_X + END_X) / 2] * len(members),
-        "y": [(spread["cause"][h.cause_id] + spread["effect"][h.effect_id]) / 2 for h in members],
+        "x": [START_X + (END_X - START_X) * LABEL_AT] * len(members),
+        "y": [
+            spread["cause"][h.cause_id]
+            + (spread["effect"][h.effect_id] - spread["cause"][h.cause_id]) * LABEL_AT
+            for h in members
+        ],
         "text": texts,
         "textposition": "top center",
         "textfont": {"size": 12, "color": colour},
@@ -488,7 +493,7 @@ def lag_figure(*, evidence: dict | None, differenced: dict | None, max_lag: int)
             height=320,
             margin={"l": 50, "r": 10, "t": 24, "b": 50},
             barmode="group",
-            legend={"orientation": "h", "y": -0.25},
+            showlegend=False,  # the page's legend: a legend swatch takes its first bar's colour
             hovermode="closest",
             xaxis={
                 "type": "category",

@@ -10,6 +10,7 @@ from datetime import date
 
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
@@ -21,9 +22,18 @@ from .. import charts, selectors
 from ..compute.status import ALPHA, MIN_N, STATUSES, adjusted_p
 from ..models import Hypothesis, HypothesisStatus, StatusSource
 
+STATUS_ORDER = ("supported", "refuted", "inconclusive", "proposed")
+
 
 def _n(value, digits: str = "-2g") -> str:
     return floatformat(value, digits)
+
+
+def _p(value: float) -> str:
+    """A p-value as people read it: "p < 0.001" for a tiny one, else "p = 0.023"."""
+    if value < 0.001:
+        return "p < " + floatformat(0.001, "3")
+    return "p = " + floatformat(value, "3")
 
 
 def _url_pattern(name: str) -> str:
@@ -46,7 +56,7 @@ def _status_notes() -> list[dict]:
             "note": notes[status],
             "colour": charts.STATUS_COLOURS[status],
         }
-        for status in STATUSES
+        for status in STATUS_ORDER
     ]
 
 
@@ -80,8 +90,15 @@ def cpi_detail(request, code: str):
     cpi = selectors.cpi_by_code(organisation=organisation, code=code)
     values = indicator_selectors.indicator_values(indicator=cpi, period=cpi.period, segment="")
     hypotheses = [h for h in selectors.hypotheses_of(organisation=organisation).filter(cause=cpi)]
+    known = [row for row in values["results"] if row.get("value") is not None]
     context = {
         "cpi": cpi,
+        "latest": known[-1] if known else None,
+        "latest_label": indicator_charts.period_label(
+            date.fromisoformat(known[-1]["period_start"]), cpi.period
+        )
+        if known
+        else "",
         "profile": cpi.profile,
         "notes": cpi.notes,
         "warnings": cpi.warnings,
@@ -127,7 +144,7 @@ def arrows(request):
     """Every CPI -> KPI arrow coloured by status, with counts, a legend and the list by status."""
     organisation = request.membership.organisation
     everything = list(selectors.hypotheses_of(organisation=organisation))
-    counts = {status: 0 for status in STATUSES}
+    counts = dict.fromkeys(STATUSES, 0)
     for hypothesis in everything:
         counts[hypothesis.status] += 1
     chosen = request.GET.get("status", "")
@@ -227,21 +244,21 @@ def granger_words(hypothesis: Hypothesis) -> str:
         **names,
         "lag": granger["lag"],
         "f": _n(granger["f"], "2"),
-        "p": _n(granger["p_value"], "-3g"),
+        "p": _p(granger["p_value"]),
         "n": granger["n"],
     }
     if granger["p_value"] < ALPHA:
         return (
             _(
                 "Granger test: past values of %(cause)s help predict %(effect)s beyond its own "
-                "past, at lag %(lag)s (F = %(f)s, p = %(p)s, %(n)s periods)."
+                "past, at lag %(lag)s (F = %(f)s, %(p)s, %(n)s periods)."
             )
             % facts
         )
     return (
         _(
             "Granger test: past values of %(cause)s do not clearly help predict %(effect)s "
-            "beyond its own past, at lag %(lag)s (F = %(f)s, p = %(p)s, %(n)s periods)."
+            "beyond its own past, at lag %(lag)s (F = %(f)s, %(p)s, %(n)s periods)."
         )
         % facts
     )
@@ -259,14 +276,14 @@ def decision_words(hypothesis: Hypothesis, decider) -> str:
         lags = hypothesis.max_lag + 1
         return _(
             "Decided by the lagged correlation: r = %(r)s at lag %(lag)s over %(n)s periods, "
-            "p = %(p)s, or %(adjusted)s after allowing for the %(lags)s lags tried. Supported or "
+            "%(p)s, or %(adjusted)s after allowing for the %(lags)s lags tried. Supported or "
             "refuted needs that below 0.05 and at least %(min_n)s periods."
         ) % {
             "r": _n(evidence["r"], "2"),
             "lag": evidence["best_lag"],
             "n": evidence["n"],
-            "p": _n(evidence["p_value"], "-3g"),
-            "adjusted": _n(adjusted_p(evidence["p_value"], lags), "-3g"),
+            "p": _p(evidence["p_value"]),
+            "adjusted": _p(adjusted_p(evidence["p_value"], lags)),
             "lags": lags,
             "min_n": MIN_N,
         }
@@ -368,13 +385,13 @@ def p_value_words(result: dict) -> str:
         return ""
     if p < ALPHA:
         return _(
-            "p = %(p)s: a difference this large would turn up by chance in fewer than "
+            "%(p)s: a difference this large would turn up by chance in fewer than "
             "%(percent)s %% of experiments if the two arms were really the same."
-        ) % {"p": _n(p, "-3g"), "percent": _n(max(p * 100, 0.1), "-1")}
+        ) % {"p": _p(p), "percent": _n(max(p * 100, 0.1), "-1")}
     return _(
-        "p = %(p)s: a difference like this turns up by chance in %(percent)s %% of experiments "
+        "%(p)s: a difference like this turns up by chance in %(percent)s %% of experiments "
         "even when the two arms are the same, so it may be noise."
-    ) % {"p": _n(p, "-3g"), "percent": _n(p * 100, "0")}
+    ) % {"p": _p(p), "percent": _n(p * 100, "0")}
 
 
 def plan_words(experiment) -> str:
@@ -391,8 +408,8 @@ def plan_words(experiment) -> str:
         "n": plan["n_per_arm"],
         "mde": _n(plan["mde"], "1"),
         "unit": unit,
-        "start": date.fromisoformat(plan["from"]).strftime("%Y-%m-%d"),
-        "end": date.fromisoformat(plan["to"]).strftime("%Y-%m-%d"),
+        "start": formats.date_format(date.fromisoformat(plan["from"]), "DATE_FORMAT"),
+        "end": formats.date_format(date.fromisoformat(plan["to"]), "DATE_FORMAT"),
     }
 
 
@@ -407,6 +424,7 @@ def _arm(experiment, name: str) -> dict:
         "n": facts.get("n"),
         "value": value,
         "unit": "%" if share is not None else experiment.indicator.unit,
+        "base": facts.get("denominator"),
     }
 
 
