@@ -68,10 +68,36 @@ def status_label(status: str) -> str:
 # --- the arrows overview ----------------------------------------------------------------------
 
 
-def _rows(indicators: list) -> dict[int, float]:
-    """Each indicator's row, in name order, spread over the rows 0..n-1."""
-    ordered = sorted({i.pk: i for i in indicators}.values(), key=lambda i: i.name.lower())
-    return {indicator.pk: float(row) for row, indicator in enumerate(ordered)}
+def _relative(rows: dict[int, int]) -> dict[int, float]:
+    return {pk: (row + 0.5) / len(rows) for pk, row in rows.items()}
+
+
+def _by_neighbours(indicators: dict, links: list[tuple[int, int]], where: dict[int, float]):
+    """Rows of `indicators` sorted by the mean relative row of the indicators they link to (the
+    barycentre of Sugiyama's layered drawing); name order breaks ties."""
+
+    def key(indicator):
+        near = [where[other] for own, other in links if own == indicator.pk and other in where]
+        return (sum(near) / len(near) if near else 0.5, indicator.name.lower())
+
+    ordered = sorted(indicators.values(), key=key)
+    return {indicator.pk: row for row, indicator in enumerate(ordered)}
+
+
+def arrow_rows(hypotheses: list, sweeps: int = 3) -> tuple[dict[int, int], dict[int, int]]:
+    """({cause pk: row}, {effect pk: row}): effects by name first, then a few sweeps that order
+    each column by its neighbours in the other, so few arrows cross and labels stay apart."""
+    causes = {h.cause.pk: h.cause for h in hypotheses}
+    effects = {h.effect.pk: h.effect for h in hypotheses}
+    forward = [(h.cause.pk, h.effect.pk) for h in hypotheses]
+    backward = [(e, c) for c, e in forward]
+    ordered = sorted(effects.values(), key=lambda i: i.name.lower())
+    effect_rows = {indicator.pk: row for row, indicator in enumerate(ordered)}
+    cause_rows = {}
+    for _sweep in range(sweeps):
+        cause_rows = _by_neighbours(causes, forward, _relative(effect_rows))
+        effect_rows = _by_neighbours(effects, backward, _relative(cause_rows))
+    return cause_rows, effect_rows
 
 
 def arrow_hover(hypothesis) -> str:
@@ -93,8 +119,7 @@ def arrows_figure(hypotheses: list, *, url_of, indicator_url_of=None) -> dict:
     """One arrow per hypothesis from its cause (left column) to its effect (right column),
     coloured by status. `url_of(hypothesis)` is what a click on the arrow opens;
     `indicator_url_of(indicator)` what a click on a name opens (nothing when None)."""
-    causes = _rows([h.cause for h in hypotheses])
-    effects = _rows([h.effect for h in hypotheses])
+    causes, effects = arrow_rows(hypotheses)
     tallest = max(len(causes), len(effects), 1)
     # both columns spread over the same height, so arrows stay short
     spread = {
@@ -141,7 +166,7 @@ def arrows_figure(hypotheses: list, *, url_of, indicator_url_of=None) -> dict:
                 "x": x,
                 "y": y,
                 "line": {"color": colour, "width": 3},
-                "marker": {"size": 14, "color": colour, "opacity": 0},
+                "marker": {"size": 14, "color": colour, "opacity": 0, "line": {"width": 0}},
                 "customdata": urls,
                 "hovertext": hovers,
                 "hovertemplate": "%{hovertext}<extra></extra>",
@@ -340,6 +365,7 @@ def series_figure(
             },
             "overlaying": "y",
             "side": "right",
+            "tickmode": "auto",  # its own round numbers, not the left axis's grid
             "showgrid": False,
             "zeroline": False,
         },

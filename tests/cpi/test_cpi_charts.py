@@ -202,3 +202,14 @@ def test_the_forest_plot_leaves_out_experiments_without_an_effect():
     waiting = SimpleNamespace(pk=3, name="Waiting", indicator=None, result={"effect": None})
     assert charts.forest_figure([waiting]) is None
     assert charts.forest_figure([]) is None
+
+
+def test_the_columns_are_ordered_so_that_arrows_do_not_cross():
+    # by name, A -> Z and B -> Y would cross; ordered by their neighbours they run parallel
+    a, b = indicator(1, "A"), indicator(2, "B")
+    y, z = indicator(3, "Y", "kpi"), indicator(4, "Z", "kpi")
+    causes, effects = charts.arrow_rows(
+        [hypothesis(1, a, z, "supported"), hypothesis(2, b, y, "supported")]
+    )
+    assert effects == {3: 0, 4: 1}
+    assert causes == {2: 0, 1: 1}
