@@ -13,7 +13,7 @@ from accounts.models import Role
 from accounts.services import create_user
 from cpi import selectors, services
 from cpi.models import Hypothesis
-from tests.cpi.test_cpi_pages_data import evidence_data, experiment_data
+from tests.cpi.cpi_pages_data import evidence_data, experiment_data
 from tests.factories import IndicatorFactory
 
 pytestmark = pytest.mark.django_db
