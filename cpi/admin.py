@@ -338,7 +338,8 @@ class HypothesisAdmin(ComputedJson, admin.ModelAdmin):
         obj.pk, obj._state.adding = saved.pk, False
 
     def save_related(self, request, form, formsets, change):
-        """The inline only reads; nothing else hangs on the form."""
+        for formset in formsets:
+            formset.save(commit=False)  # the inline only reads: lists no change for the history
 
     def delete_model(self, request, obj):
         services.delete_hypothesis(hypothesis=obj)
