@@ -201,6 +201,28 @@ class HypothesisForm(forms.Form):
         """The indicator chosen in `name` (bound or initial), or None."""
         return self.indicators.get(self[name].value() or "")
 
+    def sign_words(self) -> dict | None:
+        """Each sign in words of the chosen indicators, from the cause's direction:
+        {"positive": ..., "negative": ...}; None until a cause is chosen."""
+        cause, effect = self.chosen("cause"), self.chosen("effect")
+        if cause is None:
+            return None
+        names = {"cause": cause.name, "effect": effect.name if effect else _("the effect")}
+        if cause.direction == "lower_is_better":
+            return {
+                "positive": _("when %(cause)s improves (falls), %(effect)s falls") % names,
+                "negative": _("when %(cause)s improves (falls), %(effect)s rises") % names,
+            }
+        if cause.direction == "higher_is_better":
+            return {
+                "positive": _("when %(cause)s improves (rises), %(effect)s rises") % names,
+                "negative": _("when %(cause)s improves (rises), %(effect)s falls") % names,
+            }
+        return {
+            "positive": _("when %(cause)s rises, %(effect)s rises") % names,
+            "negative": _("when %(cause)s rises, %(effect)s falls") % names,
+        }
+
     def service_data(self) -> dict:
         return dict(self.cleaned_data)
 
@@ -247,7 +269,14 @@ class ExperimentForm(forms.Form):
     treatment = forms.CharField(label=_("Treatment arm"), max_length=100)
     start = forms.DateField(label=_("Start"), help_text=_("First day, in the organisation's zone."))
     end = forms.DateField(label=_("End"), help_text=_("Last day, included."))
-    expected_effect = forms.ChoiceField(label=_("Expected effect"), required=False)
+    expected_effect = forms.ChoiceField(
+        label=_("Expected effect"),
+        required=False,
+        help_text=_(
+            "Empty means derived: the treatment improves the cause, and the measured "
+            "indicator follows by the hypothesis's sign."
+        ),
+    )
     planned_n_per_arm = forms.IntegerField(
         label=_("Planned n per arm"),
         required=False,
@@ -274,6 +303,10 @@ class ExperimentForm(forms.Form):
             if self.derived == Sign.POSITIVE
             else _("derived from the hypothesis: negative (the treatment should lower it)")
         )
+        self.fields["expected_effect"].help_text = _(
+            "Empty means derived: the treatment improves %(cause)s (%(direction)s), and the "
+            "measured indicator follows by the hypothesis's sign."
+        ) % {"cause": hypothesis.cause.name, "direction": hypothesis.cause.get_direction_display()}
         self.fields["expected_effect"].choices = [
             ("", derived_label),
             (Sign.POSITIVE, _("positive: the treatment arm should be higher")),
@@ -324,7 +357,7 @@ class PlanQueryForm(forms.Form):
 
     indicator = forms.CharField()
     n_per_arm = forms.IntegerField(min_value=2, max_value=10_000_000)
-    before = forms.DateField()
+    before = forms.DateField(required=False)  # empty: today, in the organisation's zone
 
     ALIASES = {"n_per_arm": "planned_n_per_arm", "before": "start"}
 

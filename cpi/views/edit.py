@@ -100,14 +100,12 @@ def _indicators(organisation) -> list:
 def _save_hypothesis(request, hypothesis=None):
     organisation = request.membership.organisation
     indicators = _indicators(organisation)
-    if hypothesis is not None:
-        initial = HypothesisForm.initial_for(hypothesis)
-    else:
-        initial = {}
-        codes = {i.code for i in indicators}
-        for name in ("cause", "effect"):
-            if request.GET.get(name) in codes:
-                initial[name] = request.GET[name]
+    initial = HypothesisForm.initial_for(hypothesis) if hypothesis is not None else {}
+    # ?cause=<code> preselects; htmx asks again with the chosen cause and effect.
+    codes = {i.code for i in indicators}
+    for name in ("cause", "effect"):
+        if request.GET.get(name) in codes:
+            initial[name] = request.GET[name]
     data = request.POST if request.method == "POST" else None
     form = HypothesisForm(data, initial=initial, indicators=indicators)
     if request.method == "POST" and form.is_valid():
@@ -194,6 +192,9 @@ def _experiment_form(request, hypothesis, experiment=None):
                 initial[name] = request.GET[name]
     chosen = codes.get((data or initial or {}).get("indicator") or "")
     segments = split_segments(indicator_selectors.segments_of(indicator=chosen)) if chosen else {}
+    likely = "arm" if "arm" in segments else next(iter(segments)) if len(segments) == 1 else ""
+    if initial is not None and not initial.get("arm_dimension") and likely:
+        initial["arm_dimension"] = likely  # one dimension, or one called "arm"
     form = ExperimentForm(
         data, initial=initial, hypothesis=hypothesis, indicators=indicators, segments=segments
     )
@@ -263,7 +264,8 @@ def experiment_delete(request, pk):
 @require_GET
 def experiment_plan(request):
     """The planning partial (htmx): ?indicator=&n_per_arm=&before= -> the minimum detectable
-    effect at 80 % power from the spread of the indicator's measurements before `before`."""
+    effect at 80 % power from the spread of the indicator's measurements before `before` (by
+    default today)."""
     organisation = request.membership.organisation
     query = PlanQueryForm(request.GET)
     context = {"plan": None, "query": query, "indicator": None}
@@ -276,6 +278,6 @@ def experiment_plan(request):
             organisation=organisation,
             indicator=indicator,
             n_per_arm=query.cleaned_data["n_per_arm"],
-            before=query.cleaned_data["before"],
+            before=query.cleaned_data["before"] or indicator_selectors.today_of(organisation),
         )
     return page(request, "cpi/_plan.html", context)

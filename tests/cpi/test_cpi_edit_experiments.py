@@ -4,7 +4,7 @@ detectable effect equal to statsmodels' power solvers called directly."""
 
 import math
 import statistics
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -238,3 +238,16 @@ def test_without_n_or_history_the_plan_says_what_it_needs(anna, indicators):
         {"indicator": "conversion", "n_per_arm": "400", "before": "2020-01-01"},
     )
     assert "Not enough measurements" in empty.content.decode()
+
+
+def test_the_only_or_arm_dimension_is_proposed(anna, hypothesis):
+    form = anna.get(create_url(hypothesis)).context["form"]
+    assert form["arm_dimension"].value() == "arm"
+
+
+def test_without_a_start_the_plan_uses_the_days_before_today(anna, organisation, indicators):
+    from indicators.selectors import today_of
+
+    response = anna.get(reverse("experiment-plan"), {"indicator": "conversion", "n_per_arm": "400"})
+    plan = response.context["plan"]
+    assert plan["to"] == (today_of(organisation) - timedelta(days=1)).isoformat()

@@ -181,3 +181,14 @@ def test_another_organisations_hypothesis_is_not_found(client, other_organisatio
         assert client.get(reverse(name, args=[hypothesis.pk])).status_code == 404
         assert client.post(reverse(name, args=[hypothesis.pk])).status_code == 404
     assert Hypothesis.objects.filter(pk=hypothesis.pk).exists()
+
+
+def test_the_signs_are_put_in_words_of_the_chosen_cause_with_htmx(anna, indicators):
+    response = anna.get(
+        reverse("hypothesis-create"),
+        {"cause": "fast_quote", "effect": "new_customers"},
+        HTTP_HX_REQUEST="true",
+    )
+    page = response.content.decode()
+    assert "negative — when Fast Quote improves (falls), New customers rises" in page
+    assert "positive — when Fast Quote improves (falls), New customers falls" in page
