@@ -315,7 +315,7 @@ class ComputedJson:
 @admin.register(Hypothesis)
 class HypothesisAdmin(ComputedJson, admin.ModelAdmin):
     form = HypothesisAdminForm
-    list_display = ["__str__", "organisation", "period", "max_lag", "status", "status_source"]
+    list_display = ["arrow", "organisation", "period", "max_lag", "status", "status_source"]
     list_filter = [ScopedIndicatorFilter, "status", "status_source", "period", "expected_sign"]
     search_fields = ["statement", "cause__code", "cause__name", "effect__code", "effect__name"]
     list_select_related = ["organisation", "cause", "effect"]
@@ -329,6 +329,10 @@ class HypothesisAdmin(ComputedJson, admin.ModelAdmin):
         ),
         (None, {"fields": ["created_by", "created_at", "updated_at"]}),
     ]
+
+    @admin.display(description=_("hypothesis"), ordering="cause__name")
+    def arrow(self, obj):
+        return f"{obj.cause.name} → {obj.effect.name}"
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, *(["organisation"] if obj else [])]
@@ -363,6 +367,9 @@ class ExperimentAdminForm(ServiceValidatedForm):
             self.fields["hypothesis"].queryset = Hypothesis.objects.select_related(
                 "organisation", "cause", "effect"
             )
+            self.fields["hypothesis"].label_from_instance = lambda h: (
+                f"{h.organisation} · {h.cause.name} → {h.effect.name}"
+            )
         if "indicator" in self.fields:
             field = self.fields["indicator"]
             field.queryset = field.queryset.select_related("organisation")
@@ -393,10 +400,10 @@ def save_experiment(form: forms.ModelForm, created_by=None) -> Experiment:
 @admin.register(Experiment)
 class ExperimentAdmin(ComputedJson, admin.ModelAdmin):
     form = ExperimentAdminForm
-    list_display = ["name", "organisation", "hypothesis", "start", "end", "verdict"]
+    list_display = ["name", "organisation", "arrow", "start", "end", "verdict"]
     list_filter = [ScopedIndicatorFilter, "start", "end"]
     search_fields = ["name", "indicator__code", "control", "treatment", "arm_dimension"]
-    list_select_related = ["organisation", "hypothesis", "indicator"]
+    list_select_related = ["organisation", "hypothesis__cause", "hypothesis__effect", "indicator"]
     readonly_fields = [*EXPERIMENT_COMPUTED, "created_by", "created_at"]
     fieldsets = [
         (None, {"fields": ["organisation", "hypothesis", *EXPERIMENT_FIELDS]}),
@@ -410,6 +417,10 @@ class ExperimentAdmin(ComputedJson, admin.ModelAdmin):
     @admin.display(description=_("verdict"))
     def verdict(self, obj):
         return (obj.result or {}).get("verdict") or "—"
+
+    @admin.display(description=_("hypothesis"))
+    def arrow(self, obj):
+        return f"{obj.hypothesis.cause.name} → {obj.hypothesis.effect.name}"
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, *(["organisation", "hypothesis"] if obj else [])]
