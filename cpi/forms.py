@@ -281,6 +281,7 @@ class ExperimentForm(forms.Form):
         label=_("Planned n per arm"),
         required=False,
         min_value=2,
+        max_value=1_000_000_000,  # the column is a 32-bit integer
         help_text=_("How many measurements you expect in each arm (optional)."),
     )
 

@@ -251,3 +251,10 @@ def test_without_a_start_the_plan_uses_the_days_before_today(anna, organisation,
     response = anna.get(reverse("experiment-plan"), {"indicator": "conversion", "n_per_arm": "400"})
     plan = response.context["plan"]
     assert plan["to"] == (today_of(organisation) - timedelta(days=1)).isoformat()
+
+
+@pytest.mark.parametrize("n", ["1", "99999999999", "many"])
+def test_a_planned_n_out_of_range_is_an_error_on_it(anna, hypothesis, n):
+    response = anna.post(create_url(hypothesis), experiment_post(planned_n_per_arm=n))
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == ["planned_n_per_arm"]
