@@ -3,7 +3,8 @@
 `data` holds only the fields being set (a PATCH sends some of them):
 `level`, `title`, `description`, `initiative` (an Initiative or None),
 `indicators` ([(Indicator, weight)], replacing the node's list) and
-`contributes_to` ([ChainNode], replacing its links upwards).
+`contributes_to` ([ChainNode], replacing its links upwards; a link that stays keeps its row
+and the hypothesis it cites).
 
 Refused with a ValidationError naming the field, nothing changed: a link downwards or to the
 same level, anything of another organisation, an activity or output without an initiative, a
@@ -211,6 +212,8 @@ def _replace_indicators(node: ChainNode, indicators) -> None:
 
 
 def _replace_links(node: ChainNode, targets) -> None:
+    """The node's links upwards become `targets`: the rows of links that stay are kept, and
+    with them the hypothesis each cites; only links to new targets are created."""
     wanted = {target.pk for target in targets}
     ChainLink.objects.filter(source=node).exclude(target_id__in=wanted).delete()
     existing = set(ChainLink.objects.filter(source=node).values_list("target_id", flat=True))
