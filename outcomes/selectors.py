@@ -187,35 +187,62 @@ def link_by_id(*, organisation: Organisation, pk) -> ChainLink:
 
 
 def arrows_up(*, node: ChainNode) -> list[ChainLink]:
-    """The links from `node` upwards, each with its `target`, its cited hypothesis (with cause
-    and effect) and `fitting`: the organisation's hypotheses it could cite, whose cause measures
-    `node` and effect measures the target, by cause then effect code (three queries)."""
-    links = sorted(
-        ChainLink.objects.filter(source=node).select_related(
-            "target__initiative", "hypothesis__cause", "hypothesis__effect"
-        ),
-        key=lambda link: (LEVEL_RANK[link.target.level], link.target.title.lower(), link.pk),
+    """The links from `node` upwards with the hypotheses that fit each (`node_arrows`)."""
+    return node_arrows(node=node, fitting=True)[2]
+
+
+def node_arrows(
+    *, node: ChainNode, fitting: bool = False
+) -> tuple[list[ChainNode], list[ChainNode], list[ChainLink]]:
+    """(the nodes that contribute to `node`, the nodes it contributes to, its links upwards),
+    the nodes in level order then by title, as `neighbours_of` gives them, in one query.
+
+    Each link upwards carries its `target` and its cited hypothesis (with cause and effect);
+    with `fitting`, also `fitting`: the organisation's hypotheses it could cite, whose cause
+    measures `node` and effect measures the target, by cause then effect code (two queries
+    more). `node` as `node_by_id` gives it, its measures prefetched."""
+    rows = list(
+        ChainLink.objects.filter(Q(source=node) | Q(target=node)).select_related(
+            "source__initiative", "target__initiative", "hypothesis__cause", "hypothesis__effect"
+        )
     )
-    if not links:
-        return []
+
+    def order(n):
+        return (LEVEL_RANK[n.level], n.title.lower(), n.pk)
+
+    contributors = sorted((link.source for link in rows if link.target_id == node.pk), key=order)
+    links = sorted(
+        (link for link in rows if link.source_id == node.pk), key=lambda link: order(link.target)
+    )
+    targets = [link.target for link in links]
+    for link in links:
+        link.fitting = []
+    if fitting and links:
+        _attach_fitting(node, links)
+    return contributors, targets, links
+
+
+def _attach_fitting(node: ChainNode, links: list[ChainLink]) -> None:
     measured = defaultdict(set)
-    rows = NodeIndicator.objects.filter(
-        node__in=[node.pk, *(link.target_id for link in links)]
-    ).values_list("node_id", "indicator_id")
+    measured[node.pk] = {measure.indicator_id for measure in node.measures.all()}
+    if not measured[node.pk]:
+        return
+    rows = NodeIndicator.objects.filter(node__in=[link.target_id for link in links]).values_list(
+        "node_id", "indicator_id"
+    )
     for node_id, indicator_id in rows:
         measured[node_id].add(indicator_id)
     effects = set().union(*(measured[link.target_id] for link in links))
-    candidates = []
-    if measured[node.pk] and effects:
-        candidates = list(
-            cpi_selectors.hypotheses_of(organisation=node.organisation)
-            .prefetch_related(None)
-            .filter(cause_id__in=measured[node.pk], effect_id__in=effects)
-            .order_by("cause__code", "effect__code", "pk")
-        )
+    if not effects:
+        return
+    candidates = list(
+        cpi_selectors.hypotheses_of(organisation=node.organisation)
+        .prefetch_related(None)
+        .filter(cause_id__in=measured[node.pk], effect_id__in=effects)
+        .order_by("cause__code", "effect__code", "pk")
+    )
     for link in links:
         link.fitting = [h for h in candidates if h.effect_id in measured[link.target_id]]
-    return links
 
 
 def _kept(nodes, links, initiative, levels) -> set[int]:
