@@ -49,7 +49,7 @@ EDGE_COLOUR = "rgba(91, 107, 123, 0.35)"
 EVIDENCE_COLOURS = {
     "supported": "#2e7d32",
     "refuted": "#c62828",
-    "inconclusive": "#c98a00",
+    "inconclusive": "#b26a00",
     "proposed": "#8a96a3",
 }
 EVIDENCE_ORDER = ("proposed", "inconclusive", "refuted", "supported")  # drawn last = on top
