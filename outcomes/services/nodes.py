@@ -2,7 +2,8 @@
 
 `data` holds only the fields being set (a PATCH sends some of them):
 `level`, `title`, `description`, `initiative` (an Initiative or None),
-`indicators` ([(Indicator, weight)], replacing the node's list) and
+`indicators` ([(Indicator, weight)], replacing the node's list; an arrow into or out of the
+node whose cited hypothesis no longer fits it cites none after it) and
 `contributes_to` ([ChainNode], replacing its links upwards; a link that stays keeps its row
 and the hypothesis it cites).
 
@@ -209,6 +210,15 @@ def _replace_indicators(node: ChainNode, indicators) -> None:
         NodeIndicator(node=node, indicator=indicator, weight=float(weight))
         for indicator, weight in indicators
     )
+    # A cited hypothesis must still fit its arrow: its cause measures the source node, its
+    # effect the target. An arrow whose hypothesis no longer does goes back to "only drawn".
+    kept = [indicator.pk for indicator, _weight in indicators]
+    ChainLink.objects.filter(source=node, hypothesis__isnull=False).exclude(
+        hypothesis__cause_id__in=kept
+    ).update(hypothesis=None)
+    ChainLink.objects.filter(target=node, hypothesis__isnull=False).exclude(
+        hypothesis__effect_id__in=kept
+    ).update(hypothesis=None)
 
 
 def _replace_links(node: ChainNode, targets) -> None:

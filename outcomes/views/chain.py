@@ -34,6 +34,12 @@ LEVEL_HEADINGS = {
     "output": gettext_lazy("Outputs"),
     "activity": gettext_lazy("Activities"),
 }
+EVIDENCE_SHORT = {  # an arrow's evidence where room is short (the written list)
+    "supported": gettext_lazy("supported"),
+    "refuted": gettext_lazy("refuted"),
+    "inconclusive": gettext_lazy("inconclusive"),
+    "proposed": gettext_lazy("proposed"),
+}
 OPEN_UP_TO = 40  # nodes in a chain whose lists of outputs and activities all show unfolded
 
 
@@ -258,6 +264,7 @@ def evidence_of(status: str | None) -> dict:
         "status": status or "none",
         "colour": charts.EVIDENCE_COLOURS.get(status, charts.EDGE_COLOUR),
         "label": charts.evidence_label(status),
+        "short": EVIDENCE_SHORT.get(status, gettext_lazy("only drawn")),
         "cited": status is not None,
     }
 

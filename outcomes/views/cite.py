@@ -36,8 +36,15 @@ def link_cite(request, pk):
     if hypothesis is None:
         message = _("The arrow “%(source)s” → “%(target)s” cites no hypothesis now.")
     else:
-        words["status"] = hypothesis.get_status_display()
-        message = _("The arrow “%(source)s” → “%(target)s” now cites its hypothesis (%(status)s).")
+        words.update(
+            cause=hypothesis.cause.name,
+            effect=hypothesis.effect.name,
+            status=hypothesis.get_status_display(),
+        )
+        message = _(
+            "The arrow “%(source)s” → “%(target)s” now cites the hypothesis “%(cause)s drives "
+            "%(effect)s” (%(status)s)."
+        )
     messages.success(request, message % words)
     return redirect("node-detail", pk=node.pk)
 

@@ -76,7 +76,7 @@ def test_the_panel_counts_hypotheses_by_status_and_lists_supported_then_refuted(
     assert '<span class="pill at-risk">inconclusive</span>' in html
     links = re.findall(r'<li><a href="/hypotheses/(\d+)/">', html)
     assert links == [str(strong.pk), str(weak.pk), str(refuted.pk)]
-    assert "leads by 1 period" in html and "leads by 2 periods" in html
+    assert "moves it 1 period later" in html and "moves it 2 periods later" in html
     assert "Fast Quote → New customers" in html
     assert f'href="{reverse("arrows")}"' in html
 
@@ -93,6 +93,7 @@ def test_a_verdict_of_an_experiment_comes_before_a_stronger_correlation(
     html = panel(client)
     assert re.findall(r'<li><a href="/hypotheses/(\d+)/">', html)[0] == str(tested.pk)
     assert "decided by an experiment" in html
+    assert "moves it in the same period" in html  # its best lag is 0
     assert "Add a hypothesis" not in html  # a viewer does not write
 
 

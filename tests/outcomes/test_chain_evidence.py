@@ -76,6 +76,17 @@ def test_a_link_that_stays_keeps_its_row_and_its_citation_when_contributes_to_is
     assert kept.hypothesis_id == arrow["hypothesis"].pk
 
 
+def test_an_arrow_whose_hypothesis_no_longer_fits_after_an_indicator_change_cites_none(
+    arrow, organisation
+):
+    services.cite_hypothesis(link=arrow["link"], hypothesis=arrow["hypothesis"])
+    services.update_node(node=arrow["price"], data={"indicators": [(arrow["fast_quote"], 2)]})
+    assert ChainLink.objects.get(pk=arrow["link"].pk).hypothesis_id == arrow["hypothesis"].pk
+    other = IndicatorFactory(organisation=organisation, code="web_visits")
+    services.update_node(node=arrow["customers"], data={"indicators": [(other, 1)]})
+    assert ChainLink.objects.get(pk=arrow["link"].pk).hypothesis_id is None
+
+
 def test_citing_and_unciting_a_hypothesis_that_fits(arrow):
     link = services.cite_hypothesis(link=arrow["link"], hypothesis=arrow["hypothesis"])
     assert ChainLink.objects.get(pk=link.pk).hypothesis_id == arrow["hypothesis"].pk
