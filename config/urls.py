@@ -15,13 +15,14 @@ from indicators.api import (
     ValueCommentsView,
 )
 from cpi.api import CpiViewSet, ExperimentViewSet, HypothesisViewSet
-from outcomes.api import ChainNodeViewSet, ChainView, InitiativeViewSet
+from outcomes.api import ChainLinkViewSet, ChainNodeViewSet, ChainView, InitiativeViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("indicators", IndicatorViewSet, basename="indicator")
 router.register("deviations", DeviationViewSet, basename="deviation")
 router.register("initiatives", InitiativeViewSet, basename="initiative")
 router.register("chain/nodes", ChainNodeViewSet, basename="chain-node")
+router.register("chain/links", ChainLinkViewSet, basename="chain-link")
 router.register("hypotheses", HypothesisViewSet, basename="hypothesis")
 router.register("experiments", ExperimentViewSet, basename="experiment")
 router.register("cpis", CpiViewSet, basename="cpi")

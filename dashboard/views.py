@@ -4,6 +4,7 @@ Panels come from each app's selectors; this app sits on top of the layers, so it
 app below it and no app imports it.
 """
 
+from django.db.models import Exists
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
 from accounts.pages import page, role_required
+from cpi import selectors as cpi_selectors
 from indicators import charts, selectors
 from indicators.compute.status import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK, STALE, indicator_status
 from outcomes import selectors as chain_selectors
@@ -25,6 +27,12 @@ KINDS = ("corrective", "learning")
 # The chain panel: its status columns, worst first, with the pill class of each status.
 CHAIN_STATUSES = ((OFF_TRACK, "worse"), (AT_RISK, "at-risk"), (ON_TRACK, "better"), (NO_DATA, ""))
 CHAIN_OUTCOMES_SHOWN = 8
+HYPOTHESIS_STATUS_LABELS = (
+    ("supported", gettext_lazy("supported")),
+    ("refuted", gettext_lazy("refuted")),
+    ("inconclusive", gettext_lazy("inconclusive")),
+    ("proposed", gettext_lazy("proposed")),
+)
 
 
 def _off_target(indicator) -> bool:
@@ -157,6 +165,66 @@ def chain_panel(organisation, *, has_chain: bool | None = None) -> dict:
     }
 
 
+EVIDENCE_PILLS = (
+    ("supported", "better"),
+    ("refuted", "worse"),
+    ("inconclusive", "at-risk"),
+    ("proposed", ""),
+)
+EVIDENCE_ARROWS_SHOWN = 5
+EVIDENCE_ARROWS_READ = 100  # the supported and refuted hypotheses ranked for the panel
+
+
+def _strength(hypothesis) -> float:
+    r = (hypothesis.evidence or {}).get("r")
+    return abs(r) if isinstance(r, int | float) else 0.0
+
+
+def has_hypothesis(organisation):
+    """An expression, true when `organisation` has a hypothesis: it rides on the indicators'
+    query of the home page, so an organisation without any pays no query for the panel."""
+    return Exists(cpi_selectors.hypotheses_of(organisation=organisation).prefetch_related(None))
+
+
+def evidence_panel(organisation, *, has_any: bool | None = None) -> dict:
+    """The "Evidence behind the arrows" panel: hypotheses by status, and the arrows that matter
+    most: supported ones (an experiment's verdict first, then the strongest correlation) with
+    their best lag, then refuted ones. Two queries; none when `has_any` says there is none."""
+    if has_any is False:
+        return {"total": 0}
+    counts = cpi_selectors.status_counts(organisation=organisation)
+    total = sum(counts.values())
+    if not total:
+        return {"total": 0}
+    rank = {"supported": 0, "refuted": 1}
+    rows = list(
+        cpi_selectors.hypotheses_of(organisation=organisation)
+        .prefetch_related(None)
+        .filter(status__in=list(rank))
+        .order_by("-status", "pk")[:EVIDENCE_ARROWS_READ]  # descending: supported, then refuted
+    )
+    rows.sort(key=lambda h: (rank[h.status], h.status_source != "experiment", -_strength(h), h.pk))
+    labels = dict(HYPOTHESIS_STATUS_LABELS)
+    return {
+        "total": total,
+        "counts": [
+            {"status": status, "label": labels[status], "pill": pill, "count": counts[status]}
+            for status, pill in EVIDENCE_PILLS
+        ],
+        "arrows": [
+            {
+                "hypothesis": h,
+                "label": labels[h.status],
+                "pill": dict(EVIDENCE_PILLS)[h.status],
+                "best_lag": (h.evidence or {}).get("best_lag") if h.status == "supported" else None,
+                "by_experiment": h.status_source == "experiment",
+                "url": reverse("hypothesis-detail", args=[h.pk]),
+            }
+            for h in rows[:EVIDENCE_ARROWS_SHOWN]
+        ],
+    }
+
+
 @role_required(Role.VIEWER)
 def home(request):
     """Dashboard: what needs action, indicators that need attention, then the rest, by name."""
@@ -165,6 +233,7 @@ def home(request):
         selectors.indicators_with_latest_detail(organisation=organisation)
         .select_related("owner_user")
         .annotate(has_chain=chain_selectors.has_chain(organisation=organisation))
+        .annotate(has_hypothesis=has_hypothesis(organisation))
     )
     recent = selectors.recent_values_with_limits(indicators=indicators, count=SPARKLINE_PERIODS)
     cards = [_card(indicator, recent.get(indicator.pk, [])) for indicator in indicators]
@@ -180,5 +249,9 @@ def home(request):
             "chain": chain_panel(
                 organisation, has_chain=indicators[0].has_chain if indicators else None
             ),
+            # A hypothesis links two indicators: without indicators there is none to count.
+            "evidence": evidence_panel(organisation, has_any=indicators[0].has_hypothesis)
+            if cards
+            else {"total": 0},
         },
     )

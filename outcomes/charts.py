@@ -6,6 +6,11 @@ link (a node with no indicator) has a dashed border. Hovering a box lists its in
 their latest values; every point of a box carries the node page's URL in `customdata`, which
 static/js/charts.js opens on a click.
 
+Arrows carry evidence: an arrow that cites a hypothesis is drawn thick in the colour of the
+hypothesis's status (supported green, refuted red, inconclusive amber, proposed grey) with a
+marker halfway whose hover names the hypothesis and its status and whose click opens it; an
+arrow that cites none is thin and neutral, "only drawn".
+
 Readable at 200 nodes: nodes in a column are ordered by the barycentre of their neighbours
 (a few sweeps down and up the chain, as in Sugiyama's layered drawing), which removes most
 crossings; each column is spread over the same height, so arrows stay short; the height grows
@@ -40,6 +45,15 @@ STATUS_FILLS = {
     "no_data": "#f2f4f6",
 }
 EDGE_COLOUR = "rgba(91, 107, 123, 0.35)"
+# An arrow's colour is the status of the hypothesis it cites; one that cites none is only drawn.
+EVIDENCE_COLOURS = {
+    "supported": "#2e7d32",
+    "refuted": "#c62828",
+    "inconclusive": "#b26a00",
+    "proposed": "#8a96a3",
+}
+EVIDENCE_ORDER = ("proposed", "inconclusive", "refuted", "supported")  # drawn last = on top
+EVIDENCE_WIDTH = 3.2
 BOX_WIDTH = 0.72  # of the distance between two columns; the rest carries the arrows
 SWEEPS = 4
 DENSE_FROM = 24  # nodes in the tallest column from which a label gets one line
@@ -198,18 +212,21 @@ def chain_figure(
         for i, pk in enumerate(column):
             where[pk] = (float(c), (i + 0.5) / len(column) * tallest)
 
+    arrows = getattr(chain, "arrows", {})
+    cited = {pair: arrows[pair] for pair in links if pair in arrows and arrows[pair].evidence}
     return {
         "data": [
-            _edge_trace(links, where),
+            _edge_trace([pair for pair in links if pair not in cited], where),
+            *_evidence_traces(cited, where, nodes),
             *_node_traces(nodes, where, url_of, chars, 1 if dense else 2),
         ],
         "layout": _layout(shown, by_level, where, nodes, tallest, row_px, dense),
     }
 
 
-def _edge_trace(links, where) -> dict:
-    """Every arrow as one line trace: from the source box's right edge to the target's left
-    edge, bent into an S so arrows into one box fan in."""
+def _arrow_path(links, where) -> tuple[list, list]:
+    """The arrows' lines: from the source box's right edge to the target's left edge, bent
+    into an S so arrows into one box fan in; None between two arrows."""
     x, y = [], []
     for source, target in links:
         (x0, y0), (x1, y1) = where[source], where[target]
@@ -217,6 +234,106 @@ def _edge_trace(links, where) -> dict:
         bend = min(0.12, (x1 - x0) / 3)
         x += [x0, x0 + bend, x1 - bend, x1, None]
         y += [y0, y0, y1, y1, None]
+    return x, y
+
+
+def _midpoint(pair, where) -> tuple[float, float]:
+    (x0, y0), (x1, y1) = where[pair[0]], where[pair[1]]
+    return ((x0 + BOX_WIDTH + x1) / 2, (y0 + y1) / 2)
+
+
+def evidence_label(status: str | None) -> str:
+    """The arrow's evidence in plain words, for the hover, the legend and the lists."""
+    words = {
+        "supported": gettext("supported by the evidence"),
+        "refuted": gettext("refuted by the evidence"),
+        "inconclusive": gettext("tested, inconclusive"),
+        "proposed": gettext("proposed, not tested yet"),
+    }
+    return words.get(status, gettext("only drawn: no hypothesis tests it"))
+
+
+def hypothesis_url_pattern() -> str:
+    """The hypothesis page's URL with `{}` for the id (one `reverse` for the whole chain)."""
+    marker = 987654321
+    return reverse("hypothesis-detail", args=[marker]).replace(str(marker), "{}")
+
+
+def arrow_hover(arrow, source, target) -> str:
+    """What hovering an arrow that cites a hypothesis shows: the arrow, the hypothesis and its
+    status, and that a click opens it."""
+    return "<br>".join(
+        [
+            f"<b>{escape(source.title)} → {escape(target.title)}</b>",
+            escape(
+                gettext("Hypothesis: %(cause)s drives %(effect)s")
+                % {"cause": arrow.cause, "effect": arrow.effect}
+            ),
+            escape(gettext("Evidence: %(status)s") % {"status": evidence_label(arrow.evidence)}),
+            f"<i>{escape(gettext('Click to open the hypothesis'))}</i>",
+        ]
+    )
+
+
+def _evidence_traces(cited: dict, where, nodes) -> list[dict]:
+    """Per status, the arrows citing a hypothesis of that status as one thick line trace, and
+    one trace of markers halfway along them that carries the hover and the hypothesis's URL."""
+    if not cited:
+        return []
+    pattern = hypothesis_url_pattern()
+    lines, markers = [], []
+    for status in EVIDENCE_ORDER:
+        pairs = [pair for pair, arrow in cited.items() if arrow.evidence == status]
+        if not pairs:
+            continue
+        x, y = _arrow_path(pairs, where)
+        colour = EVIDENCE_COLOURS[status]
+        lines.append(
+            {
+                "type": "scatter",
+                "x": x,
+                "y": y,
+                "mode": "lines",
+                "line": {
+                    "color": colour,
+                    "width": EVIDENCE_WIDTH,
+                    "shape": "spline",
+                    "smoothing": 0.8,
+                    "dash": "dash" if status == "proposed" else "solid",
+                },
+                "hoverinfo": "skip",
+                "showlegend": False,
+                "name": evidence_label(status),
+            }
+        )
+        middles = [_midpoint(pair, where) for pair in pairs]
+        markers.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": evidence_label(status),
+                "x": [m[0] for m in middles],
+                "y": [m[1] for m in middles],
+                "marker": {
+                    "size": 13,
+                    "color": colour,
+                    "symbol": "diamond",
+                    "line": {"color": "#fff", "width": 1.5},
+                },
+                "customdata": [pattern.format(cited[pair].hypothesis) for pair in pairs],
+                "hovertext": [
+                    arrow_hover(cited[pair], nodes[pair[0]], nodes[pair[1]]) for pair in pairs
+                ],
+                "hovertemplate": "%{hovertext}<extra></extra>",
+                "showlegend": False,
+            }
+        )
+    return [*lines, *markers]
+
+
+def _edge_trace(links, where) -> dict:
+    """The arrows that cite no hypothesis ("only drawn") as one thin neutral line trace."""
+    x, y = _arrow_path(links, where)
     return {
         "type": "scatter",
         "x": x,

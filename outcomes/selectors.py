@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import Organisation
 from core.errors import NotFound
+from cpi import selectors as cpi_selectors
 from indicators import selectors as indicator_selectors
 from indicators.compute.status import AT_RISK, OFF_TRACK, STATUSES
 
@@ -81,12 +82,14 @@ class Chain:
 
     `nodes` are in level order (activity first), then by id; each carries `measures` (with
     `.indicator`, whose `latest_*` annotations and `stale` hold its latest value) and
-    `contributor_ids` / `target_ids` within this chain. `links` are (source id, target id).
+    `contributor_ids` / `target_ids` within this chain. `links` are (source id, target id);
+    `arrows` holds each link's `LinkRow` (its id and the evidence it cites) by that pair.
     """
 
     nodes: list[ChainNode]
     links: list[tuple[int, int]]
     indicators: dict[int, object] = field(default_factory=dict)
+    arrows: dict[tuple[int, int], "LinkRow"] = field(default_factory=dict)
 
     def by_level(self) -> dict[str, list[ChainNode]]:
         levels = {level: [] for level in LEVEL_ORDER}
@@ -107,25 +110,139 @@ def chain(
 ) -> Chain:
     """The chain of `organisation`; with `initiative`, its own nodes and every node they
     contribute to, directly or not; with `levels`, only the nodes of those levels (a link
-    through a hidden level is hidden with it). Four queries."""
+    through a hidden level is hidden with it). Four queries (the links come with the status of
+    the hypothesis each cites)."""
     nodes = list(
         ChainNode.objects.filter(organisation=organisation)
         .select_related("initiative")
         .prefetch_related(Prefetch("measures", queryset=NodeIndicator.objects.order_by("pk")))
         .order_by("pk")
     )
-    links = list(
-        ChainLink.objects.filter(source__organisation=organisation)
-        .order_by("pk")
-        .values_list("source_id", "target_id")
-    )
-    keep = _kept(nodes, links, initiative, levels)
+    rows = link_rows(organisation=organisation)
+    keep = _kept(nodes, [row.pair for row in rows], initiative, levels)
     nodes = [node for node in nodes if node.pk in keep]
-    links = [(s, t) for s, t in links if s in keep and t in keep]
+    rows = [row for row in rows if row.source in keep and row.target in keep]
+    links = [row.pair for row in rows]
     indicators = _indicators_of(organisation, nodes)
     _attach(nodes, links, indicators)
     nodes.sort(key=lambda node: (LEVEL_RANK[node.level], node.pk))
-    return Chain(nodes=nodes, links=links, indicators=indicators)
+    return Chain(
+        nodes=nodes,
+        links=links,
+        indicators=indicators,
+        arrows={row.pair: row for row in rows},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRow:
+    """One arrow of the chain with the evidence it cites: `hypothesis` (its id or None) and
+    `evidence`, the hypothesis's status (None when it cites none: "only drawn")."""
+
+    pk: int
+    source: int
+    target: int
+    hypothesis: int | None = None
+    evidence: str | None = None
+    cause: str = ""  # the cited hypothesis's cause and effect, by indicator name
+    effect: str = ""
+
+    @property
+    def pair(self) -> tuple[int, int]:
+        return (self.source, self.target)
+
+
+def link_rows(*, organisation: Organisation) -> list[LinkRow]:
+    """Every arrow of `organisation`'s chain by id, with its hypothesis's status and the names
+    of its cause and effect (one query, joined, whatever the number of arrows)."""
+    columns = (
+        "pk",
+        "source_id",
+        "target_id",
+        "hypothesis_id",
+        "hypothesis__status",
+        "hypothesis__cause__name",
+        "hypothesis__effect__name",
+    )
+    return [
+        LinkRow(pk, source, target, hypothesis, status, cause or "", effect or "")
+        for pk, source, target, hypothesis, status, cause, effect in ChainLink.objects.filter(
+            source__organisation=organisation
+        )
+        .order_by("pk")
+        .values_list(*columns)
+    ]
+
+
+def link_by_id(*, organisation: Organisation, pk) -> ChainLink:
+    """One arrow of `organisation` with its source, target and cited hypothesis (one query)."""
+    link = (
+        ChainLink.objects.filter(source__organisation=organisation, pk=_whole(pk))
+        .select_related("source__organisation", "target", "hypothesis__cause", "hypothesis__effect")
+        .first()
+    )
+    if link is None:
+        raise NotFound(f"No chain link {pk}.")
+    return link
+
+
+def arrows_up(*, node: ChainNode) -> list[ChainLink]:
+    """The links from `node` upwards with the hypotheses that fit each (`node_arrows`)."""
+    return node_arrows(node=node, fitting=True)[2]
+
+
+def node_arrows(
+    *, node: ChainNode, fitting: bool = False
+) -> tuple[list[ChainNode], list[ChainNode], list[ChainLink]]:
+    """(the nodes that contribute to `node`, the nodes it contributes to, its links upwards),
+    the nodes in level order then by title, as `neighbours_of` gives them, in one query.
+
+    Each link upwards carries its `target` and its cited hypothesis (with cause and effect);
+    with `fitting`, also `fitting`: the organisation's hypotheses it could cite, whose cause
+    measures `node` and effect measures the target, by cause then effect code (two queries
+    more). `node` as `node_by_id` gives it, its measures prefetched."""
+    rows = list(
+        ChainLink.objects.filter(Q(source=node) | Q(target=node)).select_related(
+            "source__initiative", "target__initiative", "hypothesis__cause", "hypothesis__effect"
+        )
+    )
+
+    def order(n):
+        return (LEVEL_RANK[n.level], n.title.lower(), n.pk)
+
+    contributors = sorted((link.source for link in rows if link.target_id == node.pk), key=order)
+    links = sorted(
+        (link for link in rows if link.source_id == node.pk), key=lambda link: order(link.target)
+    )
+    targets = [link.target for link in links]
+    for link in links:
+        link.fitting = []
+    if fitting and links:
+        _attach_fitting(node, links)
+    return contributors, targets, links
+
+
+def _attach_fitting(node: ChainNode, links: list[ChainLink]) -> None:
+    measured = defaultdict(set)
+    measured[node.pk] = {measure.indicator_id for measure in node.measures.all()}
+    if not measured[node.pk]:
+        return
+    rows = NodeIndicator.objects.filter(node__in=[link.target_id for link in links]).values_list(
+        "node_id", "indicator_id"
+    )
+    for node_id, indicator_id in rows:
+        measured[node_id].add(indicator_id)
+    effects = set().union(*(measured[link.target_id] for link in links))
+    if not effects:
+        return
+    candidates = list(
+        cpi_selectors.hypotheses_of(organisation=node.organisation)
+        .prefetch_related(None)
+        .filter(cause_id__in=measured[node.pk], effect_id__in=effects)
+        .order_by("cause__code", "effect__code", "pk")
+    )
+    for link in links:
+        link.fitting = [h for h in candidates if h.effect_id in measured[link.target_id]]
 
 
 def _kept(nodes, links, initiative, levels) -> set[int]:
@@ -334,9 +451,10 @@ def chain_rows(
     organisation: Organisation,
     initiative: Initiative | None = None,
     levels: list[str] | None = None,
-) -> tuple[list[NodeRow], list[tuple[int, int]]]:
+) -> tuple[list[NodeRow], list[LinkRow]]:
     """The nodes and links `chain` gives (same filters, same order), without the indicators'
-    latest values: what the chain answer of the API needs, as plain rows. Three queries."""
+    latest values: what the chain answer of the API needs, as plain rows (each link with the
+    status of the hypothesis it cites). Three queries."""
     codes = defaultdict(list)
     measures = (
         NodeIndicator.objects.filter(node__organisation=organisation)
@@ -352,13 +470,9 @@ def chain_rows(
         .order_by("pk")
         .values_list(*columns)
     ]
-    links = list(
-        ChainLink.objects.filter(source__organisation=organisation)
-        .order_by("pk")
-        .values_list("source_id", "target_id")
-    )
-    keep = _kept(nodes, links, initiative, levels)
+    links = link_rows(organisation=organisation)
+    keep = _kept(nodes, [link.pair for link in links], initiative, levels)
     nodes = sorted(
         (node for node in nodes if node.pk in keep), key=lambda n: (LEVEL_RANK[n.level], n.pk)
     )
-    return nodes, [(s, t) for s, t in links if s in keep and t in keep]
+    return nodes, [link for link in links if link.source in keep and link.target in keep]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import chain, edit
+from .views import chain, cite, edit
 
 urlpatterns = [
     path("chain/", chain.chain_page, name="chain"),
@@ -14,4 +14,5 @@ urlpatterns = [
     path("chain/nodes/<int:pk>/edit/", edit.node_edit, name="node-edit"),
     path("chain/nodes/<int:pk>/delete/", edit.node_delete, name="node-delete"),
     path("chain/nodes/<int:pk>/links/", edit.node_link, name="node-link"),
+    path("chain/links/<int:pk>/cite/", cite.link_cite, name="link-cite"),
 ]

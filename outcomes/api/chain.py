@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from core.api import OrganisationScopedMixin
 from core.schema import error_response
+from cpi.compute.status import STATUSES
 
 from .. import selectors
 from ..models import Level, NodeStatus, StatusSource
@@ -32,14 +33,25 @@ class ChainNodeSummarySerializer(serializers.Serializer):
     lagging = serializers.BooleanField()
 
 
-class ChainLinkSerializer(serializers.Serializer):
+class ChainArrowSerializer(serializers.Serializer):
+    id = serializers.IntegerField(
+        help_text=_("The link's id (GET/PATCH /api/v1/chain/links/{id}/).")
+    )
     source = serializers.IntegerField(help_text=_("The id of the node that contributes."))
     target = serializers.IntegerField(help_text=_("The id of the node it contributes to."))
+    hypothesis = serializers.IntegerField(
+        allow_null=True, help_text=_("The id of the hypothesis the arrow cites, or null.")
+    )
+    evidence = serializers.ChoiceField(
+        choices=[(status, status) for status in STATUSES],
+        allow_null=True,
+        help_text=_("The cited hypothesis's status; null when the arrow cites none (only drawn)."),
+    )
 
 
 class ChainSerializer(serializers.Serializer):
     nodes = ChainNodeSummarySerializer(many=True)
-    links = ChainLinkSerializer(many=True)
+    links = ChainArrowSerializer(many=True)
 
 
 def chain_answer(nodes, links) -> dict:
@@ -61,7 +73,16 @@ def chain_answer(nodes, links) -> dict:
             }
             for node in nodes
         ],
-        "links": [{"source": source, "target": target} for source, target in links],
+        "links": [
+            {
+                "id": link.pk,
+                "source": link.source,
+                "target": link.target,
+                "hypothesis": link.hypothesis,
+                "evidence": link.evidence,
+            }
+            for link in links
+        ],
     }
 
 

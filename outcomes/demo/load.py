@@ -7,7 +7,8 @@ contribute to outcomes in the customer's voice, measured by the demo's CPIs, and
 impacts new customers, retention, premium revenue and recommendation, measured by its KPIs.
 Three of the six outputs are measured by what the initiatives delivered (quote engine
 availability, agents trained, repair partners audited); the other outputs and most activities
-are unmeasured, as in most organisations, and the chain page flags them. Dates are months relative to `today`, so the demo reads the same whenever it is loaded.
+are unmeasured, as in most organisations, and the chain page flags them. Every arrow that a
+demo hypothesis fits (its cause measures the source node, its effect the target) cites it. Dates are months relative to `today`, so the demo reads the same whenever it is loaded.
 """
 
 import json
@@ -19,12 +20,13 @@ from pathlib import Path
 from django.db import transaction
 
 from accounts.models import Organisation
+from cpi import selectors as cpi_selectors
 from indicators.models import Indicator
 
 from ..compute import LEVEL_ORDER
-from ..models import LEVEL_RANK, ChainNode
+from ..models import LEVEL_RANK, ChainLink, ChainNode, NodeIndicator
 from ..selectors import status_counts
-from ..services import create_initiative, create_node
+from ..services import cite_hypothesis, create_initiative, create_node
 
 CHAIN = Path(__file__).with_name("chain.json")
 PLURALS = {
@@ -93,10 +95,39 @@ def load_demo_chain(*, organisation: Organisation, people: dict, today: date) ->
                     "contributes_to": [nodes[key] for key in item.get("contributes_to", [])],
                 },
             )
-    return _report(data, status_counts(organisation=organisation))
+        cited = cite_fitting_hypotheses(organisation=organisation)
+    return _report(data, status_counts(organisation=organisation), cited)
 
 
-def _report(data: dict, counts: dict[str, dict[str, int]]) -> str:
+def cite_fitting_hypotheses(*, organisation: Organisation) -> int:
+    """On every arrow of the chain that cites nothing, cite the hypothesis that fits it (its
+    cause measures the source node, its effect the target; the first by id when several do);
+    the count of arrows that cite one. The demo's hypotheses are loaded before the chain."""
+    measured: dict[int, set[int]] = {}
+    for node_id, indicator_id in NodeIndicator.objects.filter(
+        node__organisation=organisation
+    ).values_list("node_id", "indicator_id"):
+        measured.setdefault(node_id, set()).add(indicator_id)
+    hypotheses = list(
+        cpi_selectors.hypotheses_of(organisation=organisation).prefetch_related(None).order_by("pk")
+    )
+    cited = 0
+    links = ChainLink.objects.filter(source__organisation=organisation).select_related(
+        "source__organisation", "target", "hypothesis"
+    )
+    for link in links.order_by("pk"):
+        if link.hypothesis_id is not None:
+            cited += 1
+            continue
+        causes, effects = measured.get(link.source_id, set()), measured.get(link.target_id, set())
+        fits = [h for h in hypotheses if h.cause_id in causes and h.effect_id in effects]
+        if fits:
+            cite_hypothesis(link=link, hypothesis=fits[0])
+            cited += 1
+    return cited
+
+
+def _report(data: dict, counts: dict[str, dict[str, int]], cited: int = 0) -> str:
     by_level = {level: sum(counts[level].values()) for level in LEVEL_ORDER}
     by_status = {
         status: sum(counts[level][status] for level in LEVEL_ORDER) for status, _w in STATUS_WORDS
@@ -110,6 +141,6 @@ def _report(data: dict, counts: dict[str, dict[str, int]]) -> str:
     statuses = ", ".join(f"{by_status[status]} {words}" for status, words in STATUS_WORDS)
     return (
         f"Results chain: {len(data['initiatives'])} initiatives, {sum(by_level.values())} "
-        f"nodes ({levels}), {links} links; status {statuses}; {unmeasured} unmeasured links "
-        "(nodes without an indicator)."
+        f"nodes ({levels}), {links} links ({cited} citing a hypothesis); status {statuses}; "
+        f"{unmeasured} unmeasured links (nodes without an indicator)."
     )

@@ -2,8 +2,10 @@
 
 `data` holds only the fields being set (a PATCH sends some of them):
 `level`, `title`, `description`, `initiative` (an Initiative or None),
-`indicators` ([(Indicator, weight)], replacing the node's list) and
-`contributes_to` ([ChainNode], replacing its links upwards).
+`indicators` ([(Indicator, weight)], replacing the node's list; an arrow into or out of the
+node whose cited hypothesis no longer fits it cites none after it) and
+`contributes_to` ([ChainNode], replacing its links upwards; a link that stays keeps its row
+and the hypothesis it cites).
 
 Refused with a ValidationError naming the field, nothing changed: a link downwards or to the
 same level, anything of another organisation, an activity or output without an initiative, a
@@ -208,9 +210,20 @@ def _replace_indicators(node: ChainNode, indicators) -> None:
         NodeIndicator(node=node, indicator=indicator, weight=float(weight))
         for indicator, weight in indicators
     )
+    # A cited hypothesis must still fit its arrow: its cause measures the source node, its
+    # effect the target. An arrow whose hypothesis no longer does goes back to "only drawn".
+    kept = [indicator.pk for indicator, _weight in indicators]
+    ChainLink.objects.filter(source=node, hypothesis__isnull=False).exclude(
+        hypothesis__cause_id__in=kept
+    ).update(hypothesis=None)
+    ChainLink.objects.filter(target=node, hypothesis__isnull=False).exclude(
+        hypothesis__effect_id__in=kept
+    ).update(hypothesis=None)
 
 
 def _replace_links(node: ChainNode, targets) -> None:
+    """The node's links upwards become `targets`: the rows of links that stay are kept, and
+    with them the hypothesis each cites; only links to new targets are created."""
     wanted = {target.pk for target in targets}
     ChainLink.objects.filter(source=node).exclude(target_id__in=wanted).delete()
     existing = set(ChainLink.objects.filter(source=node).values_list("target_id", flat=True))

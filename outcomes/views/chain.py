@@ -34,6 +34,12 @@ LEVEL_HEADINGS = {
     "output": gettext_lazy("Outputs"),
     "activity": gettext_lazy("Activities"),
 }
+EVIDENCE_SHORT = {  # an arrow's evidence where room is short (the written list)
+    "supported": gettext_lazy("supported"),
+    "refuted": gettext_lazy("refuted"),
+    "inconclusive": gettext_lazy("inconclusive"),
+    "proposed": gettext_lazy("proposed"),
+}
 OPEN_UP_TO = 40  # nodes in a chain whose lists of outputs and activities all show unfolded
 
 
@@ -71,6 +77,10 @@ def _written_list(chain) -> list[dict]:
     groups: dict[str, dict] = {}
     for node in selectors.outcomes_first(chain.nodes):
         node.targets = [by_id[pk] for pk in node.target_ids]
+        node.target_arrows = [  # each target with the evidence of the arrow to it
+            {"target": target, "evidence": _arrow_evidence(chain, node.pk, target.pk)}
+            for target in node.targets
+        ]
         node.contributor_count = len(node.contributor_ids)
         group = groups.setdefault(
             node.level,
@@ -87,6 +97,11 @@ def _written_list(chain) -> list[dict]:
     return list(groups.values())
 
 
+def _arrow_evidence(chain, source: int, target: int) -> dict:
+    arrow = chain.arrows.get((source, target))
+    return evidence_of(arrow.evidence if arrow else None)
+
+
 def _chain_context(chain, levels: list[str]) -> dict:
     return {
         "chain": chain,
@@ -97,7 +112,21 @@ def _chain_context(chain, levels: list[str]) -> dict:
         "counts": _counts(chain.nodes),
         "unmeasured_count": len(chain.unmeasured),
         "status_colours": charts.STATUS_COLOURS,
+        "evidence_legend": evidence_legend(),
+        "evidence_counts": _evidence_counts(chain),
         "rule": status_rule(),
+    }
+
+
+def _evidence_counts(chain) -> dict:
+    """How many arrows of the chain cite a hypothesis, and of each status."""
+    found = [chain.arrows[pair].evidence for pair in chain.links if pair in chain.arrows]
+    cited = [status for status in found if status]
+    return {
+        "links": len(chain.links),
+        "cited": len(cited),
+        "supported": cited.count("supported"),
+        "refuted": cited.count("refuted"),
     }
 
 
@@ -206,16 +235,55 @@ def node_detail(request, pk):
     """A chain node: its status and why, its indicators' charts, what it links to."""
     organisation = request.membership.organisation
     node = selectors.node_by_id(organisation=organisation, pk=pk)
-    contributors, targets = selectors.neighbours_of(node=node)
+    return node_page(request, node)
+
+
+def node_page(request, node, *, cite_errors: dict | None = None, status: int = 200):
+    """The node page; `cite_errors` ({link id: [messages]}) shows a refused citation at its
+    arrow (the page then answers `status`, 400)."""
+    can_cite = request.membership.has_role(Role.ANALYST)
+    contributors, targets, arrows = selectors.node_arrows(node=node, fitting=can_cite)
     lower = [level for level in LEVEL_ORDER if LEVEL_RANK[level] < node.rank]
     context = {
         "node": node,
         "cards": _indicator_cards(node),
         "contributors": contributors,
         "targets": targets,
+        "arrows": evidence_rows(arrows, cite_errors or {}),
         "status_colours": charts.STATUS_COLOURS,
         "rule": status_rule(),
         "lower_level": lower[-1] if lower else None,
         "level_note": LEVEL_NOTES[node.level],
     }
-    return page(request, "outcomes/node_detail.html", context)
+    return page(request, "outcomes/node_detail.html", context, status=status)
+
+
+def evidence_of(status: str | None) -> dict:
+    """An arrow's evidence for a pill: its status (None: only drawn), colour and words."""
+    return {
+        "status": status or "none",
+        "colour": charts.EVIDENCE_COLOURS.get(status, charts.EDGE_COLOUR),
+        "label": charts.evidence_label(status),
+        "short": EVIDENCE_SHORT.get(status, gettext_lazy("only drawn")),
+        "cited": status is not None,
+    }
+
+
+def evidence_legend() -> list[dict]:
+    """The chain figure's arrow legend, strongest evidence first, "only drawn" last."""
+    return [evidence_of(status) for status in reversed(charts.EVIDENCE_ORDER)] + [evidence_of(None)]
+
+
+def evidence_rows(links, cite_errors: dict) -> list[dict]:
+    """The node's arrows up for the page: target, evidence pill, hypotheses that fit."""
+    return [
+        {
+            "link": link,
+            "target": link.target,
+            "hypothesis": link.hypothesis,
+            "evidence": evidence_of(link.hypothesis.status if link.hypothesis else None),
+            "fitting": link.fitting,
+            "errors": cite_errors.get(link.pk, []),
+        }
+        for link in links
+    ]

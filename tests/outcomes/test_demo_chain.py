@@ -147,8 +147,10 @@ def check_what_was_made(output: str) -> None:
     line = re.search(r"^Results chain: .*$", output, re.M).group(0)
     assert line.startswith(
         "Results chain: 6 initiatives, 25 nodes (9 activities, 6 outputs, 6 outcomes, "
-        "4 impacts), 26 links; status "
+        "4 impacts), 26 links ("
     )
+    cited = links.filter(hypothesis__isnull=False).count()
+    assert f"26 links ({cited} citing a hypothesis); status " in line
     counts = {s: nodes.filter(status=s).count() for s in ALL_STATUSES}
     assert (
         f"status {counts['on_track']} on track, {counts['at_risk']} at risk, "
@@ -243,10 +245,13 @@ def test_the_demo_loaded_for_a_fixed_day_has_that_days_exact_statuses(monkeypatc
     call_command("load_demo", "--today", DAY.isoformat(), stdout=out)
 
     line = re.search(r"^Results chain: .*$", out.getvalue(), re.M).group(0)
+    cited = ChainLink.objects.filter(
+        source__organisation__slug="demo", hypothesis__isnull=False
+    ).count()
     assert line == (
         "Results chain: 6 initiatives, 25 nodes (9 activities, 6 outputs, 6 outcomes, "
-        "4 impacts), 26 links; status 10 on track, 3 at risk, 1 off track, 11 no data; "
-        "11 unmeasured links (nodes without an indicator)."
+        f"4 impacts), 26 links ({cited} citing a hypothesis); status 10 on track, 3 at risk, "
+        "1 off track, 11 no data; 11 unmeasured links (nodes without an indicator)."
     )
     outputs = ChainNode.objects.filter(organisation__slug="demo", level="output")
     assert {n.title: (n.status, n.status_source) for n in outputs} == {
