@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.views import profile
 from core.health import healthz
 from core.metrics import metrics
+from cpi.api import CpiViewSet, ExperimentViewSet, HypothesisViewSet
 from indicators.api import (
     CODE_PATTERN,
     DeviationViewSet,
@@ -14,7 +15,6 @@ from indicators.api import (
     MeasurementsView,
     ValueCommentsView,
 )
-from cpi.api import CpiViewSet, ExperimentViewSet, HypothesisViewSet
 from outcomes.api import ChainLinkViewSet, ChainNodeViewSet, ChainView, InitiativeViewSet
 
 router = DefaultRouter(trailing_slash=True)
