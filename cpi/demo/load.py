@@ -9,7 +9,8 @@ which the story leaves without a relation (inconclusive). An A/B test of the ins
 web quote form (arms `control` and `fast-quote` of a new ratio KPI, quote conversion) ended a
 week ago with a clear result; a second one, in the phone channel, is still running. Their
 measurements are part of the indicators' demo story (`indicators/demo/story.py`, EXPERIMENTS,
-the same days as `evidence.json`). Dates are relative to `today`, so the demo reads the same whenever it is loaded.
+the same days as `evidence.json`). Dates are relative to `today`, so the demo reads the same
+whenever it is loaded.
 """
 
 import json
