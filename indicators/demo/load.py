@@ -11,7 +11,14 @@ from accounts.models import Organisation, Role
 from accounts.services import create_api_key, create_organisation, create_user
 
 from ..compute.periods import next_period_start
-from ..models import Deviation, DeviationChange, DeviationState, Measurement, PeriodValue
+from ..models import (
+    Deviation,
+    DeviationChange,
+    DeviationState,
+    Indicator,
+    Measurement,
+    PeriodValue,
+)
 from ..services import create_indicator, ingest_measurements, recompute_dirty, update_deviation
 from ..services.stale import remind_stale
 from .parts import load_demo_parts
@@ -86,7 +93,13 @@ def load_demo(*, today: date, seed: int = 7) -> LoadedDemo:
         _api_key, secret = create_api_key(organisation=organisation, name=API_KEY_NAME)
         for data in demo.indicators:
             owner = people[OWNERS[data["kind"]]]
-            create_indicator(organisation=organisation, data={**data, "owner_user": owner})
+            fields = {k: v for k, v in data.items() if k != "team"}
+            indicator = create_indicator(
+                organisation=organisation, data={**fields, "owner_user": owner}
+            )
+            # The accountable team (the customer-centricity count per team) is not part of
+            # the definition `create_indicator` takes.
+            Indicator.objects.filter(pk=indicator.pk).update(team=data.get("team", ""))
         batches = [
             demo.measurements[i : i + BATCH_SIZE]
             for i in range(0, len(demo.measurements), BATCH_SIZE)

@@ -42,6 +42,7 @@ DELIVERY = {
     "repair_partners_audited",
 }
 KPIS = {
+    "quote_conversion",  # the CPI demo's A/B test measures it (cpi/demo/evidence.json)
     "nps",
     "retention",
     "new_customers",
@@ -85,7 +86,7 @@ def test_build_demo_is_reproducible_and_shaped_like_the_api():
     assert {i["code"] for i in demo.indicators} == CPIS | KPIS
     assert all(re.fullmatch(r"[a-z][a-z0-9_]*", i["code"]) for i in demo.indicators)
     assert "revenue_per_new_customer" not in {item["indicator"] for item in demo.measurements}
-    assert len(CPIS) == 6 and len(KPIS) == 9 and len(demo.indicators) == 15
+    assert len(CPIS) == 6 and len(KPIS) == 10 and len(demo.indicators) == 16
     assert {i["code"]: i["layer"] for i in demo.indicators if i["code"] in DELIVERY} == {
         "agents_trained": "prerequisite",
         "knowledge_base_answers": "prerequisite",
