@@ -245,8 +245,8 @@ class CustomerCentricityView(OrganisationScopedMixin, APIView):
                 "on",
                 OpenApiTypes.DATE,
                 description=_(
-                    "Count what was tracked on this day (default: today in the organisation's "
-                    "time zone)."
+                    "Judge staleness on this day (default: today in the organisation's time "
+                    "zone): an indicator is tracked when its latest value is not stale then."
                 ),
             )
         ],

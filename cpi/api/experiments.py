@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from core.dates import iso_date
 from core.errors import NotFound
 from core.filters import StrictFilterSet
+from core.schema import error_response
 from indicators import selectors as indicator_selectors
 from indicators.api.fields import CODE_PATTERN, CodeField, JsonIntegerField, JsonStringField
 
@@ -285,7 +286,11 @@ class ExperimentViewSet(EvidenceViewSet):
     def perform_destroy(self, instance):
         services.delete_experiment(experiment=instance)
 
-    @extend_schema(parameters=PLAN_PARAMETERS, responses=PlanSerializer, filters=False)
+    @extend_schema(
+        parameters=PLAN_PARAMETERS,
+        responses={200: PlanSerializer, 404: error_response(_("No such route."))},
+        filters=False,
+    )
     @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
     def plan(self, request):
         """The minimum detectable effect at 80 % power for `n_per_arm` measurements per arm,

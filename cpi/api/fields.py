@@ -15,7 +15,7 @@ from core.api import OrganisationScopedMixin
 from core.dates import iso_date
 from core.errors import NotFound
 from indicators import selectors as indicator_selectors
-from indicators.api.fields import JsonIntegerField
+from indicators.api.fields import CODE_PATTERN, JsonIntegerField
 
 # Ids are positive 64-bit integers; a path that cannot hold one is a 404 before any query.
 MAX_ID = 2**63 - 1
@@ -59,6 +59,29 @@ class IdFilter(django_filters.Filter):
     """Filter by the id of a related object (an unknown id finds nothing)."""
 
     field_class = IdFormField
+
+
+class CodeFormField(forms.CharField):
+    """An indicator code, exactly (no trimming: "x\\n" is not "x")."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strip=False, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        if not re.fullmatch(CODE_PATTERN, value):
+            raise forms.ValidationError(_("Use an indicator code."))
+        return value
+
+
+@extend_schema_field({"type": "string", "pattern": f"^{CODE_PATTERN}$", "maxLength": 63})
+class CodeFilter(django_filters.CharFilter):
+    """Filter by an indicator's code; what cannot be a code is a 400 (an unknown one finds
+    nothing)."""
+
+    field_class = CodeFormField
 
 
 ID_PARAMETER = OpenApiParameter(

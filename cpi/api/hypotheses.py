@@ -14,7 +14,7 @@ from indicators.api.fields import CodeField, JsonIntegerField, JsonStringField
 from .. import selectors, services
 from ..models import MAX_LAG, PERIOD_CHOICES, Hypothesis, HypothesisStatus, Sign, StatusSource
 from .experiments import ExperimentSerializer, experiment_answer
-from .fields import DETAIL_SCHEMA, EvidenceViewSet, author_of, indicator_of
+from .fields import DETAIL_SCHEMA, CodeFilter, EvidenceViewSet, author_of, indicator_of
 
 REASONS = [
     ("not_enough_data", _("not enough data")),
@@ -200,12 +200,8 @@ class HypothesisSerializer(serializers.Serializer):
 
 class HypothesisFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=HypothesisStatus.choices)
-    cause = django_filters.CharFilter(
-        field_name="cause__code", help_text=_("The cause indicator's code.")
-    )
-    effect = django_filters.CharFilter(
-        field_name="effect__code", help_text=_("The effect indicator's code.")
-    )
+    cause = CodeFilter(field_name="cause__code", help_text=_("The cause indicator's code."))
+    effect = CodeFilter(field_name="effect__code", help_text=_("The effect indicator's code."))
 
     class Meta:
         model = Hypothesis
