@@ -271,6 +271,13 @@ SPECTACULAR_SETTINGS = {
         # Deviations had `state` to themselves; with initiatives' `state` both need a name.
         "StateEnum": "indicators.models.DeviationState",
         "InitiativeStateEnum": "outcomes.models.InitiativeState",
+        # Hypotheses have a `status` and `status_source` of their own, beside the chain nodes'.
+        "NodeStatusEnum": "outcomes.models.NodeStatus",
+        "NodeStatusSourceEnum": "outcomes.models.StatusSource",
+        "HypothesisStatusEnum": "cpi.models.HypothesisStatus",
+        "HypothesisStatusSourceEnum": "cpi.models.StatusSource",
+        # A hypothesis's `expected_sign` and an experiment's `expected_effect` share one set.
+        "SignEnum": "cpi.models.Sign",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.views import profile
 from core.health import healthz
 from core.metrics import metrics
-from cpi.api import CpiViewSet, ExperimentViewSet, HypothesisViewSet
+from cpi.api import CpiViewSet, CustomerCentricityView, ExperimentViewSet, HypothesisViewSet
 from indicators.api import (
     CODE_PATTERN,
     DeviationViewSet,
@@ -35,6 +35,11 @@ urlpatterns = [
         name="indicator-comments",
     ),
     path("api/v1/chain/", ChainView.as_view(), name="chain-api"),
+    path(
+        "api/v1/customer-centricity/",
+        CustomerCentricityView.as_view(),
+        name="customer-centricity-api",
+    ),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -1,15 +1,12 @@
-"""The CPI evidence's API (stubs until the API helper lands)."""
+"""REST API v1 of the CPI evidence: hypotheses, experiments, CPIs and customer-centricity.
 
-from rest_framework import viewsets
+`hypotheses`, `experiments` and `cpis` each hold one resource's serializers, filters and views;
+`fields` what they share. Serializers check the shape of a request and resolve codes and ids in
+the caller's organisation; the services decide what it means (a ValidationError naming the field).
+"""
 
+from .cpis import CpiViewSet, CustomerCentricityView
+from .experiments import ExperimentViewSet
+from .hypotheses import HypothesisViewSet
 
-class HypothesisViewSet(viewsets.GenericViewSet):
-    pass
-
-
-class ExperimentViewSet(viewsets.GenericViewSet):
-    pass
-
-
-class CpiViewSet(viewsets.GenericViewSet):
-    pass
+__all__ = ["CpiViewSet", "CustomerCentricityView", "ExperimentViewSet", "HypothesisViewSet"]

@@ -18,6 +18,7 @@ from .series import aligned, differenced
 MIN_PAIRS = 3
 NOT_ENOUGH_DATA = "not_enough_data"
 CONSTANT_SERIES = "constant_series"
+PERFECT_FIT = "perfect_fit"
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ def granger(cause: dict[int, float], effect: dict[int, float], lag: int) -> dict
     """Whether past cause values help predict the effect beyond the effect's own past, at `lag`
     (statsmodels' Granger-causality SSR F-test) over the longest run of consecutive periods in
     which both have a value. A lag below 1 is tested at 1 (Granger needs a past)."""
+    from statsmodels.tools.sm_exceptions import InfeasibleTestError
     from statsmodels.tsa.stattools import grangercausalitytests
 
     lag = max(1, lag)
@@ -115,6 +117,8 @@ def granger(cause: dict[int, float], effect: dict[int, float], lag: int) -> dict
             tests = grangercausalitytests(data, maxlag=[lag])
     except (ValueError, np.linalg.LinAlgError):
         return {**result, "reason": NOT_ENOUGH_DATA}
+    except InfeasibleTestError:  # the effect's own past fits it exactly: F is undefined
+        return {**result, "reason": PERFECT_FIT}
     f, p, _df_denom, _df_num = tests[lag][0]["ssr_ftest"]
     f, p = _finite(f), _finite(p)
     if f is None or p is None:

@@ -51,6 +51,12 @@ class IndicatorSerializer(serializers.Serializer):
     owner = JsonStringField(required=False, allow_blank=True, max_length=200)
     unit = JsonStringField(required=False, allow_blank=True, max_length=40)
     kind = serializers.ChoiceField(choices=Kind.choices)
+    team = JsonStringField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="The team accountable for moving it (customer-centricity per team).",
+    )
     direction = serializers.ChoiceField(choices=Direction.choices)
     aggregation = _nullable_choice(Aggregation.choices)
     period = serializers.ChoiceField(choices=Period.choices)
@@ -83,6 +89,7 @@ class IndicatorSerializer(serializers.Serializer):
             "owner": indicator.owner,
             "unit": indicator.unit,
             "kind": indicator.kind,
+            "team": indicator.team,
             "direction": indicator.direction,
             "aggregation": indicator.aggregation or None,
             "period": indicator.period,

@@ -36,9 +36,19 @@ PLAIN_FIELDS = [
     "spc_baseline_points",
     "spc_two_of_three",
     "stale_grace_days",
+    "team",  # the cpi app's customer-centricity per team
 ]
 # Blank, never None, when cleared.
-TEXT_FIELDS = {"description", "owner", "unit", "aggregation", "evidence", "layer", "formula"}
+TEXT_FIELDS = {
+    "description",
+    "owner",
+    "unit",
+    "aggregation",
+    "evidence",
+    "layer",
+    "formula",
+    "team",
+}
 # Changing any of these changes computed values, so the indicator is recomputed.
 VALUE_FIELDS = {
     "aggregation",
