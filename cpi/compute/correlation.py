@@ -18,6 +18,10 @@ from .series import aligned, differenced
 MIN_PAIRS = 3
 NOT_ENOUGH_DATA = "not_enough_data"
 CONSTANT_SERIES = "constant_series"
+PERFECT_FIT = "perfect_fit"  # Granger: the effect's own past fits it exactly, no F exists
+# |r| within this of each other are a tie (the smaller lag wins): the same correlation computed
+# on different pairs may differ in the last bits.
+TIE = 1e-12
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,9 @@ def correlation_at(xs: list[float], ys: list[float], lag: int) -> LagCorrelation
         return LagCorrelation(lag, n, None, None, NOT_ENOUGH_DATA)
     if np.ptp(xs) == 0 or np.ptp(ys) == 0:
         return LagCorrelation(lag, n, None, None, CONSTANT_SERIES)
-    result = stats.pearsonr(xs, ys)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # near-constant input: r is still defined
+        result = stats.pearsonr(xs, ys)
     r, p = _finite(result.statistic), _finite(result.pvalue)
     if r is None:
         return LagCorrelation(lag, n, None, None, CONSTANT_SERIES)
@@ -60,7 +66,7 @@ def best_lag(correlations: list[LagCorrelation]) -> LagCorrelation | None:
     """The lag with the largest |r|; ties go to the smaller lag. None when no lag has an r."""
     best = None
     for item in correlations:
-        if item.r is not None and (best is None or abs(item.r) > abs(best.r)):
+        if item.r is not None and (best is None or abs(item.r) > abs(best.r) + TIE):
             best = item
     return best
 
@@ -98,6 +104,7 @@ def granger(cause: dict[int, float], effect: dict[int, float], lag: int) -> dict
     """Whether past cause values help predict the effect beyond the effect's own past, at `lag`
     (statsmodels' Granger-causality SSR F-test) over the longest run of consecutive periods in
     which both have a value. A lag below 1 is tested at 1 (Granger needs a past)."""
+    from statsmodels.tools.sm_exceptions import InfeasibleTestError
     from statsmodels.tsa.stattools import grangercausalitytests
 
     lag = max(1, lag)
@@ -113,10 +120,12 @@ def granger(cause: dict[int, float], effect: dict[int, float], lag: int) -> dict
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tests = grangercausalitytests(data, maxlag=[lag])
+    except InfeasibleTestError:  # a perfect fit (e.g. the effect copies the cause exactly)
+        return {**result, "reason": PERFECT_FIT}
     except (ValueError, np.linalg.LinAlgError):
         return {**result, "reason": NOT_ENOUGH_DATA}
     f, p, _df_denom, _df_num = tests[lag][0]["ssr_ftest"]
     f, p = _finite(f), _finite(p)
     if f is None or p is None:
-        return {**result, "reason": CONSTANT_SERIES}
+        return {**result, "reason": PERFECT_FIT}
     return {**result, "f": f, "p_value": p}
