@@ -46,9 +46,7 @@ def correlation_at(xs: list[float], ys: list[float], lag: int) -> LagCorrelation
         return LagCorrelation(lag, n, None, None, NOT_ENOUGH_DATA)
     if np.ptp(xs) == 0 or np.ptp(ys) == 0:
         return LagCorrelation(lag, n, None, None, CONSTANT_SERIES)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # near-constant input: r is still defined
-        result = stats.pearsonr(xs, ys)
+    result = stats.pearsonr(xs, ys)
     r, p = _finite(result.statistic), _finite(result.pvalue)
     if r is None:
         return LagCorrelation(lag, n, None, None, CONSTANT_SERIES)
@@ -59,7 +57,9 @@ def lagged_correlations(
     cause: dict[int, float], effect: dict[int, float], max_lag: int
 ) -> list[LagCorrelation]:
     """r, p and n at every lag 0..max_lag of two indexed series (compute/series.py)."""
-    return [correlation_at(*aligned(cause, effect, lag), lag) for lag in range(max_lag + 1)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # near-constant input: r is still defined
+        return [correlation_at(*aligned(cause, effect, lag), lag) for lag in range(max_lag + 1)]
 
 
 def best_lag(correlations: list[LagCorrelation]) -> LagCorrelation | None:
