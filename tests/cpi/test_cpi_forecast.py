@@ -114,3 +114,19 @@ def test_the_backtest_skips_an_origin_without_last_period_and_needs_3_origins():
     assert result["origins"] == len(errors) == 3
     assert result["mae"] == pytest.approx(np.mean(errors))
     assert result["naive_mae"] == pytest.approx(np.mean(naive))
+
+
+def test_an_origin_whose_history_has_no_spread_in_the_cause_is_skipped():
+    xs = [5.0] * 7 + [6.0, 8.0, 7.0, 9.0, 4.0, 10.0]
+    ys = [10.0, 11.0, 9.5, 10.2, 10.8, 9.9, 10.1, 11.4, 12.9, 12.2, 13.8, 9.0, 15.1]
+    result = forecast.backtest(series(xs), series(ys), 1)
+    errors, naive = [], []
+    for t in range(7, 13):  # pairs s = 1..t-1 use the cause at 0..t-2
+        if np.ptp(xs[0 : t - 1]) == 0:
+            continue  # origins t = 7 and 8: the cause was 5 throughout their history
+        slope, intercept = np.polyfit(xs[0 : t - 1], ys[1:t], 1)
+        errors.append(abs(intercept + slope * xs[t - 1] - ys[t]))
+        naive.append(abs(ys[t - 1] - ys[t]))
+    assert result["origins"] == len(errors) == 4
+    assert result["mae"] == pytest.approx(np.mean(errors))
+    assert result["naive_mae"] == pytest.approx(np.mean(naive))
