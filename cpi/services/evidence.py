@@ -196,7 +196,7 @@ def _store(hypotheses: list[Hypothesis], experiments: list[Experiment], read_at)
 
 def mark_touched(change: ValuesChanged) -> int:
     """Mark the hypotheses whose cause or effect changed at their period, or whose experiments'
-    indicator changed at any period (one UPDATE); answers how many were marked."""
+    indicator changed at any period (one SELECT and one UPDATE); answers how many were marked."""
     by_period: dict[str, set[int]] = {}
     for c in change.changed:
         by_period.setdefault(c.period, set()).add(c.indicator_id)
@@ -204,7 +204,13 @@ def mark_touched(change: ValuesChanged) -> int:
     for period, ids in by_period.items():
         touched |= Q(period=period) & (Q(cause_id__in=ids) | Q(effect_id__in=ids))
     rows = Hypothesis.objects.filter(organisation_id=change.organisation_id).filter(touched)
-    return Hypothesis.objects.filter(pk__in=rows.values("pk")).update(wanted_at=timezone.now())
+    with transaction.atomic():
+        # Lock in pk order, as the recompute does: two marks at once cannot deadlock, and a
+        # row a recompute holds is marked after that recompute's commit (so the mark survives).
+        pks = set(rows.order_by("pk").select_for_update(of=("self",)).values_list("pk", flat=True))
+        if not pks:
+            return 0
+        return Hypothesis.objects.filter(pk__in=pks).update(wanted_at=timezone.now())
 
 
 MAX_BATCHES = 100
