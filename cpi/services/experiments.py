@@ -118,6 +118,12 @@ def _check(experiment: Experiment, errors: dict[str, list[str]]) -> None:
     indicator = experiment.indicator if experiment.indicator_id else None
     if indicator is None or indicator.organisation_id != organisation_id:
         errors["indicator"] = [_("Choose an indicator of this organisation.")]
+    required = {
+        "name": _("Give the experiment a name."),
+        "arm_dimension": _("Name the segment dimension that holds the arms."),
+        "control": _("Name the control arm (a member of the dimension)."),
+        "treatment": _("Name the treatment arm (a member of the dimension)."),
+    }
     for name, length in (
         ("name", 200),
         ("arm_dimension", 63),
@@ -126,7 +132,7 @@ def _check(experiment: Experiment, errors: dict[str, list[str]]) -> None:
     ):
         value = getattr(experiment, name)
         if not isinstance(value, str) or not value.strip():
-            errors.setdefault(name, [_("This field is required.")])
+            errors.setdefault(name, [required[name]])
         elif len(value) > length:
             errors.setdefault(name, [_("Keep it within %(max)d characters.") % {"max": length}])
     if experiment.expected_effect not in ("", *Sign.values):
