@@ -18,7 +18,10 @@ from .series import aligned, differenced
 MIN_PAIRS = 3
 NOT_ENOUGH_DATA = "not_enough_data"
 CONSTANT_SERIES = "constant_series"
-PERFECT_FIT = "perfect_fit"
+PERFECT_FIT = "perfect_fit"  # Granger: the effect's own past fits it exactly, no F exists
+# |r| within this of each other are a tie (the smaller lag wins): the same correlation computed
+# on different pairs may differ in the last bits.
+TIE = 1e-12
 
 
 @dataclass(frozen=True)
@@ -54,14 +57,16 @@ def lagged_correlations(
     cause: dict[int, float], effect: dict[int, float], max_lag: int
 ) -> list[LagCorrelation]:
     """r, p and n at every lag 0..max_lag of two indexed series (compute/series.py)."""
-    return [correlation_at(*aligned(cause, effect, lag), lag) for lag in range(max_lag + 1)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # near-constant input: r is still defined
+        return [correlation_at(*aligned(cause, effect, lag), lag) for lag in range(max_lag + 1)]
 
 
 def best_lag(correlations: list[LagCorrelation]) -> LagCorrelation | None:
     """The lag with the largest |r|; ties go to the smaller lag. None when no lag has an r."""
     best = None
     for item in correlations:
-        if item.r is not None and (best is None or abs(item.r) > abs(best.r)):
+        if item.r is not None and (best is None or abs(item.r) > abs(best.r) + TIE):
             best = item
     return best
 
@@ -115,12 +120,12 @@ def granger(cause: dict[int, float], effect: dict[int, float], lag: int) -> dict
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tests = grangercausalitytests(data, maxlag=[lag])
+    except InfeasibleTestError:  # a perfect fit (e.g. the effect copies the cause exactly)
+        return {**result, "reason": PERFECT_FIT}
     except (ValueError, np.linalg.LinAlgError):
         return {**result, "reason": NOT_ENOUGH_DATA}
-    except InfeasibleTestError:  # the effect's own past fits it exactly: F is undefined
-        return {**result, "reason": PERFECT_FIT}
     f, p, _df_denom, _df_num = tests[lag][0]["ssr_ftest"]
     f, p = _finite(f), _finite(p)
     if f is None or p is None:
-        return {**result, "reason": CONSTANT_SERIES}
+        return {**result, "reason": PERFECT_FIT}
     return {**result, "f": f, "p_value": p}

@@ -83,10 +83,12 @@ def _proportion(name: str, arm: Arm) -> float:
             f"The {name} arm's denominators sum to {arm.denominator:g}; a share needs more than 0."
         )
     share = arm.numerator / arm.denominator
-    if not 0 <= share <= 1:
+    if share > 1:
         raise NotEnoughData(
             f"The {name} arm's numerators exceed its denominators ({share:.0%}): not a share."
         )
+    if share < 0:
+        raise NotEnoughData(f"The {name} arm's numerators sum below 0: not a share.")
     return share
 
 
@@ -133,7 +135,12 @@ def experiment_result(*, ratio: bool, control: Arm, treatment: Arm, expected_eff
         else:
             result = welch(list(control.values), list(treatment.values))
     except NotEnoughData as reason:
+        arms = {
+            name: {"n": arm.n, "denominator": arm.denominator} if ratio else {"n": len(arm.values)}
+            for name, arm in (("control", control), ("treatment", treatment))
+        }
         return {
+            **arms,
             "test": TWO_PROPORTIONS if ratio else WELCH,
             "effect": None,
             "ci_low": None,

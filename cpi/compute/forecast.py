@@ -37,14 +37,12 @@ def _predict(model, xs) -> list[dict]:
     import statsmodels.api as sm
 
     exog = sm.add_constant(np.asarray(xs, float), has_constant="add")
-    frame = model.get_prediction(exog).summary_frame(alpha=0.05)
+    prediction = model.get_prediction(exog)
+    # The prediction interval of a new observation (summary_frame's obs_ci_*, without pandas).
+    bounds = prediction.conf_int(obs=True, alpha=0.05)
     return [
-        {
-            "value": float(row["mean"]),
-            "low": float(row["obs_ci_lower"]),
-            "high": float(row["obs_ci_upper"]),
-        }
-        for _, row in frame.iterrows()
+        {"value": float(mean), "low": float(low), "high": float(high)}
+        for mean, (low, high) in zip(prediction.predicted_mean, bounds, strict=True)
     ]
 
 
@@ -75,21 +73,36 @@ def forecast(cause: dict[int, float], effect: dict[int, float], lag: int) -> dic
     }
 
 
+def _expanding_lines(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(slope, intercept) of the least-squares line through the first i pairs, for every i,
+    from running sums of the centred values (one pass instead of one fit per origin; the same
+    line as numpy.polyfit and the forecast's OLS). A prefix with no spread in x gets NaN."""
+    x0, y0 = xs - xs.mean(), ys - ys.mean()
+    n = np.arange(1, len(xs) + 1, dtype=float)
+    sx, sy = np.cumsum(x0), np.cumsum(y0)
+    sxx, sxy = np.cumsum(x0 * x0) - sx * sx / n, np.cumsum(x0 * y0) - sx * sy / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = np.where(sxx > 1e-12 * np.cumsum(x0 * x0).clip(min=1e-300), sxy / sxx, np.nan)
+    intercept = (sy - slope * sx) / n + ys.mean() - slope * xs.mean()
+    return slope, intercept
+
+
 def backtest(cause: dict[int, float], effect: dict[int, float], lag: int) -> dict | None:
     """Rolling-origin one-step backtest against "same as last period"; None when too short."""
     pairs = lagged_pairs(cause, effect, lag)
+    if len(pairs) <= MIN_TRAIN:
+        return None
+    ts, xs, ys = (np.asarray(column, float) for column in zip(*pairs, strict=True))
+    slope, intercept = _expanding_lines(xs, ys)
     errors, naive_errors = [], []
     for i in range(MIN_TRAIN, len(pairs)):
-        t, x, y = pairs[i]
-        if t - 1 not in effect:
+        t = int(ts[i])
+        # Fitted on the pairs before t (the first i); no spread in x there: no forecast.
+        if t - 1 not in effect or not np.isfinite(slope[i - 1]):
             continue
-        _, xs, ys = zip(*pairs[:i], strict=True)
-        if np.ptp(xs) == 0:
-            continue
-        model = _fit(xs, ys)
-        predicted = float(model.params[0] + model.params[1] * x)
-        errors.append(abs(predicted - y))
-        naive_errors.append(abs(effect[t - 1] - y))
+        predicted = float(intercept[i - 1] + slope[i - 1] * xs[i])
+        errors.append(abs(predicted - ys[i]))
+        naive_errors.append(abs(effect[t - 1] - ys[i]))
     if len(errors) < MIN_ORIGINS:
         return None
     mae, naive_mae = float(np.mean(errors)), float(np.mean(naive_errors))
@@ -97,5 +110,5 @@ def backtest(cause: dict[int, float], effect: dict[int, float], lag: int) -> dic
         "origins": len(errors),
         "mae": mae,
         "naive_mae": naive_mae,
-        "beats_naive": mae < naive_mae,
+        "beats_naive": bool(mae < naive_mae),
     }

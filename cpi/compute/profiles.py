@@ -1,7 +1,8 @@
 """Warnings on a CPI, never refusals: the source's tests of a real customer performance indicator.
 
 - no customer evidence that it matters (no dated note);
-- a unit customers do not value (money the company earns: revenue, sales, margin ...);
+- a unit customers do not value (money the company earns: revenue, sales, margin, a currency
+  unless the profile says it is money the customer saves);
 - a survey score typed as a CPI (NPS, CSAT, CES: what customers say about us is a KPI).
 """
 
@@ -9,6 +10,22 @@ import re
 
 from django.utils.translation import gettext as _
 
+# Money: what the company earns, unless the profile says it is money the customer saves.
+CURRENCIES = (
+    "eur",
+    "keur",
+    "meur",
+    "€",
+    "sek",
+    "ksek",
+    "msek",
+    "tsek",
+    "nok",
+    "dkk",
+    "usd",
+    "$",
+    "kr",
+)
 # Units that measure what the company earns, in en / sv / fi.
 COMPANY_UNITS = (
     "revenue",
@@ -16,14 +33,6 @@ COMPANY_UNITS = (
     "profit",
     "margin",
     "turnover",
-    "eur",
-    "€",
-    "sek",
-    "nok",
-    "dkk",
-    "usd",
-    "$",
-    "kr",
     "omsättning",
     "intäkt",
     "vinst",
@@ -61,7 +70,8 @@ def profile_warnings(
                 ),
             }
         )
-    if _mentions(unit, COMPANY_UNITS) or _mentions(name, ("revenue", "profit", "sales")):
+    money = _mentions(unit, CURRENCIES) and value_unit != "money_saved"
+    if money or _mentions(unit, COMPANY_UNITS) or _mentions(name, ("revenue", "profit", "sales")):
         found.append(
             {
                 "code": "company_unit",

@@ -15,7 +15,7 @@ def period_index(start: date, period: str) -> int:
     if period == "day":
         return start.toordinal()
     if period == "week":
-        return start.toordinal() // 7
+        return (start.toordinal() - 1) // 7  # ordinal 1 (1 January of year 1) is a Monday
     months = start.year * 12 + start.month - 1
     return {"month": months, "quarter": months // 3, "year": start.year}[period]
 

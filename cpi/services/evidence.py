@@ -114,14 +114,18 @@ def latest_finished_verdict(experiments: list[Experiment], today: date) -> str |
     return max(finished, key=lambda e: (e.end, e.pk)).result["verdict"]
 
 
-def recompute_evidence(hypotheses: list[Hypothesis]) -> int:
+def recompute_evidence(hypotheses: list[Hypothesis], *, read_at=None) -> int:
     """Recompute and store the evidence, experiment results and status of `hypotheses`, which
-    must share one organisation; answers how many were recomputed."""
+    must share one organisation; answers how many were recomputed. Their marks set up to
+    `read_at` (default: now, before the reads) are cleared; a later one stays for the next run."""
     if not hypotheses:
         return 0
+    if len({h.organisation_id for h in hypotheses}) > 1:
+        raise ValueError("recompute_evidence takes the hypotheses of one organisation")
     organisation = hypotheses[0].organisation
     today = indicator_selectors.today_of(organisation)
     now = timezone.now()  # before the reads: a mark set after this is left for the next run
+    read_at = read_at or now
     series = _series_of(hypotheses)
     experiments = _experiments_of(hypotheses)
     for hypothesis in hypotheses:
@@ -143,7 +147,7 @@ def recompute_evidence(hypotheses: list[Hypothesis]) -> int:
         for name, value in blocks.items():
             setattr(hypothesis, name, value)
         hypothesis.computed_at = now
-    _store(hypotheses, [e for own in experiments.values() for e in own], now)
+    _store(hypotheses, [e for own in experiments.values() for e in own], read_at)
     return len(hypotheses)
 
 
@@ -192,28 +196,49 @@ def _store(hypotheses: list[Hypothesis], experiments: list[Experiment], read_at)
 
 def mark_touched(change: ValuesChanged) -> int:
     """Mark the hypotheses whose cause or effect changed at their period, or whose experiments'
-    indicator changed at any period (one UPDATE); answers how many were marked."""
-    pairs = {(c.indicator_id, c.period) for c in change.changed}
-    by_period = Q()
-    for indicator_id, period in pairs:
-        by_period |= Q(period=period) & (Q(cause_id=indicator_id) | Q(effect_id=indicator_id))
-    touched = Hypothesis.objects.filter(organisation_id=change.organisation_id).filter(
-        by_period | Q(experiments__indicator_id__in=change.indicator_ids)
-    )
-    return Hypothesis.objects.filter(pk__in=touched.values("pk")).update(wanted_at=timezone.now())
+    indicator changed at any period (one SELECT and one UPDATE); answers how many were marked."""
+    by_period: dict[str, set[int]] = {}
+    for c in change.changed:
+        by_period.setdefault(c.period, set()).add(c.indicator_id)
+    touched = Q(experiments__indicator_id__in=change.indicator_ids)
+    for period, ids in by_period.items():
+        touched |= Q(period=period) & (Q(cause_id__in=ids) | Q(effect_id__in=ids))
+    rows = Hypothesis.objects.filter(organisation_id=change.organisation_id).filter(touched)
+    with transaction.atomic():
+        # Lock in pk order, as the recompute does: two marks at once cannot deadlock, and a
+        # row a recompute holds is marked after that recompute's commit (so the mark survives).
+        pks = set(rows.order_by("pk").select_for_update(of=("self",)).values_list("pk", flat=True))
+        if not pks:
+            return 0
+        return Hypothesis.objects.filter(pk__in=pks).update(wanted_at=timezone.now())
+
+
+MAX_BATCHES = 100
 
 
 def recompute_wanted(*, organisation_id: int, limit: int = 500) -> int:
-    """Recompute the marked hypotheses of one organisation (the task's body). Rows another run
-    is computing are skipped (SKIP LOCKED); their marks stay for the sweep if needed."""
-    with transaction.atomic():
-        rows = list(
-            Hypothesis.objects.filter(organisation_id=organisation_id, wanted_at__isnull=False)
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("organisation", "cause")
-            .order_by("pk")[:limit]
-        )
-        return recompute_evidence(rows)
+    """Recompute the marked hypotheses of one organisation (the task's body), `limit` at a time
+    until none is left; answers how many were recomputed. Rows another run is computing are
+    skipped (SKIP LOCKED on PostgreSQL): a mark set meanwhile waits for the lock, lands after
+    that run's commit and so survives it, for the task its hook enqueued."""
+    done = 0
+    for _batch in range(MAX_BATCHES):
+        with transaction.atomic():
+            rows = list(
+                Hypothesis.objects.filter(organisation_id=organisation_id, wanted_at__isnull=False)
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("organisation", "cause")
+                .order_by("pk")[:limit]
+            )
+            if not rows:
+                break
+            # The rows are locked until the commit: no mark can land on them in between, so
+            # the marks read are the ones answered, whatever the clocks of the marking process.
+            read_at = max([timezone.now(), *(row.wanted_at for row in rows)])
+            done += recompute_evidence(rows, read_at=read_at)
+        if len(rows) < limit:
+            break
+    return done
 
 
 def recompute_all(*, organisation_id: int | None = None) -> int:
@@ -224,4 +249,4 @@ def recompute_all(*, organisation_id: int | None = None) -> int:
         rows = rows.filter(organisation_id=organisation_id)
     organisations = set(rows.values_list("organisation_id", flat=True))
     rows.update(wanted_at=timezone.now())
-    return sum(recompute_wanted(organisation_id=o, limit=100_000) for o in sorted(organisations))
+    return sum(recompute_wanted(organisation_id=o) for o in sorted(organisations))

@@ -10,7 +10,7 @@ for `dimension:member`), control equal to treatment, end before start, a blank n
 """
 
 import statistics
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -58,23 +58,59 @@ def delete_experiment(*, experiment: Experiment) -> None:
         recompute_evidence([hypothesis])
 
 
+RELATED = ("hypothesis", "indicator")
+
+
 def _save(experiment: Experiment, data: dict) -> Experiment:
-    for name in FIELDS:
-        if name in data:
-            setattr(experiment, name, data[name])
-    if experiment.indicator_id is None and experiment.hypothesis_id:
-        experiment.indicator = experiment.hypothesis.effect
-    _check(experiment)
+    before = {name: getattr(experiment, name) for name in FIELDS if _is_set(experiment, name)}
+    try:
+        errors = _assign(experiment, data)
+        if experiment.indicator_id is None and experiment.hypothesis_id and "indicator" not in data:
+            experiment.indicator = experiment.hypothesis.effect
+        _check(experiment, errors)
+    except ValidationError:
+        for name in FIELDS:  # nothing half-written, not even on the caller's object
+            if name in before:
+                setattr(experiment, name, before[name])
+        raise
     experiment.plan = plan_of(experiment)
     with transaction.atomic():
         experiment.save()
-        recompute_evidence([experiment.hypothesis])
+        recompute_evidence([_fresh_hypothesis(experiment)])
     experiment.refresh_from_db()
     return experiment
 
 
-def _check(experiment: Experiment) -> None:
-    errors: dict[str, list[str]] = {}
+def _fresh_hypothesis(experiment: Experiment):
+    return (
+        type(experiment.hypothesis)
+        .objects.select_related("organisation", "cause")
+        .get(pk=experiment.hypothesis_id)
+    )
+
+
+def _is_set(experiment: Experiment, name: str) -> bool:
+    return name not in RELATED or getattr(experiment, f"{name}_id") is not None
+
+
+def _assign(experiment: Experiment, data: dict) -> dict[str, list[str]]:
+    """Set the fields in `data`; a related field given something else than its model, or a
+    date field given something else than a date, is an error of that field, not a crash."""
+    errors = {}
+    for name in FIELDS:
+        if name not in data:
+            continue
+        value = data[name]
+        if name in RELATED:
+            model = Experiment._meta.get_field(name).related_model
+            if not isinstance(value, model):
+                errors[name] = [_("Choose one of this organisation.")]
+                continue
+        setattr(experiment, name, value)
+    return errors
+
+
+def _check(experiment: Experiment, errors: dict[str, list[str]]) -> None:
     organisation_id = experiment.organisation_id
     hypothesis = experiment.hypothesis if experiment.hypothesis_id else None
     if hypothesis is None or hypothesis.organisation_id != organisation_id:
@@ -82,25 +118,44 @@ def _check(experiment: Experiment) -> None:
     indicator = experiment.indicator if experiment.indicator_id else None
     if indicator is None or indicator.organisation_id != organisation_id:
         errors["indicator"] = [_("Choose an indicator of this organisation.")]
-    if not (experiment.name or "").strip():
-        errors["name"] = [_("Give the experiment a name.")]
+    required = {
+        "name": _("Give the experiment a name."),
+        "arm_dimension": _("Name the segment dimension that holds the arms."),
+        "control": _("Name the control arm (a member of the dimension)."),
+        "treatment": _("Name the treatment arm (a member of the dimension)."),
+    }
+    for name, length in (
+        ("name", 200),
+        ("arm_dimension", 63),
+        ("control", 100),
+        ("treatment", 100),
+    ):
+        value = getattr(experiment, name)
+        if not isinstance(value, str) or not value.strip():
+            errors.setdefault(name, [required[name]])
+        elif len(value) > length:
+            errors.setdefault(name, [_("Keep it within %(max)d characters.") % {"max": length}])
     if experiment.expected_effect not in ("", *Sign.values):
         errors["expected_effect"] = [_("Choose positive, negative or leave it empty.")]
-    if experiment.start and experiment.end and experiment.end < experiment.start:
+    for name in ("start", "end"):
+        value = getattr(experiment, name)
+        if not isinstance(value, date) or isinstance(value, datetime):
+            errors[name] = [_("Give a date (YYYY-MM-DD).")]
+    if "start" not in errors and "end" not in errors and experiment.end < experiment.start:
         errors["end"] = [_("The end is before the start.")]
     if experiment.control and experiment.control == experiment.treatment:
-        errors["treatment"] = [_("The treatment arm must differ from the control arm.")]
-    if "indicator" not in errors:
+        errors.setdefault("treatment", [_("The treatment arm must differ from the control arm.")])
+    n = experiment.planned_n_per_arm
+    if n is not None and (not isinstance(n, int) or isinstance(n, bool) or not 2 <= n <= 10**9):
+        errors["planned_n_per_arm"] = [_("The planned n per arm is a whole number of at least 2.")]
+    if "indicator" not in errors and "arm_dimension" not in errors:
         _check_arms(experiment, indicator, errors)
     if errors:
         raise ValidationError(errors)
 
 
 def _check_arms(experiment: Experiment, indicator, errors: dict) -> None:
-    dimension = (experiment.arm_dimension or "").strip()
-    if not dimension:
-        errors["arm_dimension"] = [_("Name the segment dimension that holds the arms.")]
-        return
+    dimension = experiment.arm_dimension.strip()
     members = {
         segment.split(":", 1)[1]
         for segment in indicator_selectors.segments_of(indicator=indicator)

@@ -9,7 +9,7 @@ the same cause, effect and period as another hypothesis.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
@@ -38,25 +38,54 @@ def delete_hypothesis(*, hypothesis: Hypothesis) -> None:
 
 
 def _save(hypothesis: Hypothesis, data: dict) -> Hypothesis:
-    for name in FIELDS:
-        if name in data:
-            setattr(hypothesis, name, data[name])
-    _check(hypothesis)
-    with transaction.atomic():
-        hypothesis.save()
-        recompute_evidence([_fresh(hypothesis)])
+    before = {name: getattr(hypothesis, name) for name in FIELDS if _is_set(hypothesis, name)}
+    try:
+        errors = _assign(hypothesis, data)
+        _check(hypothesis, errors)
+        try:
+            with transaction.atomic():
+                hypothesis.save()
+                recompute_evidence([_fresh(hypothesis)])
+        except IntegrityError:  # a concurrent save of the same arrow won the race
+            raise ValidationError({"effect": [_duplicate(hypothesis)]}) from None
+    except ValidationError:
+        for name in FIELDS:  # nothing half-written, not even on the caller's object
+            if name in before:
+                setattr(hypothesis, name, before[name])
+        raise
     hypothesis.refresh_from_db()
     return hypothesis
+
+
+def _is_set(hypothesis: Hypothesis, name: str) -> bool:
+    return name not in ("cause", "effect") or getattr(hypothesis, f"{name}_id") is not None
+
+
+def _assign(hypothesis: Hypothesis, data: dict) -> dict[str, list[str]]:
+    """Set the fields in `data`; an indicator field given something else than an Indicator is
+    an error of that field, not a crash."""
+    errors = {}
+    indicator_model = Hypothesis._meta.get_field("cause").related_model
+    for name in FIELDS:
+        if name not in data:
+            continue
+        value = data[name]
+        if name in ("cause", "effect") and not isinstance(value, indicator_model):
+            errors[name] = [_("Choose an indicator.")]
+            continue
+        setattr(hypothesis, name, value)
+    return errors
 
 
 def _fresh(hypothesis: Hypothesis) -> Hypothesis:
     return Hypothesis.objects.select_related("organisation", "cause").get(pk=hypothesis.pk)
 
 
-def _check(hypothesis: Hypothesis) -> None:
-    errors: dict[str, list[str]] = {}
+def _check(hypothesis: Hypothesis, errors: dict[str, list[str]]) -> None:
     organisation_id = hypothesis.organisation_id
     for name in ("cause", "effect"):
+        if name in errors:
+            continue
         indicator = getattr(hypothesis, name, None) if getattr(hypothesis, f"{name}_id") else None
         if indicator is None:
             errors[name] = [_("Choose an indicator.")]
@@ -64,14 +93,16 @@ def _check(hypothesis: Hypothesis) -> None:
             errors[name] = [_("No indicator '%(code)s'.") % {"code": indicator.code}]
     if not errors and hypothesis.cause_id == hypothesis.effect_id:
         errors["effect"] = [_("The effect must be another indicator than the cause.")]
-    if hypothesis.expected_sign not in Sign.values:
+    if not isinstance(hypothesis.expected_sign, str) or hypothesis.expected_sign not in Sign.values:
         errors["expected_sign"] = [_("Choose positive or negative.")]
     lag = hypothesis.max_lag
     if not isinstance(lag, int) or isinstance(lag, bool) or not 0 <= lag <= MAX_LAG:
         errors["max_lag"] = [
             _("The maximum lag is a whole number of periods from 0 to %(max)d.") % {"max": MAX_LAG}
         ]
-    if hypothesis.period not in PERIODS:
+    if not isinstance(hypothesis.statement, str):
+        errors["statement"] = [_("The statement is text.")]
+    if not isinstance(hypothesis.period, str) or hypothesis.period not in PERIODS:
         errors["period"] = [_("Choose one of: %(periods)s.") % {"periods": ", ".join(PERIODS)}]
     if not errors:
         _check_unique(hypothesis, errors)
@@ -84,11 +115,12 @@ def _check_unique(hypothesis: Hypothesis, errors: dict) -> None:
         cause_id=hypothesis.cause_id, effect_id=hypothesis.effect_id, period=hypothesis.period
     ).exclude(pk=hypothesis.pk)
     if others.exists():
-        errors["effect"] = [
-            _("A hypothesis from %(cause)s to %(effect)s by %(period)s exists already.")
-            % {
-                "cause": hypothesis.cause.code,
-                "effect": hypothesis.effect.code,
-                "period": hypothesis.period,
-            }
-        ]
+        errors["effect"] = [_duplicate(hypothesis)]
+
+
+def _duplicate(hypothesis: Hypothesis) -> str:
+    return _("A hypothesis from %(cause)s to %(effect)s by %(period)s exists already.") % {
+        "cause": hypothesis.cause.code,
+        "effect": hypothesis.effect.code,
+        "period": hypothesis.period,
+    }
