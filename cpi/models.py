@@ -74,8 +74,12 @@ class CpiProfile(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        verbose_name = _("CPI profile")
+        verbose_name_plural = _("CPI profiles")
+
     def __str__(self) -> str:
-        return f"CPI profile of {self.indicator_id}"
+        return f"CPI profile of {self.indicator.code}"
 
 
 class EvidenceNote(models.Model):
@@ -99,6 +103,8 @@ class EvidenceNote(models.Model):
 
     class Meta:
         ordering = ["-noted_on", "-pk"]
+        verbose_name = _("customer evidence note")
+        verbose_name_plural = _("customer evidence notes")
 
     def __str__(self) -> str:
         return f"{self.kind} {self.noted_on}: {self.source}"
@@ -157,7 +163,7 @@ class Hypothesis(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.cause_id} -> {self.effect_id} ({self.status})"
+        return f"{self.cause.code} -> {self.effect.code} ({self.status})"
 
 
 class Experiment(models.Model):

@@ -15,6 +15,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from django.utils.translation import gettext, gettext_noop
 from scipy import stats
 
 WELCH = "welch_t"
@@ -23,8 +24,44 @@ ALPHA = 0.05
 POWER = 0.8
 
 
+# Why an experiment has no result: the stored `reason` is the English text (the API's language),
+# `reason_code` and `reason_params` let a page say it in the reader's language (`reason_text`).
+REASONS = {
+    "no_finite_result": gettext_noop("The arms' values give no finite result (constant values?)."),
+    "too_few_values": gettext_noop(
+        "The %(arm)s arm has %(n)d value(s); a t-test needs at least 2 per arm."
+    ),
+    "no_spread": gettext_noop("Both arms are constant: their spread is 0, so no interval exists."),
+    "zero_denominator": gettext_noop(
+        "The %(arm)s arm's denominators sum to %(denominator)g; a share needs more than 0."
+    ),
+    "not_a_share": gettext_noop(
+        "The %(arm)s arm's numerators exceed its denominators (%(percent).0f %%): not a share."
+    ),
+    "negative_numerator": gettext_noop("The %(arm)s arm's numerators sum below 0: not a share."),
+    "same_extreme_share": gettext_noop(
+        "Both arms' shares are the same 0 %% or 100 %%: no spread to test."
+    ),
+}
+ARM_NAMES = {"control": gettext_noop("control"), "treatment": gettext_noop("treatment")}
+
+
 class NotEnoughData(ValueError):
-    """The arms' data cannot give a result; the message says why, in plain words."""
+    """The arms' data cannot give a result; `code` says why (REASONS), `params` fill it in."""
+
+    def __init__(self, code: str, **params):
+        self.code, self.params = code, params
+        super().__init__(REASONS[code] % params)
+
+
+def reason_text(code: str | None, params: dict | None, fallback: str = "") -> str:
+    """The reason of REASONS in the active language (the arm's role translated too)."""
+    if code not in REASONS:
+        return fallback
+    params = dict(params or {})
+    if params.get("arm") in ARM_NAMES:
+        params["arm"] = gettext(ARM_NAMES[params["arm"]])
+    return gettext(REASONS[code]) % params
 
 
 @dataclass(frozen=True)
@@ -47,18 +84,16 @@ def verdict(ci_low: float, ci_high: float, expected_effect: str) -> str:
 
 def _finite(*numbers: float) -> None:
     if not all(math.isfinite(x) for x in numbers):
-        raise NotEnoughData("The arms' values give no finite result (constant values?).")
+        raise NotEnoughData("no_finite_result")
 
 
 def welch(control: list[float], treatment: list[float]) -> dict:
     """Welch's t-test; effect = mean(treatment) - mean(control)."""
     for name, values in (("control", control), ("treatment", treatment)):
         if len(values) < 2:
-            raise NotEnoughData(
-                f"The {name} arm has {len(values)} value(s); a t-test needs at least 2 per arm."
-            )
+            raise NotEnoughData("too_few_values", arm=name, n=len(values))
     if np.var(control) == 0 and np.var(treatment) == 0:
-        raise NotEnoughData("Both arms are constant: their spread is 0, so no interval exists.")
+        raise NotEnoughData("no_spread")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = stats.ttest_ind(treatment, control, equal_var=False)
@@ -79,16 +114,12 @@ def welch(control: list[float], treatment: list[float]) -> dict:
 
 def _proportion(name: str, arm: Arm) -> float:
     if arm.denominator <= 0:
-        raise NotEnoughData(
-            f"The {name} arm's denominators sum to {arm.denominator:g}; a share needs more than 0."
-        )
+        raise NotEnoughData("zero_denominator", arm=name, denominator=arm.denominator)
     share = arm.numerator / arm.denominator
     if share > 1:
-        raise NotEnoughData(
-            f"The {name} arm's numerators exceed its denominators ({share:.0%}): not a share."
-        )
+        raise NotEnoughData("not_a_share", arm=name, percent=100 * share)
     if share < 0:
-        raise NotEnoughData(f"The {name} arm's numerators sum below 0: not a share.")
+        raise NotEnoughData("negative_numerator", arm=name)
     return share
 
 
@@ -98,7 +129,7 @@ def two_proportions(control: Arm, treatment: Arm) -> dict:
 
     p_c, p_t = _proportion("control", control), _proportion("treatment", treatment)
     if p_c == p_t and p_c in (0.0, 1.0):
-        raise NotEnoughData("Both arms' shares are the same 0 % or 100 %: no spread to test.")
+        raise NotEnoughData("same_extreme_share")
     counts = np.array([treatment.numerator, control.numerator])
     nobs = np.array([treatment.denominator, control.denominator])
     with warnings.catch_warnings():
@@ -148,11 +179,15 @@ def experiment_result(*, ratio: bool, control: Arm, treatment: Arm, expected_eff
             "p_value": None,
             "verdict": None,
             "reason": str(reason),
+            "reason_code": reason.code,
+            "reason_params": reason.params,
         }
     return {
         **result,
         "verdict": verdict(result["ci_low"], result["ci_high"], expected_effect),
         "reason": None,
+        "reason_code": None,
+        "reason_params": None,
     }
 
 

@@ -86,10 +86,14 @@ def experiment_arms(experiment: Experiment, ratio: bool) -> tuple[Arm, Arm]:
 
 
 def effect_expected(experiment: Experiment) -> str:
-    """The experiment's own expected effect, else derived from its hypothesis and cause."""
+    """The experiment's own expected effect, else derived from its hypothesis and cause: an
+    experiment that measures the cause itself expects the cause to improve; one that measures
+    the effect (or another indicator) expects the effect to move by the hypothesis's sign."""
     if experiment.expected_effect:
         return experiment.expected_effect
     hypothesis = experiment.hypothesis
+    if experiment.indicator_id == hypothesis.cause_id:
+        return "negative" if hypothesis.cause.direction == "lower_is_better" else "positive"
     return status.expected_effect(
         expected_sign=hypothesis.expected_sign, cause_direction=hypothesis.cause.direction
     )

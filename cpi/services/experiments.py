@@ -23,7 +23,7 @@ from ..compute.experiments import (
     minimum_detectable_effect_mean,
     minimum_detectable_effect_share,
 )
-from ..models import Experiment, Sign
+from ..models import Experiment, Hypothesis, Sign
 from .evidence import recompute_evidence
 
 FIELDS = (
@@ -63,6 +63,7 @@ RELATED = ("hypothesis", "indicator")
 
 def _save(experiment: Experiment, data: dict) -> Experiment:
     before = {name: getattr(experiment, name) for name in FIELDS if _is_set(experiment, name)}
+    old_hypothesis_id = experiment.hypothesis_id if experiment.pk else None
     try:
         errors = _assign(experiment, data)
         if experiment.indicator_id is None and experiment.hypothesis_id and "indicator" not in data:
@@ -77,15 +78,16 @@ def _save(experiment: Experiment, data: dict) -> Experiment:
     with transaction.atomic():
         experiment.save()
         recompute_evidence([_fresh_hypothesis(experiment)])
+        if old_hypothesis_id not in (None, experiment.hypothesis_id):
+            # Moved to another hypothesis: the one it left loses its evidence now, not hourly.
+            recompute_evidence([_fresh_hypothesis(experiment, old_hypothesis_id)])
     experiment.refresh_from_db()
     return experiment
 
 
-def _fresh_hypothesis(experiment: Experiment):
-    return (
-        type(experiment.hypothesis)
-        .objects.select_related("organisation", "cause")
-        .get(pk=experiment.hypothesis_id)
+def _fresh_hypothesis(experiment: Experiment, pk: int | None = None):
+    return Hypothesis.objects.select_related("organisation", "cause").get(
+        pk=pk or experiment.hypothesis_id
     )
 
 

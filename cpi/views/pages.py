@@ -19,6 +19,7 @@ from indicators import charts as indicator_charts
 from indicators import selectors as indicator_selectors
 
 from .. import charts, selectors
+from ..compute.experiments import reason_text
 from ..compute.status import ALPHA, MIN_N, STATUSES, adjusted_p
 from ..models import Hypothesis, HypothesisStatus, StatusSource
 
@@ -441,6 +442,9 @@ def experiment_detail(request, pk: int):
         "hypothesis": experiment.hypothesis,
         "result": result,
         "verdict": result.get("verdict"),
+        "reason": reason_text(
+            result.get("reason_code"), result.get("reason_params"), result.get("reason") or ""
+        ),
         "effect": effect_words(experiment),
         "p_words": p_value_words(result),
         "plan": plan_words(experiment),

@@ -226,7 +226,9 @@ def test_a_ratio_experiment_with_zero_denominators_answers_a_reason_not_an_error
     assert result["verdict"] is None
     assert result["effect"] is None and result["p_value"] is None
     assert "denominator" in result["reason"]
-    assert result["control"] is None and result["treatment"] is None
+    # The arms still say how much data they had, and no share of nothing.
+    assert result["control"]["denominator"] == 0 and result["control"]["share"] is None
+    assert result["treatment"]["denominator"] == 0 and result["treatment"]["share"] is None
 
 
 def test_an_arm_with_one_value_answers_a_reason(api, hypothesis):

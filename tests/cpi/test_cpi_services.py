@@ -270,10 +270,10 @@ def test_a_welch_experiment_matches_scipy_on_the_raw_values(organisation, arms):
     update_experiment(experiment=experiment, data={"expected_effect": "positive"})
     hypothesis.refresh_from_db()
     assert (hypothesis.status, hypothesis.status_source) == ("refuted", "experiment")
-    # Without it, the expected effect derives from the hypothesis: quote time is lower-is-
-    # better and the sign negative, so the customers (the effect) should rise: positive.
+    # Without it, the expected effect derives from the hypothesis. This experiment measures the
+    # cause itself (quote time, lower is better): the treatment should lower it, negative.
     experiment = update_experiment(experiment=experiment, data={"expected_effect": ""})
-    assert experiment.result["expected_effect"] == "positive"
+    assert experiment.result["expected_effect"] == "negative"
 
     delete_experiment(experiment=experiment)
     hypothesis.refresh_from_db()
@@ -387,3 +387,32 @@ def test_the_plan_is_the_mde_of_statsmodels_on_the_spread_before_the_start(organ
         ),
     )
     assert experiment.plan["mde"] == pytest.approx(plan["mde"])
+
+
+def test_an_experiment_on_the_effect_derives_its_expectation_through_the_sign(organisation, arms):
+    hypothesis, _, accepted = arms
+    # Quote time (lower is better) drives customers with a negative sign: when the treatment
+    # improves the quote (fewer seconds), the effect indicator should rise.
+    experiment = create_experiment(
+        organisation=organisation, data=experiment_data(hypothesis, accepted)
+    )
+    assert experiment.result["expected_effect"] == "positive"
+
+
+def test_an_experiment_moved_to_another_hypothesis_leaves_the_first_without_its_verdict(
+    organisation, arms
+):
+    hypothesis, quote, accepted = arms
+    other = create_hypothesis(
+        organisation=organisation, data=data(quote, accepted, expected_sign="negative")
+    )
+    experiment = create_experiment(
+        organisation=organisation, data=experiment_data(hypothesis, accepted)
+    )
+    hypothesis.refresh_from_db()
+    assert hypothesis.status_source == "experiment"
+    update_experiment(experiment=experiment, data={"hypothesis": other})
+    hypothesis.refresh_from_db()
+    other.refresh_from_db()
+    assert hypothesis.status_source != "experiment"
+    assert other.status_source == "experiment"
