@@ -40,26 +40,61 @@ def _finite(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
-def correlation_at(xs: list[float], ys: list[float], lag: int) -> LagCorrelation:
+def _unusable(xs, ys, lag: int) -> LagCorrelation | None:
+    """The missing r of a lag that cannot have one, or None when it can."""
     n = len(xs)
     if n < MIN_PAIRS:
         return LagCorrelation(lag, n, None, None, NOT_ENOUGH_DATA)
     if np.ptp(xs) == 0 or np.ptp(ys) == 0:
         return LagCorrelation(lag, n, None, None, CONSTANT_SERIES)
-    result = stats.pearsonr(xs, ys)
-    r, p = _finite(result.statistic), _finite(result.pvalue)
-    if r is None:
+    return None
+
+
+def _from_pearson(lag: int, n: int, r: float, p: float) -> LagCorrelation:
+    r, p = _finite(r), _finite(p)
+    if r is None or p is None:
         return LagCorrelation(lag, n, None, None, CONSTANT_SERIES)
     return LagCorrelation(lag, n, r, p)
+
+
+def correlation_at(xs: list[float], ys: list[float], lag: int) -> LagCorrelation:
+    """r, p and n of one aligned pair of sequences."""
+    unusable = _unusable(xs, ys, lag)
+    if unusable:
+        return unusable
+    result = stats.pearsonr(xs, ys)
+    return _from_pearson(lag, len(xs), result.statistic, result.pvalue)
+
+
+def correlations_many(requests: list[tuple[dict, dict, int]]) -> list[list[LagCorrelation]]:
+    """`lagged_correlations` of many (cause, effect, max_lag) at once: the pairs of equal length
+    go to ONE `scipy.stats.pearsonr(..., axis=1)` call, so that a recompute of many hypotheses
+    is not dominated by the per-call cost of scipy on 60 points."""
+    answers: list[list] = [[None] * (max_lag + 1) for _c, _e, max_lag in requests]
+    by_length: dict[int, list] = {}
+    for i, (cause, effect, max_lag) in enumerate(requests):
+        for lag in range(max_lag + 1):
+            xs, ys = aligned(cause, effect, lag)
+            answers[i][lag] = _unusable(xs, ys, lag)
+            if answers[i][lag] is None:
+                by_length.setdefault(len(xs), []).append((i, lag, xs, ys))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # near-constant input: r is still defined
+        for n, jobs in by_length.items():
+            result = stats.pearsonr(
+                np.array([job[2] for job in jobs]), np.array([job[3] for job in jobs]), axis=1
+            )
+            rs, ps = np.atleast_1d(result.statistic), np.atleast_1d(result.pvalue)
+            for (i, lag, _xs, _ys), r, p in zip(jobs, rs, ps, strict=True):
+                answers[i][lag] = _from_pearson(lag, n, r, p)
+    return answers
 
 
 def lagged_correlations(
     cause: dict[int, float], effect: dict[int, float], max_lag: int
 ) -> list[LagCorrelation]:
     """r, p and n at every lag 0..max_lag of two indexed series (compute/series.py)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # near-constant input: r is still defined
-        return [correlation_at(*aligned(cause, effect, lag), lag) for lag in range(max_lag + 1)]
+    return correlations_many([(cause, effect, max_lag)])[0]
 
 
 def best_lag(correlations: list[LagCorrelation]) -> LagCorrelation | None:
@@ -71,9 +106,9 @@ def best_lag(correlations: list[LagCorrelation]) -> LagCorrelation | None:
     return best
 
 
-def evidence(cause: dict[int, float], effect: dict[int, float], max_lag: int) -> dict:
-    """The contract's `evidence` block: best lag, r, p_value, n, and every lag in `lags`."""
-    lags = lagged_correlations(cause, effect, max_lag)
+def evidence_of(lags: list[LagCorrelation]) -> dict:
+    """The contract's `evidence` block from every lag's correlation: best lag, r, p_value, n, and
+    every lag in `lags`."""
     best = best_lag(lags)
     return {
         "best_lag": best.lag if best else None,
@@ -84,9 +119,22 @@ def evidence(cause: dict[int, float], effect: dict[int, float], max_lag: int) ->
     }
 
 
+def evidence(cause: dict[int, float], effect: dict[int, float], max_lag: int) -> dict:
+    """The `evidence` block of two indexed series."""
+    return evidence_of(lagged_correlations(cause, effect, max_lag))
+
+
 def evidence_differenced(cause: dict[int, float], effect: dict[int, float], max_lag: int) -> dict:
     """The same on first differences, so that a shared trend is not mistaken for a link."""
     return evidence(differenced(cause), differenced(effect), max_lag)
+
+
+def evidence_many(requests: list[tuple[dict, dict, int]]) -> list[tuple[dict, dict]]:
+    """(evidence, evidence_differenced) of many (cause, effect, max_lag), batched."""
+    differences = [(differenced(c), differenced(e), lag) for c, e, lag in requests]
+    lags = correlations_many([*requests, *differences])
+    count = len(requests)
+    return [(evidence_of(lags[i]), evidence_of(lags[count + i])) for i in range(count)]
 
 
 def longest_common_run(cause: dict[int, float], effect: dict[int, float]) -> list[int]:
@@ -101,31 +149,46 @@ def longest_common_run(cause: dict[int, float], effect: dict[int, float]) -> lis
 
 
 def granger(cause: dict[int, float], effect: dict[int, float], lag: int) -> dict:
-    """Whether past cause values help predict the effect beyond the effect's own past, at `lag`
-    (statsmodels' Granger-causality SSR F-test) over the longest run of consecutive periods in
-    which both have a value. A lag below 1 is tested at 1 (Granger needs a past)."""
-    from statsmodels.tools.sm_exceptions import InfeasibleTestError
-    from statsmodels.tsa.stattools import grangercausalitytests
-
+    """Whether past cause values help predict the effect beyond the effect's own past, at `lag`,
+    over the longest run of consecutive periods in which both have a value: the SSR F-test of
+    Granger causality (the `ssr_ftest` of statsmodels' `grangercausalitytests`), as statsmodels'
+    `compare_f_test` of the OLS fit with the cause's lags against the fit without them. A lag
+    below 1 is tested at 1 (Granger needs a past)."""
     lag = max(1, lag)
     run = longest_common_run(cause, effect)
     result = {"lag": lag, "n": len(run), "f": None, "p_value": None, "reason": None}
     # Each lag costs two parameters; fewer observations leave no degrees of freedom.
     if len(run) < 3 * lag + 4:
         return {**result, "reason": NOT_ENOUGH_DATA}
-    data = np.column_stack([[effect[t] for t in run], [cause[t] for t in run]])
-    if np.ptp(data[:, 0]) == 0 or np.ptp(data[:, 1]) == 0:
+    ys, xs = np.array([effect[t] for t in run]), np.array([cause[t] for t in run])
+    if np.ptp(ys) == 0 or np.ptp(xs) == 0:
         return {**result, "reason": CONSTANT_SERIES}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tests = grangercausalitytests(data, maxlag=[lag])
-    except InfeasibleTestError:  # a perfect fit (e.g. the effect copies the cause exactly)
+    fitted = _granger_fits(ys, xs, lag)
+    if fitted is None:
         return {**result, "reason": PERFECT_FIT}
-    except (ValueError, np.linalg.LinAlgError):
-        return {**result, "reason": NOT_ENOUGH_DATA}
-    f, p, _df_denom, _df_num = tests[lag][0]["ssr_ftest"]
+    f, p = fitted
+    return {**result, "f": f, "p_value": p}
+
+
+def _granger_fits(ys: np.ndarray, xs: np.ndarray, lag: int) -> tuple[float, float] | None:
+    """(F, p) of the cause's lags, or None when the effect's own past fits it exactly."""
+    import statsmodels.api as sm
+
+    n = len(ys)
+    own = np.column_stack([ys[lag - k : n - k] for k in range(1, lag + 1)])
+    other = np.column_stack([xs[lag - k : n - k] for k in range(1, lag + 1)])
+    target = ys[lag:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        restricted = sm.OLS(target, sm.add_constant(own, has_constant="add")).fit()
+        unrestricted = sm.OLS(
+            target, sm.add_constant(np.column_stack([own, other]), has_constant="add")
+        ).fit()
+        # A residual sum of squares of (numerically) zero leaves F undefined.
+        if unrestricted.ssr <= 1e-20 * max(1.0, float(np.sum(target**2))):
+            return None
+        f, p, _df = unrestricted.compare_f_test(restricted)
     f, p = _finite(f), _finite(p)
     if f is None or p is None:
-        return {**result, "reason": PERFECT_FIT}
-    return {**result, "f": f, "p_value": p}
+        return None
+    return f, p

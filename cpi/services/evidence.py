@@ -8,10 +8,11 @@ once, so a 10,000-item push recomputes each affected hypothesis once, however ma
 batches it took.
 """
 
+import json
 import logging
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -30,20 +31,33 @@ def evidence_blocks(
     cause: dict[date, float], effect: dict[date, float], *, period: str, max_lag: int
 ) -> dict:
     """Every stored block of a hypothesis from its two series of {period start: total}."""
-    xs, ys = indexed(cause, period), indexed(effect, period)
-    levels = correlation.evidence(xs, ys, max_lag)
-    lag = levels["best_lag"]
-    blocks = {
-        "evidence": levels,
-        "evidence_differenced": correlation.evidence_differenced(xs, ys, max_lag),
-        "granger": correlation.granger(xs, ys, lag) if lag is not None else None,
-        "forecast": None,
-        "backtest": None,
-    }
-    if lag:
-        blocks["forecast"] = _dated(forecast.forecast(xs, ys, lag), effect, period)
-        blocks["backtest"] = forecast.backtest(xs, ys, lag)
-    return blocks
+    return evidence_blocks_many([(cause, effect, period, max_lag)])[0]
+
+
+def evidence_blocks_many(requests: list[tuple[dict, dict, str, int]]) -> list[dict]:
+    """`evidence_blocks` of many (cause, effect, period, max_lag); the correlations of all of
+    them are computed together (compute/correlation.py `evidence_many`)."""
+    indexed_pairs = [
+        (indexed(cause, period), indexed(effect, period), max_lag)
+        for cause, effect, period, max_lag in requests
+    ]
+    answers = []
+    for (xs, ys, _lag), (levels, differences), (_c, effect, period, _m) in zip(
+        indexed_pairs, correlation.evidence_many(indexed_pairs), requests, strict=True
+    ):
+        lag = levels["best_lag"]
+        blocks = {
+            "evidence": levels,
+            "evidence_differenced": differences,
+            "granger": correlation.granger(xs, ys, lag) if lag is not None else None,
+            "forecast": None,
+            "backtest": None,
+        }
+        if lag:
+            blocks["forecast"] = _dated(forecast.forecast(xs, ys, lag), effect, period)
+            blocks["backtest"] = forecast.backtest(xs, ys, lag)
+        answers.append(blocks)
+    return answers
 
 
 def _dated(result: dict | None, effect: dict[date, float], period: str) -> dict | None:
@@ -132,12 +146,18 @@ def recompute_evidence(hypotheses: list[Hypothesis], *, read_at=None) -> int:
     read_at = read_at or now
     series = _series_of(hypotheses)
     experiments = _experiments_of(hypotheses)
-    for hypothesis in hypotheses:
-        cause = series[hypothesis.period].get(hypothesis.cause_id, {})
-        effect = series[hypothesis.period].get(hypothesis.effect_id, {})
-        blocks = evidence_blocks(
-            cause, effect, period=hypothesis.period, max_lag=hypothesis.max_lag
-        )
+    every_block = evidence_blocks_many(
+        [
+            (
+                series[h.period].get(h.cause_id, {}),
+                series[h.period].get(h.effect_id, {}),
+                h.period,
+                h.max_lag,
+            )
+            for h in hypotheses
+        ]
+    )
+    for hypothesis, blocks in zip(hypotheses, every_block, strict=True):
         own = experiments.get(hypothesis.pk, [])
         for experiment in own:
             experiment.result = compute_experiment(experiment, today)
@@ -187,9 +207,45 @@ STORED = [
 ]
 
 
+STORE_SQL = """
+UPDATE cpi_hypothesis AS h SET
+    status = u.status, status_source = u.status_source, evidence = u.evidence::jsonb,
+    evidence_differenced = u.evidence_differenced::jsonb, granger = u.granger::jsonb,
+    forecast = u.forecast::jsonb, backtest = u.backtest::jsonb, computed_at = u.computed_at
+FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
+            %s::text[], %s::text[], %s::timestamptz[])
+    AS u(id, status, status_source, evidence, evidence_differenced, granger, forecast,
+         backtest, computed_at)
+WHERE h.id = u.id
+"""
+JSON_FIELDS = ("evidence", "evidence_differenced", "granger", "forecast", "backtest")
+
+
+def _json_text(value) -> str | None:
+    return None if value is None else json.dumps(value, allow_nan=False)
+
+
+def _update_hypotheses(hypotheses: list[Hypothesis]) -> None:
+    """One UPDATE from arrays on PostgreSQL (Django's bulk_update builds a CASE per field and
+    row, which cost more than the statistics); bulk_update elsewhere."""
+    if connection.vendor != "postgresql":
+        Hypothesis.objects.bulk_update(hypotheses, STORED, batch_size=200)
+        return
+    ordered = sorted(hypotheses, key=lambda h: h.pk)  # the lock order of the recompute
+    columns = [
+        [h.pk for h in ordered],
+        [h.status for h in ordered],
+        [h.status_source for h in ordered],
+        *[[_json_text(getattr(h, name)) for h in ordered] for name in JSON_FIELDS],
+        [h.computed_at for h in ordered],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(STORE_SQL, columns)
+
+
 def _store(hypotheses: list[Hypothesis], experiments: list[Experiment], read_at) -> None:
     with transaction.atomic():
-        Hypothesis.objects.bulk_update(hypotheses, STORED, batch_size=200)
+        _update_hypotheses(hypotheses)
         if experiments:
             Experiment.objects.bulk_update(experiments, ["result", "computed_at"], batch_size=200)
         # Clear the marks these results answer; a mark set after we read stays for the next run.

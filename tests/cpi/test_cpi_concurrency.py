@@ -73,7 +73,7 @@ def test_a_mark_that_waits_for_a_running_recompute_survives_it(organisation, two
     held, _ = two
     Hypothesis.objects.exclude(pk=held.pk).update(wanted_at=None)
     done, blocked = threading.Event(), []
-    original = evidence.evidence_blocks
+    original = evidence.evidence_blocks_many
 
     def mark():
         try:
@@ -89,7 +89,7 @@ def test_a_mark_that_waits_for_a_running_recompute_survives_it(organisation, two
             blocked.append(not done.wait(timeout=0.5))  # it waits for our row lock
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(evidence, "evidence_blocks", while_computing)
+    monkeypatch.setattr(evidence, "evidence_blocks_many", while_computing)
     runs = recompute_wanted(organisation_id=organisation.pk)
     assert done.wait(timeout=10)
     assert blocked == [True]
@@ -97,6 +97,6 @@ def test_a_mark_that_waits_for_a_running_recompute_survives_it(organisation, two
     # The mark landed after the first batch's commit: either the run's next batch took it up
     # (two runs), or it is still there for the task its hook enqueued (one run).
     assert (runs, held.wanted_at is None) in ((2, True), (1, False))
-    monkeypatch.setattr(evidence, "evidence_blocks", original)
+    monkeypatch.setattr(evidence, "evidence_blocks_many", original)
     recompute_wanted(organisation_id=organisation.pk)
     assert Hypothesis.objects.filter(wanted_at__isnull=False).count() == 0

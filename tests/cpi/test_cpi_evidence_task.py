@@ -165,7 +165,7 @@ def test_a_10000_item_push_recomputes_each_affected_hypothesis_once(
 
 def test_a_mark_set_while_a_recompute_runs_survives_it(organisation, indicators, monkeypatch):
     h = hypothesis(organisation, indicators["quote"], indicators["customers"])
-    original = evidence.evidence_blocks
+    original = evidence.evidence_blocks_many
     marks = []
 
     def marking(*args, **kwargs):
@@ -174,7 +174,7 @@ def test_a_mark_set_while_a_recompute_runs_survives_it(organisation, indicators,
             Hypothesis.objects.filter(pk=h.pk).update(wanted_at=timezone.now())
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(evidence, "evidence_blocks", marking)
+    monkeypatch.setattr(evidence, "evidence_blocks_many", marking)
     evidence.recompute_evidence([Hypothesis.objects.select_related("organisation").get(pk=h.pk)])
     assert marked() == {h.pk}
 
