@@ -8,7 +8,7 @@ fewer than 3 pairs, or a constant side, has no r: it says why instead (never NaN
 
 import math
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
@@ -33,7 +33,14 @@ class LagCorrelation:
     reason: str | None = None  # why r is missing: not_enough_data | constant_series
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        # By hand: dataclasses.asdict deep-copies, a cost in a recompute of many hypotheses.
+        return {
+            "lag": self.lag,
+            "n": self.n,
+            "r": self.r,
+            "p_value": self.p_value,
+            "reason": self.reason,
+        }
 
 
 def _finite(x: float) -> float | None:

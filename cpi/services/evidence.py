@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.db import binary_cursor
 from indicators import selectors as indicator_selectors
 from indicators.hooks import ValuesChanged
 
@@ -212,8 +213,8 @@ UPDATE cpi_hypothesis AS h SET
     status = u.status, status_source = u.status_source, evidence = u.evidence::jsonb,
     evidence_differenced = u.evidence_differenced::jsonb, granger = u.granger::jsonb,
     forecast = u.forecast::jsonb, backtest = u.backtest::jsonb, computed_at = u.computed_at
-FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
-            %s::text[], %s::text[], %s::timestamptz[])
+FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[],
+            %b::text[], %b::text[], %b::timestamptz[])
     AS u(id, status, status_source, evidence, evidence_differenced, granger, forecast,
          backtest, computed_at)
 WHERE h.id = u.id
@@ -239,7 +240,7 @@ def _update_hypotheses(hypotheses: list[Hypothesis]) -> None:
         *[[_json_text(getattr(h, name)) for h in ordered] for name in JSON_FIELDS],
         [h.computed_at for h in ordered],
     ]
-    with connection.cursor() as cursor:
+    with binary_cursor() as cursor:  # binary arrays: no quoting of the JSON text
         cursor.execute(STORE_SQL, columns)
 
 
@@ -288,6 +289,7 @@ def recompute_wanted(*, organisation_id: int, limit: int = 500) -> int:
                 Hypothesis.objects.filter(organisation_id=organisation_id, wanted_at__isnull=False)
                 .select_for_update(skip_locked=True, of=("self",))
                 .select_related("organisation", "cause")
+                .defer(*JSON_FIELDS)  # rewritten here: reading the old blocks is wasted
                 .order_by("pk")[:limit]
             )
             if not rows:
