@@ -1,11 +1,17 @@
 import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
 
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import Role
 from accounts.services import create_api_key, create_organisation, create_user
 
+ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
 
 
@@ -69,3 +75,46 @@ def viewer(organisation):
     return create_user(
         organisation=organisation, username="ville", role=Role.VIEWER, password="s3cret-pass!"
     )
+
+
+@pytest.fixture
+def worker_queue():
+    """A real Celery worker on a queue of its own, over REDIS_URL and the test database; tasks
+    are sent to it (not run in-process) while the fixture lasts."""
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("REDIS_URL is not set")
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_QUEUE": queue,
+    }
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    from config.celery import app
+
+    eager, default_queue = app.conf.task_always_eager, app.conf.task_default_queue
+    app.conf.task_always_eager, app.conf.task_default_queue = False, queue
+    yield worker
+    app.conf.task_always_eager, app.conf.task_default_queue = eager, default_queue
+    worker.terminate()
+    worker.wait(timeout=20)

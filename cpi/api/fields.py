@@ -9,56 +9,24 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, viewsets
 
 from core.api import OrganisationScopedMixin
-from core.dates import iso_date
 from core.errors import NotFound
 from indicators import selectors as indicator_selectors
-from indicators.api.fields import CODE_PATTERN, JsonIntegerField
 
-# Ids are positive 64-bit integers; a path that cannot hold one is a 404 before any query.
-MAX_ID = 2**63 - 1
-# What a query parameter or path takes as an id: 1 to 18 digits, no leading zero.
-ID_PATTERN = "[1-9][0-9]{0,17}"
-ID_PARAMETER_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}
-
-
-class IdField(JsonIntegerField):
-    """The id of an object, a JSON integer >= 1."""
-
-    def __init__(self, **kwargs):
-        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
-
-
-class IsoDateField(serializers.DateField):
-    """YYYY-MM-DD only: DRF's DateField also takes 20260301 and 2026-W09-7."""
-
-    default_error_messages = {"invalid": _("Use a date, YYYY-MM-DD.")}
-
-    def to_internal_value(self, value):
-        try:
-            return iso_date(value)
-        except ValueError:
-            self.fail("invalid")
-
-
-class IdFormField(forms.IntegerField):
-    """A whole number of ASCII digits (forms.IntegerField also takes "1.0" and "٣")."""
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if not (isinstance(value, str) and re.fullmatch(ID_PATTERN, value)):
-            raise forms.ValidationError(_("Use the id of an object, a whole number."))
-        return int(value)
-
-
-@extend_schema_field(ID_PARAMETER_SCHEMA)
-class IdFilter(django_filters.Filter):
-    """Filter by the id of a related object (an unknown id finds nothing)."""
-
-    field_class = IdFormField
+# The ids and dates of every app's API live in indicators.api.fields; re-exported here
+# for this app's serializers and views.
+from indicators.api.fields import (  # noqa: F401
+    CODE_PATTERN,
+    ID_PARAMETER_SCHEMA,
+    ID_PATTERN,
+    MAX_ID,
+    IdField,
+    IdFilter,
+    IdFormField,
+    IsoDateField,
+)
 
 
 class CodeFormField(forms.CharField):

@@ -1,18 +1,12 @@
 """A push through the API that changes a cause series moves the hypothesis's evidence, by a real
 Celery worker over a real Redis and PostgreSQL (the push's recompute, then the evidence task)."""
 
-import os
-import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from scipy import stats
 
-from config.celery import app
 from cpi.models import Hypothesis
 from cpi.services import create_hypothesis
 from indicators.services import ingest_measurements
@@ -21,46 +15,6 @@ from tests.factories import IndicatorFactory, push
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 QUOTE = [52.0, 61.0, 48.0, 70.0, 55.0, 66.0, 45.0, 58.0, 63.0, 50.0, 68.0, 57.0, 49.0, 64.0]
-
-
-@pytest.fixture
-def worker_queue():
-    """A worker of its own queue (as tests/indicators/test_celery_worker.py starts one)."""
-    if not os.environ.get("REDIS_URL"):
-        pytest.skip("REDIS_URL is not set")
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_QUEUE": queue,
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    eager, default_queue = app.conf.task_always_eager, app.conf.task_default_queue
-    app.conf.task_always_eager, app.conf.task_default_queue = False, queue
-    yield worker
-    app.conf.task_always_eager, app.conf.task_default_queue = eager, default_queue
-    worker.terminate()
-    worker.wait(timeout=20)
 
 
 @pytest.fixture

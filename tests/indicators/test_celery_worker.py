@@ -1,60 +1,15 @@
 """A push through the API becomes a PeriodValue by a real Celery worker over a real Redis."""
 
-import os
-import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
-from config.celery import app
 from indicators.models import PeriodValue
 from tests.factories import IndicatorFactory, push
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def worker_queue():
-    if not os.environ.get("REDIS_URL"):
-        pytest.skip("REDIS_URL is not set")
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_QUEUE": queue,
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    eager, default_queue = app.conf.task_always_eager, app.conf.task_default_queue
-    app.conf.task_always_eager, app.conf.task_default_queue = False, queue
-    yield worker
-    app.conf.task_always_eager, app.conf.task_default_queue = eager, default_queue
-    worker.terminate()
-    worker.wait(timeout=20)
 
 
 def test_pushed_measurement_becomes_a_period_value_in_a_worker(api, organisation, worker_queue):
