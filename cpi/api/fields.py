@@ -9,9 +9,7 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import mixins, viewsets
 
-from core.api import OrganisationScopedMixin
 from core.errors import NotFound
 from indicators import selectors as indicator_selectors
 
@@ -26,6 +24,7 @@ from indicators.api.fields import (  # noqa: F401
     IdFilter,
     IdFormField,
     IsoDateField,
+    ScopedByIdViewSet,
 )
 
 
@@ -81,16 +80,4 @@ def iso(day) -> str | None:
     return day.isoformat() if day else None
 
 
-class EvidenceViewSet(
-    OrganisationScopedMixin,
-    mixins.CreateModelMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Create, list, read, PATCH and DELETE objects of the caller's organisation by id."""
-
-    lookup_value_regex = ID_PATTERN
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+EvidenceViewSet = ScopedByIdViewSet  # the evidence's objects: by id, scoped

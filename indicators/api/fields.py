@@ -8,10 +8,11 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
 from accounts.selectors import member_by_username
+from core.api import OrganisationScopedMixin
 from core.dates import iso_date
 
 from ..models import CODE_VALIDATOR
@@ -165,3 +166,18 @@ class IdFilter(django_filters.Filter):
     """Filter by the id of a related object (an unknown id finds nothing)."""
 
     field_class = IdFormField
+
+
+class ScopedByIdViewSet(
+    OrganisationScopedMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Create, list, read, PATCH and DELETE objects of the caller's organisation by id."""
+
+    lookup_value_regex = ID_PATTERN
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]

@@ -3,10 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
-
-from core.api import OrganisationScopedMixin
 
 # The ids and dates of every app's API live in indicators.api.fields; re-exported here
 # for this app's serializers and views.
@@ -18,6 +15,7 @@ from indicators.api.fields import (  # noqa: F401
     IdFilter,
     IdFormField,
     IsoDateField,
+    ScopedByIdViewSet,
 )
 
 ID_PARAMETER = OpenApiParameter(
@@ -46,16 +44,4 @@ def confirm_of(request) -> bool:
     return text == "true"
 
 
-class ChainViewSet(
-    OrganisationScopedMixin,
-    mixins.CreateModelMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Create, list, read, PATCH and DELETE objects of the caller's organisation by id."""
-
-    lookup_value_regex = ID_PATTERN
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+ChainViewSet = ScopedByIdViewSet  # the chain's objects: by id, scoped
