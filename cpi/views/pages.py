@@ -236,6 +236,16 @@ def granger_words(hypothesis: Hypothesis) -> str:
     names = {"cause": hypothesis.cause.name, "effect": hypothesis.effect.name}
     if not granger:
         return ""
+    if granger.get("reason") == "perfect_fit":
+        return (
+            _(
+                "Granger test: %(effect)s is predicted exactly by its own past, so the test cannot "
+                "tell what %(cause)s adds."
+            )
+            % names
+        )
+    if granger.get("reason") == "constant_series":
+        return _("Granger test: one of the two series is constant over the periods in common.")
     if granger.get("p_value") is None:
         return _(
             "Granger test: not enough consecutive periods in common to run it "
