@@ -14,7 +14,6 @@ from indicators import metrics as metrics_module
 from indicators.models import DirtyMark
 from indicators.tasks import recompute
 from tests.factories import IndicatorFactory, push
-from tests.indicators.test_celery_worker import worker_queue  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
