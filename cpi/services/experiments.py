@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
+from core.instances import restored_on_failure
 from indicators import selectors as indicator_selectors
 
 from ..compute.experiments import (
@@ -62,25 +63,20 @@ RELATED = ("hypothesis", "indicator")
 
 
 def _save(experiment: Experiment, data: dict) -> Experiment:
-    before = {name: getattr(experiment, name) for name in FIELDS if _is_set(experiment, name)}
     old_hypothesis_id = experiment.hypothesis_id if experiment.pk else None
-    try:
+    # Nothing half-written, not even on the caller's object.
+    with restored_on_failure(experiment, FIELDS):
         errors = _assign(experiment, data)
         if experiment.indicator_id is None and experiment.hypothesis_id and "indicator" not in data:
             experiment.indicator = experiment.hypothesis.effect
         _check(experiment, errors)
-    except ValidationError:
-        for name in FIELDS:  # nothing half-written, not even on the caller's object
-            if name in before:
-                setattr(experiment, name, before[name])
-        raise
-    experiment.plan = plan_of(experiment)
-    with transaction.atomic():
-        experiment.save()
-        recompute_evidence([_fresh_hypothesis(experiment)])
-        if old_hypothesis_id not in (None, experiment.hypothesis_id):
-            # Moved to another hypothesis: the one it left loses its evidence now, not hourly.
-            recompute_evidence([_fresh_hypothesis(experiment, old_hypothesis_id)])
+        experiment.plan = plan_of(experiment)
+        with transaction.atomic():
+            experiment.save()
+            recompute_evidence([_fresh_hypothesis(experiment)])
+            if old_hypothesis_id not in (None, experiment.hypothesis_id):
+                # Moved to another hypothesis: the one it left loses its evidence now.
+                recompute_evidence([_fresh_hypothesis(experiment, old_hypothesis_id)])
     experiment.refresh_from_db()
     return experiment
 
@@ -89,10 +85,6 @@ def _fresh_hypothesis(experiment: Experiment, pk: int | None = None):
     return Hypothesis.objects.select_related("organisation", "cause").get(
         pk=pk or experiment.hypothesis_id
     )
-
-
-def _is_set(experiment: Experiment, name: str) -> bool:
-    return name not in RELATED or getattr(experiment, f"{name}_id") is not None
 
 
 def _assign(experiment: Experiment, data: dict) -> dict[str, list[str]]:

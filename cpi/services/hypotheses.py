@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
+from core.instances import restored_on_failure
 from indicators.compute.periods import PERIODS
 
 from ..models import MAX_LAG, Hypothesis, Sign
@@ -38,8 +39,8 @@ def delete_hypothesis(*, hypothesis: Hypothesis) -> None:
 
 
 def _save(hypothesis: Hypothesis, data: dict) -> Hypothesis:
-    before = {name: getattr(hypothesis, name) for name in FIELDS if _is_set(hypothesis, name)}
-    try:
+    # Nothing half-written, not even on the caller's object.
+    with restored_on_failure(hypothesis, FIELDS):
         errors = _assign(hypothesis, data)
         _check(hypothesis, errors)
         try:
@@ -48,17 +49,8 @@ def _save(hypothesis: Hypothesis, data: dict) -> Hypothesis:
                 recompute_evidence([_fresh(hypothesis)])
         except IntegrityError:  # a concurrent save of the same arrow won the race
             raise ValidationError({"effect": [_duplicate(hypothesis)]}) from None
-    except ValidationError:
-        for name in FIELDS:  # nothing half-written, not even on the caller's object
-            if name in before:
-                setattr(hypothesis, name, before[name])
-        raise
     hypothesis.refresh_from_db()
     return hypothesis
-
-
-def _is_set(hypothesis: Hypothesis, name: str) -> bool:
-    return name not in ("cause", "effect") or getattr(hypothesis, f"{name}_id") is not None
 
 
 def _assign(hypothesis: Hypothesis, data: dict) -> dict[str, list[str]]:

@@ -13,9 +13,10 @@ from django.utils.translation import ngettext
 
 from accounts.models import Organisation
 from accounts.selectors import non_members
+from core.instances import restored_on_failure
 
 from ..models import ChainNode, Initiative, InitiativeState
-from .instances import restored_on_failure, title_errors
+from .instances import title_errors
 from .status import lock_chain, refresh_chain_status
 
 FIELDS = ("title", "description", "owner", "start", "end", "state", "budget")

@@ -28,9 +28,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Organisation
+from core.instances import restored_on_failure
 
 from ..models import LEVEL_RANK, LEVELS_OF_AN_INITIATIVE, ChainLink, ChainNode, Level, NodeIndicator
-from .instances import restored_on_failure, title_errors
+from .instances import title_errors
 from .status import lock_chain, refresh_chain_status
 
 PLAIN_FIELDS = ("level", "title", "description", "initiative")
