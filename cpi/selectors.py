@@ -47,12 +47,6 @@ def experiment_by_id(*, organisation: Organisation, experiment_id: int) -> Exper
     return experiment
 
 
-def hypothesis_statuses(*, organisation: Organisation, ids) -> dict[int, str]:
-    """{hypothesis id: status} of the given ids in `organisation` (for the chain's arrows)."""
-    rows = Hypothesis.objects.filter(organisation=organisation, pk__in=list(ids))
-    return dict(rows.values_list("pk", "status"))
-
-
 def status_counts(*, organisation: Organisation) -> dict[str, int]:
     """How many hypotheses have each status, every status present (0 when none)."""
     counts = Counter(

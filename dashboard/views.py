@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Role
 from accounts.pages import page, role_required
 from cpi import selectors as cpi_selectors
+from cpi.models import HypothesisStatus
 from indicators import charts, selectors
 from indicators.compute.status import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK, STALE, indicator_status
 from outcomes import selectors as chain_selectors
@@ -27,12 +28,6 @@ KINDS = ("corrective", "learning")
 # The chain panel: its status columns, worst first, with the pill class of each status.
 CHAIN_STATUSES = ((OFF_TRACK, "worse"), (AT_RISK, "at-risk"), (ON_TRACK, "better"), (NO_DATA, ""))
 CHAIN_OUTCOMES_SHOWN = 8
-HYPOTHESIS_STATUS_LABELS = (
-    ("supported", gettext_lazy("supported")),
-    ("refuted", gettext_lazy("refuted")),
-    ("inconclusive", gettext_lazy("inconclusive")),
-    ("proposed", gettext_lazy("proposed")),
-)
 
 
 def _off_target(indicator) -> bool:
@@ -204,7 +199,7 @@ def evidence_panel(organisation, *, has_any: bool | None = None) -> dict:
         .order_by("-status", "pk")[:EVIDENCE_ARROWS_READ]  # descending: supported, then refuted
     )
     rows.sort(key=lambda h: (rank[h.status], h.status_source != "experiment", -_strength(h), h.pk))
-    labels = dict(HYPOTHESIS_STATUS_LABELS)
+    labels = dict(HypothesisStatus.choices)
     return {
         "total": total,
         "counts": [

@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 
+from cpi.charts import STATUS_COLOURS as EVIDENCE_COLOURS
 from indicators.charts import FONT, number_separators, plotly_template
 
 from .compute import LEVEL_ORDER
@@ -45,13 +46,8 @@ STATUS_FILLS = {
     "no_data": "#f2f4f6",
 }
 EDGE_COLOUR = "rgba(91, 107, 123, 0.35)"
-# An arrow's colour is the status of the hypothesis it cites; one that cites none is only drawn.
-EVIDENCE_COLOURS = {
-    "supported": "#2e7d32",
-    "refuted": "#c62828",
-    "inconclusive": "#b26a00",
-    "proposed": "#8a96a3",
-}
+# An arrow's colour is the status of the hypothesis it cites (EVIDENCE_COLOURS, the evidence's
+# own, from cpi.charts); one that cites none is only drawn.
 EVIDENCE_ORDER = ("proposed", "inconclusive", "refuted", "supported")  # drawn last = on top
 EVIDENCE_WIDTH = 3.2
 BOX_WIDTH = 0.72  # of the distance between two columns; the rest carries the arrows

@@ -64,15 +64,6 @@ def _from_pearson(lag: int, n: int, r: float, p: float) -> LagCorrelation:
     return LagCorrelation(lag, n, r, p)
 
 
-def correlation_at(xs: list[float], ys: list[float], lag: int) -> LagCorrelation:
-    """r, p and n of one aligned pair of sequences."""
-    unusable = _unusable(xs, ys, lag)
-    if unusable:
-        return unusable
-    result = stats.pearsonr(xs, ys)
-    return _from_pearson(lag, len(xs), result.statistic, result.pvalue)
-
-
 def correlations_many(requests: list[tuple[dict, dict, int]]) -> list[list[LagCorrelation]]:
     """`lagged_correlations` of many (cause, effect, max_lag) at once: the pairs of equal length
     go to ONE `scipy.stats.pearsonr(..., axis=1)` call, so that a recompute of many hypotheses

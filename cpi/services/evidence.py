@@ -28,16 +28,10 @@ from ..models import Experiment, Hypothesis
 logger = logging.getLogger(__name__)
 
 
-def evidence_blocks(
-    cause: dict[date, float], effect: dict[date, float], *, period: str, max_lag: int
-) -> dict:
-    """Every stored block of a hypothesis from its two series of {period start: total}."""
-    return evidence_blocks_many([(cause, effect, period, max_lag)])[0]
-
-
 def evidence_blocks_many(requests: list[tuple[dict, dict, str, int]]) -> list[dict]:
-    """`evidence_blocks` of many (cause, effect, period, max_lag); the correlations of all of
-    them are computed together (compute/correlation.py `evidence_many`)."""
+    """Every stored block of each (cause, effect, period, max_lag), the series being
+    {period start: total}; the correlations of all of them are computed together
+    (compute/correlation.py `evidence_many`)."""
     indexed_pairs = [
         (indexed(cause, period), indexed(effect, period), max_lag)
         for cause, effect, period, max_lag in requests

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
 from accounts.pages import page, role_required
+from cpi.models import HypothesisStatus
 from indicators import charts as indicator_charts
 from indicators import selectors as indicator_selectors
 from indicators.compute.status import AT_RISK_FROM, ON_TRACK_FROM
@@ -33,12 +34,6 @@ LEVEL_HEADINGS = {
     "impact": gettext_lazy("Impact"),
     "output": gettext_lazy("Outputs"),
     "activity": gettext_lazy("Activities"),
-}
-EVIDENCE_SHORT = {  # an arrow's evidence where room is short (the written list)
-    "supported": gettext_lazy("supported"),
-    "refuted": gettext_lazy("refuted"),
-    "inconclusive": gettext_lazy("inconclusive"),
-    "proposed": gettext_lazy("proposed"),
 }
 OPEN_UP_TO = 40  # nodes in a chain whose lists of outputs and activities all show unfolded
 
@@ -264,7 +259,7 @@ def evidence_of(status: str | None) -> dict:
         "status": status or "none",
         "colour": charts.EVIDENCE_COLOURS.get(status, charts.EDGE_COLOUR),
         "label": charts.evidence_label(status),
-        "short": EVIDENCE_SHORT.get(status, gettext_lazy("only drawn")),
+        "short": dict(HypothesisStatus.choices).get(status, gettext_lazy("only drawn")),
         "cited": status is not None,
     }
 
