@@ -15,7 +15,6 @@ from ..models import (
     Deviation,
     DeviationChange,
     DeviationState,
-    Indicator,
     Measurement,
     PeriodValue,
 )
@@ -93,13 +92,7 @@ def load_demo(*, today: date, seed: int = 7) -> LoadedDemo:
         _api_key, secret = create_api_key(organisation=organisation, name=API_KEY_NAME)
         for data in demo.indicators:
             owner = people[OWNERS[data["kind"]]]
-            fields = {k: v for k, v in data.items() if k != "team"}
-            indicator = create_indicator(
-                organisation=organisation, data={**fields, "owner_user": owner}
-            )
-            # The accountable team (the customer-centricity count per team) is not part of
-            # the definition `create_indicator` takes.
-            Indicator.objects.filter(pk=indicator.pk).update(team=data.get("team", ""))
+            create_indicator(organisation=organisation, data={**data, "owner_user": owner})
         batches = [
             demo.measurements[i : i + BATCH_SIZE]
             for i in range(0, len(demo.measurements), BATCH_SIZE)
