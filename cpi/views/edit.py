@@ -123,9 +123,7 @@ def _save_hypothesis(request, hypothesis=None):
                     request, _("The hypothesis was saved and its evidence recomputed.")
                 )
         except ValidationError as error:
-            add_service_errors(form, error)
-            if hypothesis is not None:
-                hypothesis.refresh_from_db()  # the service set the fields it then refused
+            add_service_errors(form, error)  # the service left the object as it came
         else:
             return redirect("hypothesis-detail", pk=saved.pk)
     status = 400 if request.method == "POST" else 200
@@ -218,9 +216,7 @@ def _save_experiment(request, hypothesis, experiment=None):
                 saved = services.update_experiment(experiment=experiment, data=data)
                 messages.success(request, _("The experiment was saved and its result recomputed."))
         except ValidationError as error:
-            add_service_errors(form, error)
-            if experiment is not None:
-                experiment.refresh_from_db()
+            add_service_errors(form, error)  # the service left the object as it came
         else:
             return redirect("experiment-detail", pk=saved.pk)
     status = 400 if request.method == "POST" else 200
