@@ -10,7 +10,7 @@ from pathlib import Path
 
 from setuptools import find_packages, setup
 
-APPS = ["config", "core", "accounts", "indicators", "cpi", "outcomes", "dashboard"]
+APPS = ["config", "core", "accounts", "indicators", "cpi", "outcomes", "scorecard", "dashboard"]
 ASSETS = {"config.templates": "templates", "config.static": "static", "config.locale": "locale"}
 
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "indicators",
     "cpi",
     "outcomes",
+    "scorecard",
     "dashboard",
 ]
 
@@ -190,6 +191,10 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-chain-statuses": {
         "task": "outcomes.tasks.refresh_chain_statuses",
         "schedule": crontab(minute=17),
+    },
+    "refresh-scorecard-scores": {
+        "task": "scorecard.tasks.refresh_scores",
+        "schedule": crontab(minute=29),
     },
     "sweep-dirty-period-values": {
         "task": "indicators.tasks.sweep_dirty",

@@ -55,6 +55,7 @@ urlpatterns = [
     path("", include("indicators.urls")),
     path("", include("outcomes.urls")),
     path("", include("cpi.urls")),
+    path("", include("scorecard.urls")),
 ]
 
 # Under /api/ an unknown route or an error outside DRF answers the JSON error envelope.

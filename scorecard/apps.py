@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ScorecardConfig(AppConfig):
+    name = "scorecard"
+    verbose_name = _("Balanced scorecard")
+
+    def ready(self):
+        # Scores follow the values: after every recompute that changed values, the scorecards
+        # that measure those indicators at their own period re-score the periods that changed.
+        from indicators.demo.parts import register_demo_part
+        from indicators.hooks import register_values_changed
+        from outcomes.registry import register_objectives
+
+        from . import tasks  # noqa: F401 - registers the periodic refresh in web processes too
+        from .demo.load import load_demo_scorecard
+        from .selectors import objectives_of_initiatives
+        from .services.scores import scores_on_values_changed
+
+        register_values_changed("scorecard.scores", scores_on_values_changed)
+        register_objectives("scorecard.objectives", objectives_of_initiatives)
+        register_demo_part("scorecard.scorecard", load_demo_scorecard)

@@ -1,0 +1,97 @@
+"""The rules every scorecard write shares; each returns {field: [messages]} (empty: fine)."""
+
+import math
+from graphlib import CycleError, TopologicalSorter
+
+from django.utils.translation import gettext as _
+
+from indicators.models import Period
+from outcomes.services.instances import title_errors
+
+from ..models import PerspectiveKind
+
+MAX_WEIGHT = 1_000_000
+MAX_MEASURES_LIMIT = 50
+MAX_PHRASES = 200
+
+
+def weight_errors(weight) -> list[str]:
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not math.isfinite(weight):
+        return [_("A weight is a finite number.")]
+    if weight < 0:
+        return [_("A weight cannot be negative.")]
+    if weight > MAX_WEIGHT:
+        return [_("A weight is at most %(max)s.") % {"max": MAX_WEIGHT}]
+    return []
+
+
+def all_zero_errors(weights: list, what: str) -> list[str]:
+    """Siblings whose weights are all 0 would never score: refuse (`what` names them)."""
+    numbers = [w for w in weights if not weight_errors(w)]
+    if numbers and len(numbers) == len(weights) and not any(numbers):
+        return [
+            _("The weights of %(what)s are all 0: give at least one a weight above 0.")
+            % {"what": what}
+        ]
+    return []
+
+
+def name_errors(text, *, max_length: int, blank: str) -> list[str]:
+    return title_errors(text, max_length=max_length, blank=blank)
+
+
+def kind_errors(kind, taken: set[str]) -> list[str]:
+    if kind not in PerspectiveKind.values:
+        return [_("Choose one of: %(kinds)s.") % {"kinds": ", ".join(PerspectiveKind.values)}]
+    if kind in taken:
+        return [_("The scorecard already has a %(kind)s perspective.") % {"kind": kind}]
+    return []
+
+
+def period_errors(period) -> list[str]:
+    if period not in Period.values:
+        return [_("Choose one of: %(periods)s.") % {"periods": ", ".join(Period.values)}]
+    return []
+
+
+def threshold_errors(on_track_from, at_risk_from) -> dict[str, list[str]]:
+    errors = {}
+    for name, value in (("on_track_from", on_track_from), ("at_risk_from", at_risk_from)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            errors[name] = [_("A threshold is a number from 0 to 1.")]
+    if not errors and at_risk_from > on_track_from:
+        errors["at_risk_from"] = [_("“At risk from” cannot be above “on track from”.")]
+    return errors
+
+
+def max_measures_errors(value) -> list[str]:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not 1 <= value <= MAX_MEASURES_LIMIT
+    ):
+        return [_("Give a whole number from 1 to %(max)s.") % {"max": MAX_MEASURES_LIMIT}]
+    return []
+
+
+def phrases_errors(phrases) -> list[str]:
+    if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
+        return [_("Generic phrases are a list of texts.")]
+    if len(phrases) > MAX_PHRASES:
+        return [_("At most %(max)s generic phrases.") % {"max": MAX_PHRASES}]
+    if any(len(p) > 200 for p in phrases):
+        return [_("A generic phrase has at most 200 characters.")]
+    return []
+
+
+def cycle_in(links: dict[int | str, set]) -> list | None:
+    """A cycle of {source: {targets}} as a list of nodes, or None."""
+    graph = {node: set() for node in links}
+    for source, targets in links.items():
+        for target in targets:
+            graph.setdefault(target, set()).add(source)
+    try:
+        tuple(TopologicalSorter(graph).static_order())
+    except CycleError as error:
+        return list(error.args[1])
+    return None
