@@ -2,7 +2,14 @@
 
 import pytest
 
+from outcomes import registry
 from outcomes.registry import objectives_of, register_objectives, unregister_objectives
+
+
+@pytest.fixture(autouse=True)
+def no_installed_sources(monkeypatch):
+    """The registry as the lower app sees it: without the scorecard's own source."""
+    monkeypatch.setattr(registry, "_objectives", {})
 
 
 @pytest.fixture
