@@ -46,6 +46,16 @@ CHAIN_GOAL_RATIO = 3.0
 CHAIN_MAX_QUERIES = 10
 CHAIN_ENDPOINT = "chain endpoint (GET /api/v1/chain/)"
 CHAIN_PAGE = "chain page"
+# The scorecard of the bench (issue 13's "Speed"): perspectives x objectives x measures, and a
+# small one of the same shape to show that queries do not grow with the measures.
+SCORECARD_SHAPE = (4, 10, 3)
+SMALL_SCORECARD_SHAPE = (4, 1, 1)
+SCORECARD_LINKS = 60
+SCORECARD_GOAL_RATIO = 3.0
+SCORECARD_ENDPOINT = "scorecard endpoint (GET /api/v1/scorecards/{id}/)"
+SCORECARD_PAGE = "scorecard page"
+SMALL_SCORECARD_ENDPOINT = "small scorecard endpoint"
+SMALL_SCORECARD_PAGE = "small scorecard page"
 COPY_COLUMNS = (
     "indicator_id, natural_key, key, segment, observed_at, local_date, value, numerator,"
     " denominator, comment, created_at, updated_at"
@@ -63,7 +73,75 @@ def pages() -> list[tuple[str, str]]:
         ("deviations", reverse("deviations")),
         (CHAIN_ENDPOINT, reverse("chain-api")),
         (CHAIN_PAGE, reverse("chain")),
+        *scorecard_pages(),
     ]
+
+
+def scorecard_pages() -> list[tuple[str, str]]:
+    from django.urls import reverse
+
+    from scorecard.models import Scorecard
+
+    found = []
+    for name, endpoint, page in (
+        ("Bench scorecard", SCORECARD_ENDPOINT, SCORECARD_PAGE),
+        ("Small bench scorecard", SMALL_SCORECARD_ENDPOINT, SMALL_SCORECARD_PAGE),
+    ):
+        scorecard = Scorecard.objects.filter(name=name).first()
+        if scorecard is not None:
+            found.append((endpoint, f"/api/v1/scorecards/{scorecard.pk}/"))
+            found.append((page, reverse("scorecard-detail", args=[scorecard.pk])))
+    return found
+
+
+def build_scorecard(organisation, name: str, shape: tuple[int, int, int], links: int) -> tuple:
+    """A scorecard of `shape` (perspectives, objectives per perspective, measures per
+    objective) on the demo's indicators, with `links` cause-effect links upwards (no cycle) and
+    one initiative on every fifth objective; written in bulk, then one score refresh. Returns
+    (objectives, measures, scores, seconds)."""
+    from indicators.models import Indicator
+    from outcomes.models import Initiative
+    from scorecard.models import Measure, Objective, ObjectiveLink, Perspective, Scorecard
+    from scorecard.services import refresh_scores
+
+    started = time.perf_counter()
+    rng = random.Random(13)
+    kinds, per_perspective, per_objective = (
+        ("financial", "customer", "internal", "learning"),
+        *shape[1:],
+    )
+    indicators = list(Indicator.objects.filter(organisation=organisation).order_by("code"))
+    initiatives = list(Initiative.objects.filter(organisation=organisation))
+    scorecard = Scorecard.objects.create(organisation=organisation, name=name)
+    perspectives = Perspective.objects.bulk_create(
+        Perspective(scorecard=scorecard, kind=kind, position=n)
+        for n, kind in enumerate(kinds[: shape[0]])
+    )
+    objectives = Objective.objects.bulk_create(
+        Objective(perspective=p, title=f"{p.kind.title()} objective {n + 1}", position=n)
+        for p in perspectives
+        for n in range(per_perspective)
+    )
+    Measure.objects.bulk_create(
+        Measure(objective=o, indicator=indicator, weight=rng.choice((1.0, 2.0)), position=n)
+        for o in objectives
+        for n, indicator in enumerate(rng.sample(indicators, per_objective))
+    )
+    for n, objective in enumerate(objectives):
+        if n % 5 == 0 and initiatives:
+            objective.initiatives.add(initiatives[n % len(initiatives)])
+    row = {p.pk: r for r, p in enumerate(perspectives)}
+    pairs: set[tuple[int, int]] = set()
+    while len(pairs) < min(links, len(objectives) * (len(objectives) - 1) // 4):
+        source, target = rng.sample(objectives, 2)
+        if row[source.perspective_id] > row[target.perspective_id]:
+            pairs.add((source.pk, target.pk))
+    ObjectiveLink.objects.bulk_create(
+        ObjectiveLink(source_id=s, target_id=t) for s, t in sorted(pairs)
+    )
+    scores = refresh_scores(scorecard=scorecard)
+    measures = len(objectives) * per_objective
+    return len(objectives), measures, scores, time.perf_counter() - started
 
 
 def build_chain(organisation) -> tuple[int, int, float]:
@@ -260,6 +338,17 @@ def run() -> int:
     )
     nodes, links, chain_seconds = build_chain(organisation)
     print(f"results chain of {nodes} nodes and {links:,} links built in {chain_seconds:.1f} s")
+    for name, shape, scorecard_links in (
+        ("Bench scorecard", SCORECARD_SHAPE, SCORECARD_LINKS),
+        ("Small bench scorecard", SMALL_SCORECARD_SHAPE, 2),
+    ):
+        objectives, measures, scores, seconds = build_scorecard(
+            organisation, name, shape, scorecard_links
+        )
+        print(
+            f"{name}: {shape[0]} perspectives, {objectives} objectives, {measures} measures,"
+            f" {scores:,} scores of its history built in {seconds:.1f} s"
+        )
     client = Client()
     client.force_login(get_user_model().objects.get(username="viewer"))
     with override_settings(ROOT_URLCONF="bench.pages_urls"):
@@ -292,7 +381,28 @@ def run() -> int:
     )
     for label, run in (("demo", before), (f"demo + {ROWS:,}", after)):
         print_chain_verdicts(label, run, nodes, links)
+        print_scorecard_verdicts(label, run)
     return 0
+
+
+def print_scorecard_verdicts(label: str, run: dict) -> None:
+    """The scorecard endpoint and page against their goals: p95 <= 3x the minimal page, and the
+    same queries for 120 measures as for 4 (flat in the number of measures)."""
+    base = run["baseline (minimal page)"]["p95"]
+    for name, small in (
+        (SCORECARD_ENDPOINT, SMALL_SCORECARD_ENDPOINT),
+        (SCORECARD_PAGE, SMALL_SCORECARD_PAGE),
+    ):
+        if name not in run or small not in run:
+            continue
+        row, flat = run[name], run[name]["queries"] <= run[small]["queries"]
+        ok = flat and row["p95"] <= SCORECARD_GOAL_RATIO * base
+        print(
+            f"{label}: {name}, 40 objectives / 120 measures: p50 {row['p50']:.1f} ms, p95"
+            f" {row['p95']:.1f} ms = {row['p95'] / base:.1f}x the minimal page's p95 (goal <="
+            f" {SCORECARD_GOAL_RATIO:g}x), {row['queries']} queries vs {run[small]['queries']} for"
+            f" 4 objectives / 4 measures (goal: flat): {common.verdict(ok)}"
+        )
 
 
 def print_chain_verdicts(label: str, run: dict, nodes: int, links: int) -> None:

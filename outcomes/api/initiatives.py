@@ -109,7 +109,10 @@ class InitiativeViewSet(ChainViewSet):
     def paginate_queryset(self, queryset):
         """The page's objectives in one call, not one per initiative."""
         page = super().paginate_queryset(queryset)
-        self.objectives = objectives_of([initiative.pk for initiative in page or []])
+        ids = [initiative.pk for initiative in page or []]
+        found = objectives_of(ids)
+        # Every initiative of the page is answered for, those that serve none too.
+        self.objectives = {pk: found.get(pk, []) for pk in ids}
         return page
 
     def perform_create(self, serializer):
