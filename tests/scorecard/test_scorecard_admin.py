@@ -296,3 +296,34 @@ def test_deleting_a_scorecard_in_the_admin_deletes_it_whole(admin_client, card):
     assert admin_client.post(url, {"post": "yes"}).status_code == 302
     assert Scorecard.objects.count() == 0 and Objective.objects.count() == 0
     assert Score.objects.count() == 0
+
+
+def test_a_perspective_pages_objective_rows_are_written_through_the_services(
+    admin_client, card, service_calls
+):
+    scorecard, _found = card
+    learning = scorecard.perspectives.get(kind="learning")
+    agents = learning.objectives.get()
+    rows = [
+        {"id": agents.pk, "perspective": learning.pk, "title": agents.title, "owner": ""}
+        | {"weight": 2, "position": 0},
+        {"title": "Claims handlers trained", "owner": "", "weight": 1, "position": 1},
+    ]
+    data = {"kind": "learning", "label": "People", "position": 3, "weight": 1}
+    url = reverse("admin:scorecard_perspective_change", args=[learning.pk])
+    response = admin_client.post(url, data | inline("objectives", rows, initial=1))
+    assert response.status_code == 302, response.content.decode()
+    found = list(learning.objectives.order_by("position").values_list("title", "weight"))
+    assert found == [("Agents know the offer", 2.0), ("Claims handlers trained", 1.0)]
+    assert Perspective.objects.get(pk=learning.pk).label == "People"
+    names = [name for name, _data in service_calls]
+    assert "update_objective" in names and "create_objective" in names
+
+    rows[0] |= {"weight": -1}
+    rows[1] = {"title": "Mentors", "owner": "", "weight": 1, "position": 2}
+    response = admin_client.post(url, data | inline("objectives", rows, initial=1))
+    assert response.status_code == 200
+    [formset] = [f.formset for f in response.context["inline_admin_formsets"]]
+    assert formset.forms[0].errors["weight"] == ["A weight cannot be negative."]
+    assert not Objective.objects.filter(title="Mentors").exists()
+    assert learning.objectives.get(pk=agents.pk).weight == 2.0

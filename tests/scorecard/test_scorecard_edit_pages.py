@@ -242,6 +242,28 @@ def test_the_edit_page_lists_every_objective_with_its_measures(anna, card):
     assert reverse("perspective-create", args=[scorecard.pk]) not in body  # all four kinds taken
 
 
+def test_the_edit_page_reads_a_fixed_number_of_queries_whatever_the_measures(
+    anna, card, organisation, django_assert_max_num_queries
+):
+    scorecard, _found = card
+    url = reverse("scorecard-edit", args=[scorecard.pk])
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert anna.get(url).status_code == 200
+    learning = scorecard.perspectives.get(kind="learning")
+    for n in range(4):
+        extra = [IndicatorFactory(organisation=organisation, code=f"x{n}_{i}") for i in range(3)]
+        services.create_objective(
+            perspective=learning,
+            data={"title": f"Objective {n}", "measures": [(i, 1.0) for i in extra]},
+        )
+    with django_assert_max_num_queries(len(captured)):
+        body = anna.get(url).content.decode()
+    assert "x3_0, x3_1, x3_2" in body
+
+
 def test_deleting_a_scorecard_asks_first_then_deletes_it_whole(anna, card):
     scorecard, found = card
     url = reverse("scorecard-delete", args=[scorecard.pk])
