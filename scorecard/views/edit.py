@@ -65,6 +65,19 @@ def _back(request, default: str) -> str:
     return default
 
 
+def _warnings_of(objective) -> list:
+    """The rule warnings of `objective` (and of its measures) in the scorecard's default period,
+    shown where the analyst can act on them."""
+    detail = selectors.scorecard_detail(scorecard=objective.perspective.scorecard)
+    measures = set(objective.measures.values_list("pk", flat=True))
+    return [
+        w
+        for w in detail.warnings
+        if (w.type == "objective" and w.id == objective.pk)
+        or (w.type == "measure" and w.id in measures)
+    ]
+
+
 # -- scorecards -----------------------------------------------------------------------------------
 
 
@@ -249,6 +262,7 @@ def _save_objective(request, perspective, objective=None):
         "scorecard": scorecard,
         "perspective": perspective,
         "objective": objective,
+        "warnings": _warnings_of(objective) if objective else [],
     }
     return page(request, "scorecard/objective_form.html", context, _status(request))
 
@@ -379,6 +393,7 @@ def objective_measures(request, pk):
         "error": error,
         "max_measures": scorecard.max_measures_per_objective,
         "is_customer": objective.perspective.kind == PerspectiveKind.CUSTOMER,
+        "warnings": _warnings_of(objective),
     }
     return page(request, "scorecard/objective_measures.html", context, _status(request))
 

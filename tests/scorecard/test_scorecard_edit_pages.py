@@ -601,3 +601,29 @@ def test_another_scorecards_objective_is_not_offered_nor_accepted(anna, card, or
     response = anna.post(url, {"action": "add", "target": theirs.pk})
     assert response.status_code == 400 and errors_on(response, "target")
     assert not ObjectiveLink.objects.filter(target=theirs).exists()
+
+
+def test_the_measures_page_shows_the_objectives_say_do_warning_until_it_is_fixed(anna, card):
+    scorecard, _found = card
+    price = objective_of(scorecard, "customer")
+    url = reverse("objective-measures", args=[price.pk])
+    assert 'data-code="only_say_measures"' in anna.get(url).content.decode()
+    post = {"action": "add", "indicator": "premium_revenue", "weight": "1"}  # a "do" measure
+    assert anna.post(url, post).status_code == 302
+    assert 'data-code="only_say_measures"' not in anna.get(url).content.decode()
+
+
+def test_the_objective_form_warns_of_an_initiative_on_a_customer_objective(
+    anna, card, organisation
+):
+    scorecard, _found = card
+    price = objective_of(scorecard, "customer")
+    url = reverse("objective-edit", args=[price.pk])
+    assert 'data-code="initiative_on_customer_objective"' not in anna.get(url).content.decode()
+    quote = create_initiative(organisation=organisation, data={"title": "Instant quote"})
+    post = objective_post(
+        perspective=price.perspective_id, title=price.title, voice=price.voice
+    ) | {"initiatives": [quote.pk]}
+    assert anna.post(url, post).status_code == 302  # a warning, never a refusal
+    assert list(price.initiatives.all()) == [quote]
+    assert 'data-code="initiative_on_customer_objective"' in anna.get(url).content.decode()
