@@ -39,6 +39,7 @@ from .services import (
     update_perspective,
     update_scorecard,
 )
+from .services.checks import weight_errors
 
 SCORECARD_FIELDS = [
     "name",
@@ -471,7 +472,8 @@ class MeasureAdminForm(ServiceValidatedForm):
     def clean(self):
         cleaned = super().clean()
         if not self.errors:
-            field = "weight" if self.instance.pk else "indicator"
+            weight_refused = weight_errors(cleaned.get("weight"))
+            field = "weight" if self.instance.pk or weight_refused else "indicator"
             _dry_run(self, self.admin_save, aliases={"measures": field})
         return cleaned
 

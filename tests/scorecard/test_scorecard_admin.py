@@ -327,3 +327,20 @@ def test_a_perspective_pages_objective_rows_are_written_through_the_services(
     assert formset.forms[0].errors["weight"] == ["A weight cannot be negative."]
     assert not Objective.objects.filter(title="Mentors").exists()
     assert learning.objectives.get(pk=agents.pk).weight == 2.0
+
+
+def test_a_measure_added_in_the_admin_goes_through_add_measure(admin_client, card):
+    scorecard, found = card
+    engine = Objective.objects.get(perspective__kind="internal")
+    url = reverse("admin:scorecard_measure_add")
+    post = {"objective": engine.pk, "indicator": found["engine_up"].pk, "weight": 1}
+    response = admin_client.post(url, post)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["indicator"] == ["engine_up measures this objective twice."]
+    response = admin_client.post(url, post | {"indicator": found["nps"].pk, "weight": -2})
+    assert response.context["adminform"].form.errors["weight"] == ["A weight cannot be negative."]
+    response = admin_client.post(url, post | {"indicator": found["nps"].pk, "weight": 2})
+    assert response.status_code == 302, response.content.decode()
+    weights = dict(engine.measures.values_list("indicator__code", "weight"))
+    assert weights == {"engine_up": 1.0, "nps": 2.0}
