@@ -469,7 +469,7 @@ def test_adding_changing_and_removing_a_measure_rescores_the_objective(anna, car
     measure = Measure.objects.get(objective=engine, indicator__code="nps")
     post = {"action": "weight", "measure": measure.pk, f"m{measure.pk}-weight": "3"}
     assert anna.post(url, post).status_code == 302
-    # the service replaces the objective's measures, so the row is found by its indicator
+    # found by its indicator: a measure row may be replaced when the measures are rewritten
     assert Measure.objects.get(objective=engine, indicator__code="nps").weight == 3.0
     assert objective_score(scorecard, engine) == pytest.approx((up + 3 * nps) / 4)
 
