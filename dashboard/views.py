@@ -4,7 +4,7 @@ Panels come from each app's selectors; this app sits on top of the layers, so it
 app below it and no app imports it.
 """
 
-from django.db.models import Exists
+from django.db.models import Case, Exists, When
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from indicators.models import Layer
 from outcomes import selectors as chain_selectors
 from outcomes.models import Level, NodeStatus
 from scorecard import selectors as scorecard_selectors
+from scorecard.models import Scope
 
 SPARKLINE_PERIODS = 12
 STATUS_PILLS = {
@@ -244,7 +245,12 @@ def _scorecard_row(detail) -> dict:
         "url": url,
         "period": charts.period_label(detail.period_start, scorecard.period),
         "percent": _percent(detail.total.score),
+        # The trend in percentage points, its sign shown apart from its size.
         "change": None if detail.total.change is None else round(100 * detail.total.change),
+        "change_size": None
+        if detail.total.change is None
+        else abs(round(100 * detail.total.change)),
+        "previous_period": charts.period_label(detail.previous_start, scorecard.period),
         "status": detail.total.status,
         "label": NodeStatus(detail.total.status).label,
         "perspectives": [
@@ -265,16 +271,20 @@ def _scorecard_row(detail) -> dict:
 
 
 def scorecard_panel(organisation, *, has_any: bool | None = None) -> dict:
-    """The "Balanced scorecards" panel: each scorecard's score and status in its latest complete
+    """The "Balanced scorecards" panel (company scorecards first): each scorecard's score and status in its latest complete
     period, its perspectives' scores coloured by status, its maturity level and warnings count.
     One query for the list and a fixed number per scorecard shown (at most SCORECARDS_SHOWN),
     whatever its objectives and measures; none when `has_any` says there is none."""
     if has_any is False:
         return {"total": 0}
+    # Company scorecards first, then units and teams, each by name.
+    scope_rank = Case(
+        *(When(scope=scope, then=rank) for rank, scope in enumerate(Scope.values)), default=9
+    )
     scorecards = list(
-        scorecard_selectors.scorecards_of(organisation=organisation).select_related("organisation")[
-            : SCORECARDS_SHOWN + 1
-        ]
+        scorecard_selectors.scorecards_of(organisation=organisation)
+        .select_related("organisation")
+        .order_by(scope_rank, "name", "pk")[: SCORECARDS_SHOWN + 1]
     )
     if not scorecards:
         return {"total": 0}

@@ -7,7 +7,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from scorecard import services
+from indicators import charts
+from scorecard import selectors, services
 from tests.factories import IndicatorFactory
 from tests.scorecard.scorecard_data import VALUES, progress_of, small_scorecard
 
@@ -64,7 +65,7 @@ def test_a_scorecard_shows_its_score_perspectives_maturity_and_warnings(
         ("no_data", "Learning and growth", "—"),
     ]
     # Impact, execution and prerequisite are measured in the latest complete month; no choice.
-    assert 'data-level="3">Level 3 of 4' in html and "next: measure choice" in html
+    assert 'data-level="3">Level 3 of 4' in html and "next layer to measure: choice" in html
     assert "predicts future customer behaviour" in html
     # "Agents know the offer" has no measures; the customer objective hears only what
     # customers say (NPS; Fast Quote is neither say nor do).
@@ -89,8 +90,10 @@ def test_the_trend_is_the_change_in_points_since_the_month_before(
     assert change == 18  # (0.3 + 0.3 + 0.7) / 3 = 0.433 a month before
 
     html = row(panel(client), scorecard)
+    detail = selectors.scorecard_detail(scorecard=scorecard)
 
-    assert f"▲ +{change} points since the period before" in html
+    before_label = charts.period_label(detail.previous_start, "month")
+    assert f"▲ +{change} points since {before_label}" in html
 
 
 def test_a_scorecard_before_any_data_shows_no_score_and_level_0(client, analyst, organisation):
@@ -102,7 +105,7 @@ def test_a_scorecard_before_any_data_shows_no_score_and_level_0(client, analyst,
 
     assert 'data-score=""' in html and '<span class="pill st-no_data">no data</span>' in html
     assert html.count('class="pill st-no_data" title="no data"') == 4
-    assert 'data-level="0">Level 0 of 4' in html and "next: measure impact" in html
+    assert 'data-level="0">Level 0 of 4' in html and "next layer to measure: impact" in html
     assert "predicts future customer behaviour" not in html
     assert 'data-warnings="0"' in html  # no objectives yet, so nothing to warn about
 
@@ -199,3 +202,15 @@ def test_the_panel_is_flat_in_scorecards_beyond_the_five_it_shows(
         client.get(reverse("home"))
 
     assert len(nine.captured_queries) == len(five.captured_queries)
+
+
+def test_company_scorecards_come_before_unit_and_team_ones(client, viewer, organisation):
+    for name, scope in (("A team", "team"), ("A unit", "unit"), ("Zed company", "company")):
+        services.create_scorecard(organisation=organisation, data={"name": name, "scope": scope})
+    client.force_login(viewer)
+
+    html = panel(client)
+
+    names = re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a>', html)
+    assert names == ["Zed company", "A unit", "A team"]
+    assert "Unit · " in html and "Team · " in html
