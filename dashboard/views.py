@@ -4,7 +4,7 @@ Panels come from each app's selectors; this app sits on top of the layers, so it
 app below it and no app imports it.
 """
 
-from django.db.models import Exists
+from django.db.models import Case, Exists, When
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -16,8 +16,11 @@ from cpi import selectors as cpi_selectors
 from cpi.models import HypothesisStatus
 from indicators import charts, selectors
 from indicators.compute.status import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK, STALE, indicator_status
+from indicators.models import Layer
 from outcomes import selectors as chain_selectors
 from outcomes.models import Level, NodeStatus
+from scorecard import selectors as scorecard_selectors
+from scorecard.models import Scope
 
 SPARKLINE_PERIODS = 12
 STATUS_PILLS = {
@@ -220,6 +223,82 @@ def evidence_panel(organisation, *, has_any: bool | None = None) -> dict:
     }
 
 
+SCORECARDS_SHOWN = 5
+
+
+def has_scorecard(organisation):
+    """An expression, true when `organisation` has a scorecard: it rides on the indicators'
+    query of the home page, so an organisation without any pays no query for the panel."""
+    return Exists(scorecard_selectors.scorecards_of(organisation=organisation))
+
+
+def _percent(score: float | None) -> int | None:
+    return None if score is None else round(100 * score)
+
+
+def _scorecard_row(detail) -> dict:
+    scorecard = detail.scorecard
+    maturity = detail.maturity
+    url = reverse("scorecard-detail", args=[scorecard.pk])
+    return {
+        "scorecard": scorecard,
+        "url": url,
+        "period": charts.period_label(detail.period_start, scorecard.period),
+        "percent": _percent(detail.total.score),
+        # The trend in percentage points, its sign shown apart from its size.
+        "change": None if detail.total.change is None else round(100 * detail.total.change),
+        "change_size": None
+        if detail.total.change is None
+        else abs(round(100 * detail.total.change)),
+        "previous_period": charts.period_label(detail.previous_start, scorecard.period),
+        "status": detail.total.status,
+        "label": NodeStatus(detail.total.status).label,
+        "perspectives": [
+            {
+                "label": row.obj.display_label,
+                "percent": _percent(row.score),
+                "status": row.status,
+                "status_label": NodeStatus(row.status).label,
+            }
+            for row in detail.perspectives
+        ],
+        "level": maturity.level,
+        "predictive": maturity.predictive,
+        "next_layer": Layer(maturity.next_layer).label if maturity.next_layer else None,
+        "warnings": len(detail.warnings),
+        "warnings_url": f"{url}#warnings",
+    }
+
+
+def scorecard_panel(organisation, *, has_any: bool | None = None) -> dict:
+    """The "Balanced scorecards" panel (company scorecards first): each scorecard's score and status in its latest complete
+    period, its perspectives' scores coloured by status, its maturity level and warnings count.
+    One query for the list and a fixed number per scorecard shown (at most SCORECARDS_SHOWN),
+    whatever its objectives and measures; none when `has_any` says there is none."""
+    if has_any is False:
+        return {"total": 0}
+    # Company scorecards first, then units and teams, each by name.
+    scope_rank = Case(
+        *(When(scope=scope, then=rank) for rank, scope in enumerate(Scope.values)), default=9
+    )
+    scorecards = list(
+        scorecard_selectors.scorecards_of(organisation=organisation)
+        .select_related("organisation")
+        .order_by(scope_rank, "name", "pk")[: SCORECARDS_SHOWN + 1]
+    )
+    if not scorecards:
+        return {"total": 0}
+    today = selectors.today_of(organisation)
+    return {
+        "total": len(scorecards),
+        "rows": [
+            _scorecard_row(scorecard_selectors.scorecard_detail(scorecard=s, today=today))
+            for s in scorecards[:SCORECARDS_SHOWN]
+        ],
+        "more": len(scorecards) > SCORECARDS_SHOWN,
+    }
+
+
 @role_required(Role.VIEWER)
 def home(request):
     """Dashboard: what needs action, indicators that need attention, then the rest, by name."""
@@ -229,6 +308,7 @@ def home(request):
         .select_related("owner_user")
         .annotate(has_chain=chain_selectors.has_chain(organisation=organisation))
         .annotate(has_hypothesis=has_hypothesis(organisation))
+        .annotate(has_scorecard=has_scorecard(organisation))
     )
     recent = selectors.recent_values_with_limits(indicators=indicators, count=SPARKLINE_PERIODS)
     cards = [_card(indicator, recent.get(indicator.pk, [])) for indicator in indicators]
@@ -241,6 +321,11 @@ def home(request):
             "rest": [card for card in cards if not card["attention"]],
             "has_indicators": bool(cards),
             "needs_action": needs_action(organisation, indicators) if cards else None,
+            # A scorecard may come before its first indicator (created from a preset): without
+            # indicators the panel asks.
+            "scorecards": scorecard_panel(
+                organisation, has_any=indicators[0].has_scorecard if indicators else None
+            ),
             "chain": chain_panel(
                 organisation, has_chain=indicators[0].has_chain if indicators else None
             ),

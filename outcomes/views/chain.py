@@ -180,7 +180,9 @@ def initiative_detail(request, pk):
         **_chain_context(chain, []),
         "initiative": initiative,
         "own_count": len(own),
-        "objectives": registry.objectives_of([initiative.pk]).get(initiative.pk, []),
+        "objectives": registry.objective_labels(
+            registry.objectives_of([initiative.pk]).get(initiative.pk, [])
+        ),
     }
     return page(request, "outcomes/initiative_detail.html", context)
 
