@@ -11,13 +11,15 @@ class ScorecardConfig(AppConfig):
         # that measure those indicators at their own period re-score the periods that changed.
         from indicators.demo.parts import register_demo_part
         from indicators.hooks import register_values_changed
-        from outcomes.registry import register_objectives
+        from outcomes.registry import register_objective_labels, register_objectives
 
         from . import tasks  # noqa: F401 - registers the periodic refresh in web processes too
+        from .contributions import objective_labels
         from .demo.load import load_demo_scorecard
         from .selectors import objectives_of_initiatives
         from .services.scores import scores_on_values_changed
 
         register_values_changed("scorecard.scores", scores_on_values_changed)
         register_objectives("scorecard.objectives", objectives_of_initiatives)
+        register_objective_labels("scorecard.objectives", objective_labels)
         register_demo_part("scorecard.scorecard", load_demo_scorecard)
