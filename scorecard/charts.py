@@ -161,7 +161,7 @@ def score_trend_figure(
             "separators": number_separators(),
             "showlegend": False,
             "hovermode": "closest",
-            "xaxis": {"type": "category", "showgrid": False, "automargin": True},
+            "xaxis": {"type": "category", "showgrid": False, "automargin": True, **_ticks(x)},
             "yaxis": {
                 "range": [0, 104],
                 "ticksuffix": " %",
@@ -173,6 +173,15 @@ def score_trend_figure(
             "annotations": annotations,
         },
     }
+
+
+def _ticks(labels: list[str], most: int = 6) -> dict:
+    """At most `most` evenly spaced period labels, always the latest (as indicator charts)."""
+    if len(labels) <= most:
+        return {}
+    step = -(-len(labels) // most)
+    chosen = labels[::-1][::step][::-1]
+    return {"tickmode": "array", "tickvals": chosen, "ticktext": chosen}
 
 
 def _cut(text: str, chars: int, lines: int) -> str:
@@ -224,7 +233,7 @@ def strategy_map_figure(detail, *, url_pattern: str | None = None, width: int = 
     by_id = {o.obj.pk: o for p in perspectives for o in p.children}
     half_w = BOX_HALF_WIDTH * min(widest / max(widest, 1), 1.0)
     box_px = (width - MAP_MARGIN_LEFT) / widest * 2 * half_w
-    chars = max(int((box_px - 16) / 6.8), 10)
+    chars = max(int((box_px - 16) / 7.4), 10)
     half_h = 0.3
 
     shapes = []
@@ -299,8 +308,8 @@ def strategy_map_figure(detail, *, url_pattern: str | None = None, width: int = 
                 "ay": start[1],
                 "showarrow": True,
                 "arrowhead": 3,
-                "arrowsize": 1.2,
-                "arrowwidth": 1.6,
+                "arrowsize": 1.4,
+                "arrowwidth": 1.8,
                 "arrowcolor": ARROW_COLOUR,
                 "standoff": 2,
                 "text": "",
@@ -322,7 +331,7 @@ def strategy_map_figure(detail, *, url_pattern: str | None = None, width: int = 
                     f"{_cut(by_id[pk].obj.title, chars, 2)}<br><b>{percent(by_id[pk].score)}</b>"
                     for pk in members
                 ],
-                "textfont": {"size": 12, "color": "#1d2733"},
+                "textfont": {"size": 13, "color": "#1d2733"},
                 "customdata": [pattern.format(pk) for pk in members],
                 "hovertext": [_node_hover(by_id[pk], labels[pk]) for pk in members],
                 "hovertemplate": "%{hovertext}<extra></extra>",

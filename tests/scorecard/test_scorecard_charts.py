@@ -158,3 +158,13 @@ def test_a_title_is_escaped_on_the_map():
     figure = charts.strategy_map_figure(detail, url_pattern="/o/{}/")
     text = next(t for t in figure["data"] if t["mode"] == "text")["text"][0]
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; more" in text
+
+
+def test_a_long_trend_names_at_most_six_periods_the_latest_always():
+    history = [(date(2025, m, 1), 0.5) for m in range(1, 13)]
+    figure = charts.score_trend_figure(
+        history=history, period="month", on_track_from=0.9, at_risk_from=0.6
+    )
+    axis = figure["layout"]["xaxis"]
+    assert len(axis["tickvals"]) == 6
+    assert axis["tickvals"][-1] == figure["data"][0]["x"][-1]
