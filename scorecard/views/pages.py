@@ -8,14 +8,15 @@ list: a fixed number per scorecard).
 
 from datetime import date
 
-from django.utils.translation import gettext, gettext_lazy
+from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.models import Role
 from accounts.pages import page, role_required
 from indicators import charts as indicator_charts
 from indicators import selectors as indicator_selectors
 from indicators.compute.periods import previous_period_start
-from indicators.models import Evidence, Layer
+from indicators.models import Evidence, Kind, Layer
 
 from .. import charts, selectors
 from ..compute import LAYER_ORDER
@@ -80,22 +81,46 @@ def _sparkline(history, starts: list[date]) -> dict | None:
     scores = [by_start.get(start) for start in starts]
     if sum(score is not None for score in scores) < 2:
         return None
-    return {"points": charts.sparkline_points(scores), "count": len(scores)}
+    label = ngettext(
+        "Score over the last period", "Score over the last %(count)s periods", len(scores)
+    ) % {"count": len(scores)}
+    return {"points": charts.sparkline_points(scores), "count": len(scores), "label": label}
 
 
-def _measure_card(row) -> dict:
+def indicator_url_pattern() -> str:
+    """The indicator page's URL with `{}` for the code (one `reverse` for a whole page)."""
+    marker = "code987654321"
+    return reverse("indicator-detail", args=[marker]).replace(marker, "{}")
+
+
+class Words:
+    """The labels a page repeats on every card, translated once per request."""
+
+    def __init__(self):
+        self.status = {status: charts.status_label(status) for status in charts.STATUS_COLOURS}
+        self.kind = {value: str(label) for value, label in Kind.choices}
+        self.evidence = {value: str(label) for value, label in Evidence.choices}
+        self.evidence_tag = {value: str(label) for value, label in EVIDENCE_TAGS.items()}
+        self.layer = {value: str(label) for value, label in Layer.choices}
+        self.indicator_url = indicator_url_pattern()
+
+
+def _measure_card(row, words: Words | None = None) -> dict:
+    words = words or Words()
     indicator = row.obj.indicator
     return {
+        "url": words.indicator_url.format(indicator.code),
+        "kind_label": words.kind.get(indicator.kind, indicator.kind),
         "row": row,
         "measure": row.obj,
         "indicator": indicator,
         "percent": charts.percent(row.score),
         "status": row.status,
-        "status_label": charts.status_label(row.status),
+        "status_label": words.status[row.status],
         "evidence": indicator.evidence,
-        "evidence_tag": EVIDENCE_TAGS.get(indicator.evidence, ""),
-        "evidence_words": Evidence(indicator.evidence).label if indicator.evidence else "",
-        "layer_label": Layer(indicator.layer).label if indicator.layer else "",
+        "evidence_tag": words.evidence_tag.get(indicator.evidence, ""),
+        "evidence_words": words.evidence.get(indicator.evidence, ""),
+        "layer_label": words.layer.get(indicator.layer, ""),
     }
 
 
@@ -191,25 +216,39 @@ def scorecard_bands(detail, history) -> list[dict]:
     for warning in warning_rows(detail):
         if warning["objective"] is not None:
             warned.setdefault(warning["objective"].pk, []).append(warning)
+    objective_url = charts.objective_url_pattern() + f"?period={detail.period_start.isoformat()}"
+    words = Words()
     bands = []
     for perspective in detail.perspectives:
         cards = []
         for row in perspective.children:
             objective = row.obj
+            warnings = warned.get(objective.pk, [])
+            initiative_count = len(detail.initiatives.get(objective.pk, []))
             cards.append(
                 {
+                    "url": objective_url.format(objective.pk),
+                    "advice_title": "\n".join(w["message"] for w in warnings),
+                    "advice_words": ngettext(
+                        "%(count)s point of advice", "%(count)s points of advice", len(warnings)
+                    )
+                    % {"count": len(warnings)},
+                    "initiative_words": ngettext(
+                        "%(count)s initiative", "%(count)s initiatives", initiative_count
+                    )
+                    % {"count": initiative_count},
                     "row": row,
                     "objective": objective,
                     "percent": charts.percent(row.score),
                     "status": row.status,
-                    "status_label": charts.status_label(row.status),
+                    "status_label": words.status[row.status],
                     "change": change_of(row, previous_label),
                     "sparkline": _sparkline(
                         history.get((Part.OBJECTIVE, objective.pk), []), starts
                     ),
-                    "measures": [_measure_card(m) for m in row.children],
-                    "warnings": warned.get(objective.pk, []),
-                    "initiative_count": len(detail.initiatives.get(objective.pk, [])),
+                    "measures": [_measure_card(m, words) for m in row.children],
+                    "warnings": warnings,
+                    "initiative_count": initiative_count,
                 }
             )
         bands.append(
@@ -220,7 +259,7 @@ def scorecard_bands(detail, history) -> list[dict]:
                 "kind": perspective.obj.kind,
                 "percent": charts.percent(perspective.score),
                 "status": perspective.status,
-                "status_label": charts.status_label(perspective.status),
+                "status_label": words.status[perspective.status],
                 "change": change_of(perspective, previous_label),
                 "objectives": cards,
             }
@@ -298,10 +337,22 @@ def scorecard_detail(request, pk):
     history = selectors.score_history(
         scorecard=scorecard, end=detail.period_start, count=HISTORY_PERIODS
     )
+    summary = _summary(detail, history)
     context = {
         "scorecard": scorecard,
         "detail": detail,
-        "summary": _summary(detail, history),
+        "summary": summary,
+        # said once, shown on many cards
+        "words": {
+            "no_voice": gettext("Not yet said in the customer's voice."),
+            "no_score": gettext(
+                "No score in %(period)s: its measures have no value there with a target and a "
+                "baseline."
+            )
+            % {"period": summary["period_label"]},
+            "no_measures": gettext("No measures yet, so it has no score."),
+            "add_measure": gettext("Add a measure"),
+        },
         "bands": scorecard_bands(detail, history),
         "periods": _period_choices(scorecard, detail),
         "period_value": detail.period_start.isoformat(),
@@ -355,13 +406,14 @@ def _measure_charts(rows) -> list[dict]:
     )
     total = sum(row.obj.weight for row in rows) or 1.0
     cards = []
+    words = Words()
     for row in rows:
         indicator = row.obj.indicator
         values = recent.get(indicator.pk, [])
         latest = next((v for v in reversed(values) if v["value"] is not None), None)
         cards.append(
             {
-                **_measure_card(row),
+                **_measure_card(row, words),
                 "share": charts.percent(row.obj.weight / total),
                 "latest": latest,
                 "latest_label": indicator_charts.period_label(
