@@ -135,6 +135,29 @@ def test_the_scorecard_page_has_four_labelled_bands_in_order_with_hand_worked_sc
     assert positions == sorted(positions)
 
 
+def test_a_public_sector_scorecard_shows_citizens_first_and_stewardship(as_analyst, organisation):
+    scorecard = services.create_scorecard(
+        organisation=organisation,
+        data={
+            "name": "Town",
+            "preset": "public",
+            "perspectives": [
+                {"kind": "customer"},
+                {"kind": "financial"},
+                {"kind": "internal"},
+                {"kind": "learning"},
+            ],
+        },
+    )
+    response = as_analyst.get(f"/scorecards/{scorecard.pk}/")
+    labels = [str(b["label"]) for b in response.context["bands"]]
+    assert labels == ["Citizens", "Stewardship", "Internal process", "Learning and growth"]
+    html = response.content.decode()
+    # an empty perspective offers its first objective once
+    first = scorecard.perspectives.get(kind="customer")
+    assert html.count(f'href="/scorecards/perspectives/{first.pk}/objectives/new/"') == 1
+
+
 def test_objective_cards_carry_the_status_colour_and_the_change_since_the_month_before(
     as_viewer, card
 ):
