@@ -451,7 +451,7 @@ def test_the_measure_choice_shows_say_do_cpi_kpi_and_layer(anna, card):
     scorecard, _found = card
     engine = objective_of(scorecard, "internal")
     body = anna.get(reverse("objective-measures", args=[engine.pk])).content.decode()
-    assert "Nps (nps) · what customers say · KPI · impact" in body
+    assert "NPS (nps) · what customers say · KPI · impact" in body
     assert "Fast Quote (fast_quote) · CPI · execution" in body
     # the one measuring it already is not offered again
     assert '<option value="engine_up">' not in body

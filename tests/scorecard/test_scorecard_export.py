@@ -47,7 +47,7 @@ def test_the_scorecard_sheet_holds_each_part_with_its_hand_worked_score(book):
     customer = (2 * p["fast_quote"] + p["nps"]) / 3
     by_part = {(r[0], r[1], r[2], r[3]): r for r in rows}
     assert by_part[("perspective", "Customer", None, None)][9] == pytest.approx(customer)
-    measure = by_part[("measure", "Customer", "Price while still on the page", "Nps (nps)")]
+    measure = by_part[("measure", "Customer", "Price while still on the page", "NPS (nps)")]
     assert measure[9] == pytest.approx(p["nps"])
     assert measure[5] == "what customers say"
     assert measure[8] == 1.0
