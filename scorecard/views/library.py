@@ -144,7 +144,10 @@ def library_add(request, code):
             if objective is None:
                 messages.success(
                     request,
-                    _("The indicator “%(name)s” was created from the library.")
+                    _(
+                        "The indicator “%(name)s” was created from the library: give it a "
+                        "baseline and a target so that it scores."
+                    )
                     % {"name": indicator.name},
                 )
                 return redirect("indicator-detail", code=indicator.code)
