@@ -9,11 +9,13 @@ from django.utils import translation
 
 from core.errors import NotFound
 from indicators.models import Aggregation, Direction, Evidence, Indicator, Kind, Layer, Period
-from scorecard import library
+from indicators.services import recompute_dirty, update_indicator
+from scorecard import library, selectors
 from scorecard.models import Measure
-from scorecard.services import create_objective, create_scorecard
+from scorecard.services import create_objective, create_scorecard, refresh_scores
 from scorecard.services.library import add_from_library
-from tests.factories import IndicatorFactory
+from tests.factories import IndicatorFactory, push
+from tests.scorecard.scorecard_data import months
 
 ENTRIES = library.entries()
 
@@ -331,3 +333,40 @@ def test_a_refused_measure_rolls_back_the_indicator_it_was_created_for(
     assert "all 0" in refused.value.message_dict["weight"][0]
     assert list(Indicator.objects.values_list("code", flat=True)) == ["zero"]
     assert Measure.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_ratio_measure_from_the_library_scores_its_objective_as_worked_by_hand(
+    organisation, api, customer_objective
+):
+    indicator = add_from_library(
+        organisation=organisation,
+        entry=library.entry_by_code("nothing_broke"),
+        objective=customer_objective,
+    )
+    update_indicator(
+        indicator=indicator,
+        data={
+            "baseline": {"value": 90.0, "date": None},
+            "targets": [{"from": months(12)[0], "value": 100.0}],
+        },
+    )
+    latest = months(2)[0]  # the latest complete month
+    items = [
+        {"indicator": "nothing_broke", "observed_at": f"{latest}T{hour}:00:00+02:00", **parts}
+        for hour, parts in (
+            ("09", {"numerator": 45, "denominator": 50}),
+            ("15", {"numerator": 95, "denominator": 100}),
+        )
+    ]
+    assert push(api, items).status_code == 200
+    recompute_dirty()
+    scorecard = customer_objective.perspective.scorecard
+    refresh_scores(scorecard=scorecard)
+
+    detail = selectors.scorecard_detail(scorecard=scorecard, period_start=latest)
+    (objective,) = [row for row in detail.objectives() if row.obj == customer_objective]
+    # 100 * (45 + 95) / (50 + 100) = 93.33 % (the mean of 90 % and 95 % would be 92.5 %);
+    # progress (93.33 - 90) / (100 - 90) = 1/3
+    assert objective.children[0].score == pytest.approx(1 / 3)
+    assert objective.score == pytest.approx(1 / 3)
