@@ -2,6 +2,7 @@
 which answers the indicator as the indicator API does."""
 
 import pytest
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from indicators.models import Indicator
@@ -13,6 +14,13 @@ from tests.factories import IndicatorFactory
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/indicator-library/"
 ENTRIES = library.entries()
+
+
+@pytest.fixture(autouse=True)
+def language_restored():
+    """A request leaves its language active in the thread; later tests expect the default."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ changeable, a clear error for a taken code, and the optional objective."""
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from indicators.models import Indicator
 from scorecard import library
@@ -13,6 +14,13 @@ from tests.factories import IndicatorFactory
 
 pytestmark = pytest.mark.django_db
 ENTRIES = library.entries()
+
+
+@pytest.fixture(autouse=True)
+def language_restored():
+    """A request leaves its language active in the thread; later tests expect the default."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
