@@ -12,9 +12,11 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
 from accounts.pages import page, role_required
+from core.errors import NotFound
 from indicators.models import CODE_VALIDATOR, Kind, Layer
 
 from .. import library as catalogue
+from .. import selectors
 from ..library import choices
 from ..services.library import add_from_library
 
@@ -45,6 +47,7 @@ def library(request):
     language = catalogue.language_of(get_language())
     entries = catalogue.filtered(**{name: value for name, value in filters.items() if value})
     in_use = choices.codes_in_use(organisation=organisation, codes=[e.code for e in entries])
+    objective = _objective_asked(request, organisation)
     rows = [
         {
             "entry": entry,
@@ -62,9 +65,22 @@ def library(request):
         "kinds": Kind.choices,
         "layers": Layer.choices,
         "total": len(catalogue.entries()),
+        "objective": objective,
     }
     template = "scorecard/_library_rows.html" if request.htmx else "scorecard/library.html"
     return page(request, template, context)
+
+
+def _objective_asked(request, organisation):
+    """The objective of `?objective=<id>` (the measures page's "add from the library"), if it is
+    one of the organisation's; its id then rides along on every "add" link."""
+    wanted = request.GET.get("objective", "")
+    if not (wanted.isascii() and wanted.isdigit()):
+        return None
+    try:
+        return selectors.objective_by_id(organisation=organisation, pk=int(wanted))
+    except NotFound:
+        return None
 
 
 class LibraryAddForm(forms.Form):
@@ -119,7 +135,7 @@ def library_add(request, code):
     objectives = choices.objective_choices(organisation=organisation)
     initial = {"code": entry.code, "weight": 1.0}
     wanted = request.GET.get("objective", "")
-    if wanted.isdigit() and int(wanted) in {o.pk for o in objectives}:
+    if wanted.isascii() and wanted.isdigit() and int(wanted) in {o.pk for o in objectives}:
         initial["objective"] = int(wanted)
     form = LibraryAddForm(
         request.POST if request.method == "POST" else None, initial=initial, objectives=objectives

@@ -226,3 +226,21 @@ def test_a_negative_weight_is_refused_on_the_weight(anna, objective):
 
 def test_an_unknown_entry_is_the_404_page(anna):
     assert anna.get(add_url("no_such_measure")).status_code == 404
+
+
+def test_an_objective_asked_for_rides_along_on_every_add_link(anna, objective):
+    text = anna.get(reverse("library"), {"objective": objective.pk}).content.decode()
+    assert "Price on the page" in text
+    assert f"{add_url('csat')}?objective={objective.pk}" in text
+    filtered = anna.get(
+        reverse("library"), {"objective": objective.pk, "layer": "choice"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert f"{add_url('delivery_options')}?objective={objective.pk}" in filtered
+
+
+def test_an_objective_of_another_organisation_is_ignored_on_the_list(anna, other_organisation):
+    other = create_scorecard(organisation=other_organisation, data={"name": "Rival card"})
+    theirs = create_objective(perspective=other.perspectives.first(), data={"title": "Theirs"})
+    text = anna.get(reverse("library"), {"objective": theirs.pk}).content.decode()
+    assert "Theirs" not in text
+    assert f'href="{add_url("csat")}"' in text
