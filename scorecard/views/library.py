@@ -172,7 +172,7 @@ def library_add(request, code):
                 _("The indicator “%(name)s” was created and measures “%(objective)s”.")
                 % {"name": indicator.name, "objective": objective.title},
             )
-            return redirect("objective-detail", pk=objective.pk)
+            return redirect("objective-measures", pk=objective.pk)
     in_use = choices.codes_in_use(organisation=organisation, codes=[entry.code])
     context = {
         "entry": entry,

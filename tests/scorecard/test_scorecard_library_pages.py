@@ -182,12 +182,12 @@ def test_a_code_that_is_no_code_is_refused(anna):
     assert not Indicator.objects.exists()
 
 
-def test_adding_onto_an_objective_makes_it_a_measure_and_opens_the_objective(anna, objective):
+def test_adding_onto_an_objective_makes_it_a_measure_and_opens_its_measures(anna, objective):
     response = anna.post(
         add_url("ces"), {"code": "ces", "objective": str(objective.pk), "weight": "2"}
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("objective-detail", args=[objective.pk])
+    assert response["Location"] == reverse("objective-measures", args=[objective.pk])
     measure = Measure.objects.get(objective=objective)
     assert (measure.indicator.code, measure.weight) == ("ces", 2.0)
 
