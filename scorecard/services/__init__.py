@@ -1,5 +1,6 @@
 """Every write of the scorecard; views, the API, the admin and the demo call these."""
 
+from .library import add_from_library
 from .scorecards import create_scorecard, delete_scorecard, update_scorecard
 from .scores import refresh_every_scorecard, refresh_scores, scores_on_values_changed
 from .structure import (
@@ -17,6 +18,7 @@ from .structure import (
 )
 
 __all__ = [
+    "add_from_library",
     "add_measure",
     "create_objective",
     "create_perspective",
