@@ -32,6 +32,15 @@ def tasks_in_process(settings):
     yield
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """A request in another language leaves it active in the worker: each test starts afresh."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def organisation(db):
     return create_organisation(slug="acme", name="Acme Insurance", time_zone="Europe/Helsinki")
