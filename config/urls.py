@@ -16,6 +16,7 @@ from indicators.api import (
     ValueCommentsView,
 )
 from outcomes.api import ChainLinkViewSet, ChainNodeViewSet, ChainView, InitiativeViewSet
+from scorecard.api import ObjectiveViewSet, ScorecardViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("indicators", IndicatorViewSet, basename="indicator")
@@ -26,6 +27,8 @@ router.register("chain/links", ChainLinkViewSet, basename="chain-link")
 router.register("hypotheses", HypothesisViewSet, basename="hypothesis")
 router.register("experiments", ExperimentViewSet, basename="experiment")
 router.register("cpis", CpiViewSet, basename="cpi")
+router.register("scorecards", ScorecardViewSet, basename="scorecard")
+router.register("objectives", ObjectiveViewSet, basename="objective")
 
 urlpatterns = [
     path("api/v1/measurements/", MeasurementsView.as_view(), name="measurements"),
