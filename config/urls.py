@@ -16,7 +16,7 @@ from indicators.api import (
     ValueCommentsView,
 )
 from outcomes.api import ChainLinkViewSet, ChainNodeViewSet, ChainView, InitiativeViewSet
-from scorecard.api import ObjectiveViewSet, ScorecardViewSet
+from scorecard.api import ObjectiveViewSet, PerspectiveViewSet, ScorecardViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("indicators", IndicatorViewSet, basename="indicator")
@@ -28,6 +28,7 @@ router.register("hypotheses", HypothesisViewSet, basename="hypothesis")
 router.register("experiments", ExperimentViewSet, basename="experiment")
 router.register("cpis", CpiViewSet, basename="cpi")
 router.register("scorecards", ScorecardViewSet, basename="scorecard")
+router.register("perspectives", PerspectiveViewSet, basename="perspective")
 router.register("objectives", ObjectiveViewSet, basename="objective")
 
 urlpatterns = [

@@ -1,12 +1,13 @@
 """REST API v1 of the balanced scorecard.
 
 `scorecards` holds the nested create, the whole scorecard in one period and its score history;
-`objectives` one objective at a time; `fields` what they share (the indicator library's
+`perspectives` and `objectives` one part at a time; `fields` what they share (the indicator library's
 endpoint is `library`). Serializers check the shape of a request; the services decide what it
 means (a ValidationError naming the field, nested items by dotted path).
 """
 
 from .objectives import ObjectiveViewSet
+from .perspectives import PerspectiveViewSet
 from .scorecards import ScorecardViewSet
 
-__all__ = ["ObjectiveViewSet", "ScorecardViewSet"]
+__all__ = ["ObjectiveViewSet", "PerspectiveViewSet", "ScorecardViewSet"]
