@@ -470,7 +470,7 @@ class MeasureHistorySerializer(PartHistorySerializer):
     indicator = serializers.CharField()
 
 
-class HistorySerializer(serializers.Serializer):
+class ScorecardHistorySerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text=_("The scorecard's id."))
     period = serializers.ChoiceField(choices=Period.choices)
     periods = serializers.ListField(
@@ -649,7 +649,7 @@ class ScorecardViewSet(
 
     @extend_schema(
         parameters=[ID_PARAMETER, *HISTORY_PARAMETERS],
-        responses=HistorySerializer,
+        responses=ScorecardHistorySerializer,
     )
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
