@@ -1,7 +1,8 @@
 """REST API v1 of the balanced scorecard.
 
-`scorecards` holds the nested create, the whole scorecard in one period and its score history;
-`perspectives` and `objectives` one part at a time; `fields` what they share (the indicator library's
+`scorecards` holds the viewset and the nested create, `answers` the whole scorecard in one
+period and the list's summaries, `history` the score history; `perspectives` and `objectives`
+one part at a time; `fields` what they share (the indicator library's
 endpoint is `library`). Serializers check the shape of a request; the services decide what it
 means (a ValidationError naming the field, nested items by dotted path).
 """
