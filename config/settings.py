@@ -283,6 +283,12 @@ SPECTACULAR_SETTINGS = {
         "HypothesisStatusSourceEnum": "cpi.models.StatusSource",
         # A hypothesis's `expected_sign` and an experiment's `expected_effect` share one set.
         "SignEnum": "cpi.models.Sign",
+        # Scorecards: a measure's `layer` and the maturity's `next_layer` share one set, as an
+        # indicator's and a measure's `evidence` do; a perspective's `kind` is its own.
+        "LayerEnum": "indicators.models.Layer",
+        "EvidenceEnum": "indicators.models.Evidence",
+        "PerspectiveKindEnum": "scorecard.models.PerspectiveKind",
+        "ScorecardPartEnum": "scorecard.models.Part",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

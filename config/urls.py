@@ -16,6 +16,7 @@ from indicators.api import (
     ValueCommentsView,
 )
 from outcomes.api import ChainLinkViewSet, ChainNodeViewSet, ChainView, InitiativeViewSet
+from scorecard.api import ObjectiveViewSet, PerspectiveViewSet, ScorecardViewSet
 from scorecard.api.library import IndicatorLibraryViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -27,6 +28,9 @@ router.register("chain/links", ChainLinkViewSet, basename="chain-link")
 router.register("hypotheses", HypothesisViewSet, basename="hypothesis")
 router.register("experiments", ExperimentViewSet, basename="experiment")
 router.register("cpis", CpiViewSet, basename="cpi")
+router.register("scorecards", ScorecardViewSet, basename="scorecard")
+router.register("perspectives", PerspectiveViewSet, basename="perspective")
+router.register("objectives", ObjectiveViewSet, basename="objective")
 router.register("indicator-library", IndicatorLibraryViewSet, basename="indicator-library")
 
 urlpatterns = [
