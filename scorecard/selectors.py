@@ -238,12 +238,13 @@ def _measured_layers(indicators: list[Indicator], today: date) -> set[str]:
     layered = [i for i in indicators if i.layer]
     if not layered:
         return set()
-    condition = Q(pk__in=[])
+    by_period: dict[str, list[int]] = defaultdict(list)
     for indicator in layered:
+        by_period[indicator.period].append(indicator.pk)
+    condition = Q(pk__in=[])
+    for period, ids in by_period.items():  # one clause per period, not per indicator
         condition |= Q(
-            indicator_id=indicator.pk,
-            period=indicator.period,
-            period_start__in=maturity_window(today, indicator.period),
+            indicator_id__in=ids, period=period, period_start__in=maturity_window(today, period)
         )
     found = set(
         PeriodValue.objects.filter(condition, segment="", value__isnull=False)
@@ -290,7 +291,7 @@ def score_history(
     `end` (default: the latest complete), every part (one query)."""
     end = period_start_of(scorecard, end)
     first = end
-    for _step in range(count - 1):
+    for _step in range(max(count, 1) - 1):
         first = previous_period_start(first, scorecard.period)
     history: dict[tuple[str, int], list[tuple[date, float]]] = defaultdict(list)
     for start, part, pk, score in (

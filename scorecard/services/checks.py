@@ -5,6 +5,7 @@ from graphlib import CycleError, TopologicalSorter
 
 from django.utils.translation import gettext as _
 
+from accounts.selectors import non_members
 from indicators.models import Period
 from outcomes.services.instances import title_errors
 
@@ -33,6 +34,27 @@ def all_zero_errors(weights: list, what: str) -> list[str]:
             _("The weights of %(what)s are all 0: give at least one a weight above 0.")
             % {"what": what}
         ]
+    return []
+
+
+def position_errors(position) -> list[str]:
+    if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position <= 32767:
+        return [_("A position is a whole number from 0 to 32767.")]
+    return []
+
+
+def text_errors(text, *, max_length: int | None = None) -> list[str]:
+    """Free text (a voice statement, a description, a label): a string, blank allowed."""
+    if not isinstance(text, str):
+        return [_("Give a text.")]
+    if max_length is not None and len(text) > max_length:
+        return [_("At most %(max)s characters.") % {"max": max_length}]
+    return []
+
+
+def owner_errors(owner, organisation) -> list[str]:
+    if owner is not None and non_members(organisation=organisation, users=[owner]):
+        return [_("The owner must be a member of the organisation.")]
     return []
 
 

@@ -126,6 +126,11 @@ def _tree_errors(organisation: Organisation, perspectives: list[dict]) -> dict[s
             errors[f"{at}.kind"] = found
         taken.add(perspective.get("kind"))
         _add(errors, f"{at}.weight", checks.weight_errors(perspective.get("weight", 1.0)))
+        _add(
+            errors, f"{at}.label", checks.text_errors(perspective.get("label", ""), max_length=100)
+        )
+        if "position" in perspective:
+            _add(errors, f"{at}.position", checks.position_errors(perspective["position"]))
         objectives = perspective.get("objectives", [])
         for o_index, objective in enumerate(objectives):
             _objective_errors(organisation, objective, f"{at}.objectives.{o_index}", errors)
@@ -172,6 +177,11 @@ def _objective_errors(organisation, objective: dict, at: str, errors: dict) -> N
         ),
     )
     _add(errors, f"{at}.weight", checks.weight_errors(objective.get("weight", 1.0)))
+    for name in ("voice", "description"):
+        _add(errors, f"{at}.{name}", checks.text_errors(objective.get(name, "")))
+    if "position" in objective:
+        _add(errors, f"{at}.position", checks.position_errors(objective["position"]))
+    _add(errors, f"{at}.owner", checks.owner_errors(objective.get("owner"), organisation))
     for index, initiative in enumerate(objective.get("initiatives", [])):
         if initiative.organisation_id != organisation.pk:
             errors[f"{at}.initiatives.{index}"] = [
@@ -245,5 +255,5 @@ def _create_tree(scorecard: Scorecard, perspectives: list[dict]) -> None:
     ObjectiveLink.objects.bulk_create(
         ObjectiveLink(source=source, target=by_key[key])
         for source, keys in wanted_links
-        for key in keys
+        for key in dict.fromkeys(keys)  # a key named twice is one link
     )
