@@ -1,6 +1,7 @@
 """The rules every scorecard write shares; each returns {field: [messages]} (empty: fine)."""
 
 import math
+from decimal import Decimal
 from graphlib import CycleError, TopologicalSorter
 
 from django.utils.translation import gettext as _
@@ -16,8 +17,15 @@ MAX_MEASURES_LIMIT = 50
 MAX_PHRASES = 200
 
 
+def _is_number(value) -> bool:
+    """A finite int, float or Decimal (a form's DecimalField or a JSON number); not a bool."""
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+
+
 def weight_errors(weight) -> list[str]:
-    if isinstance(weight, bool) or not isinstance(weight, int | float) or not math.isfinite(weight):
+    if not _is_number(weight):
         return [_("A weight is a finite number.")]
     if weight < 0:
         return [_("A weight cannot be negative.")]
@@ -79,7 +87,7 @@ def period_errors(period) -> list[str]:
 def threshold_errors(on_track_from, at_risk_from) -> dict[str, list[str]]:
     errors = {}
     for name, value in (("on_track_from", on_track_from), ("at_risk_from", at_risk_from)):
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        if not _is_number(value) or not 0 <= value <= 1:
             errors[name] = [_("A threshold is a number from 0 to 1.")]
     if not errors and at_risk_from > on_track_from:
         errors["at_risk_from"] = [_("“At risk from” cannot be above “on track from”.")]

@@ -233,3 +233,46 @@ def test_score_history_and_scored_periods_cost_one_query_each(
     assert selectors.score_history(scorecard=scorecard, end=JUN, count=0) == {
         key: [(JUN, value[-1][1])] for key, value in history.items()
     }
+
+
+def test_summaries_agree_with_each_scorecards_detail_in_fixed_queries(
+    organisation, other_organisation, django_assert_max_num_queries
+):
+    small = big_card(organisation, 1, 1, 1, "small")
+    big = big_card(organisation, 4, 3, 3, "big")
+    quarterly = big_card(organisation, 2, 2, 2, "quarterly")
+    services.update_scorecard(scorecard=quarterly, data={"period": "quarter"})
+    one_measure_card(other_organisation, "Theirs")
+
+    with django_assert_max_num_queries(12) as queries:
+        summaries = selectors.scorecard_summaries(organisation=organisation, today=TODAY)
+        [str(p.obj.display_label) for s in summaries for p in s.perspectives]
+
+    assert [s.scorecard for s in summaries] == [big, quarterly, small]
+    for summary in summaries:
+        detail = selectors.scorecard_detail(scorecard=summary.scorecard, today=TODAY)
+        assert summary.period_start == detail.period_start
+        assert (summary.total.score, summary.total.status) == (
+            detail.total.score,
+            detail.total.status,
+        )
+        assert [(p.obj, p.score, p.status) for p in summary.perspectives] == [
+            (p.obj, p.score, p.status) for p in detail.perspectives
+        ]
+        assert summary.maturity == detail.maturity
+        assert summary.warnings_count == len(detail.warnings)
+    assert summaries[1].period_start == date(2026, 4, 1)
+    assert summaries[1].total.score is not None
+    assert summaries[0].maturity.level == 4
+    one_measure_card(organisation, "More")
+    with django_assert_max_num_queries(len(queries)):
+        selectors.scorecard_summaries(organisation=organisation, today=TODAY)
+    more = {s.scorecard.name: s for s in selectors.scorecard_summaries(organisation=organisation)}[
+        "More"
+    ]
+    assert (more.total.score, more.total.status, more.maturity.level) == (None, "no_data", 0)
+
+
+def test_no_scorecards_no_summaries(organisation, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert selectors.scorecard_summaries(organisation=organisation, today=TODAY) == []

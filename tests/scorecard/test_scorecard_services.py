@@ -596,3 +596,32 @@ def test_deleting_parts_deletes_their_children_and_links(scorecard):
     services.delete_perspective(perspective=scorecard.perspectives.get(kind="customer"))
     assert not Objective.objects.filter(title="Price").exists()
     assert ObjectiveLink.objects.count() == 0
+
+
+def test_a_decimal_weight_is_a_number_and_a_decimal_nan_is_not(scorecard):
+    from decimal import Decimal
+
+    customer = scorecard.perspectives.get(kind="customer")
+
+    services.update_perspective(perspective=customer, data={"weight": Decimal("1.5")})
+    assert scorecard.perspectives.get(kind="customer").weight == 1.5
+    for bad in (Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity")):
+        assert "weight" in refused(
+            services.update_perspective, perspective=customer, data={"weight": bad}
+        )
+    services.update_scorecard(scorecard=scorecard, data={"on_track_from": Decimal("0.8")})
+    scorecard.refresh_from_db()
+    assert scorecard.on_track_from == 0.8
+
+
+def test_a_new_objective_goes_after_its_siblings_and_is_scored(organisation, scorecard, codes):
+    push(organisation, {"training": {JAN: 25.0}})
+    learning = scorecard.perspectives.get(kind="learning")
+
+    added = services.create_objective(
+        perspective=learning,
+        data={"title": "Coaches", "measures": [(codes["training"], 1.0)]},
+    )
+
+    assert added.position == 1
+    assert Score.objects.get(part="objective", part_id=added.pk).score == 0.25
