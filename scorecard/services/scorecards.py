@@ -12,7 +12,8 @@
 Without `perspectives`, the preset's four perspectives are created in its order. Refused with
 a ValidationError whose keys name the item (`perspectives.0.objectives.2.measures.1.indicator`),
 nothing saved: negative, non-finite or all-zero weights, a measure or an initiative of another
-organisation, a cycle of cause-effect links, two perspectives of one kind, an unknown kind.
+organisation, an owner who is not a member, a cycle of cause-effect links, two perspectives of
+one kind, an unknown kind. A key named twice in `contributes_to` is one link.
 """
 
 from django.core.exceptions import ValidationError

@@ -9,6 +9,8 @@ ValidationError naming the field with nothing changed, the caller's instance inc
 - objective: `perspective` (move it), `title`, `voice`, `description`, `owner`, `weight`,
   `position`, `initiatives` ([Initiative], replacing), `measures` ([(Indicator, weight)],
   replacing), `contributes_to` ([Objective] of the same scorecard, replacing its links out).
+  A measure whose indicator stays keeps its row (its id and score history), as a link does;
+  `owner` must be a member of the organisation.
 """
 
 from django.core.exceptions import ValidationError
