@@ -7,8 +7,9 @@ Each warning is `{code, message, object: {type, id}}` in the API. The rules:
   objectives; the customer perspective normally carries none;
 - `customer_objective_without_voice`: a customer objective should say, in the customer's own
   words, what they get ("XYZ gives me a price while I am still on the page");
-- `generic_objective`: the title or the voice contains one of the scorecard's generic phrases
-  ("keep customers longer": everyone wants that, it differentiates nothing);
+- `generic_objective`: the title or the voice of a customer objective contains one of the
+  scorecard's generic phrases ("keep customers longer": everyone wants that, it differentiates
+  nothing; "grow market share" is a fine financial objective, so other perspectives are not read);
 - `only_say_measures` / `only_do_measures`: a customer objective measured only by what customers
   say (surveys, NPS) or only by what they do (renewal, purchases) sees half the picture;
 - `too_many_measures`: more measures than the scorecard allows per objective (few metrics);
@@ -109,7 +110,9 @@ def _objective_warnings(objective: ObjectiveFacts, facts: ScorecardFacts) -> lis
             _("“%(title)s” has no statement in the customer's voice: say what the customer gets.")
             % names,
         )
-    phrase = generic_phrase_in(f"{objective.title}\n{objective.voice}", facts.generic_phrases)
+    phrase = customer and generic_phrase_in(
+        f"{objective.title}\n{objective.voice}", facts.generic_phrases
+    )
     if phrase:
         warn(
             "generic_objective",

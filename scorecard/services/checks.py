@@ -1,10 +1,12 @@
 """The rules every scorecard write shares; each returns {field: [messages]} (empty: fine)."""
 
 import math
+from decimal import Decimal
 from graphlib import CycleError, TopologicalSorter
 
 from django.utils.translation import gettext as _
 
+from accounts.selectors import non_members
 from indicators.models import Period
 from outcomes.services.instances import title_errors
 
@@ -15,8 +17,15 @@ MAX_MEASURES_LIMIT = 50
 MAX_PHRASES = 200
 
 
+def _is_number(value) -> bool:
+    """A finite int, float or Decimal (a form's DecimalField or a JSON number); not a bool."""
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+
+
 def weight_errors(weight) -> list[str]:
-    if isinstance(weight, bool) or not isinstance(weight, int | float) or not math.isfinite(weight):
+    if not _is_number(weight):
         return [_("A weight is a finite number.")]
     if weight < 0:
         return [_("A weight cannot be negative.")]
@@ -33,6 +42,27 @@ def all_zero_errors(weights: list, what: str) -> list[str]:
             _("The weights of %(what)s are all 0: give at least one a weight above 0.")
             % {"what": what}
         ]
+    return []
+
+
+def position_errors(position) -> list[str]:
+    if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position <= 32767:
+        return [_("A position is a whole number from 0 to 32767.")]
+    return []
+
+
+def text_errors(text, *, max_length: int | None = None) -> list[str]:
+    """Free text (a voice statement, a description, a label): a string, blank allowed."""
+    if not isinstance(text, str):
+        return [_("Give a text.")]
+    if max_length is not None and len(text) > max_length:
+        return [_("At most %(max)s characters.") % {"max": max_length}]
+    return []
+
+
+def owner_errors(owner, organisation) -> list[str]:
+    if owner is not None and non_members(organisation=organisation, users=[owner]):
+        return [_("The owner must be a member of the organisation.")]
     return []
 
 
@@ -57,7 +87,7 @@ def period_errors(period) -> list[str]:
 def threshold_errors(on_track_from, at_risk_from) -> dict[str, list[str]]:
     errors = {}
     for name, value in (("on_track_from", on_track_from), ("at_risk_from", at_risk_from)):
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        if not _is_number(value) or not 0 <= value <= 1:
             errors[name] = [_("A threshold is a number from 0 to 1.")]
     if not errors and at_risk_from > on_track_from:
         errors["at_risk_from"] = [_("“At risk from” cannot be above “on track from”.")]

@@ -12,7 +12,8 @@
 Without `perspectives`, the preset's four perspectives are created in its order. Refused with
 a ValidationError whose keys name the item (`perspectives.0.objectives.2.measures.1.indicator`),
 nothing saved: negative, non-finite or all-zero weights, a measure or an initiative of another
-organisation, a cycle of cause-effect links, two perspectives of one kind, an unknown kind.
+organisation, an owner who is not a member, a cycle of cause-effect links, two perspectives of
+one kind, an unknown kind. A key named twice in `contributes_to` is one link.
 """
 
 from django.core.exceptions import ValidationError
@@ -126,6 +127,11 @@ def _tree_errors(organisation: Organisation, perspectives: list[dict]) -> dict[s
             errors[f"{at}.kind"] = found
         taken.add(perspective.get("kind"))
         _add(errors, f"{at}.weight", checks.weight_errors(perspective.get("weight", 1.0)))
+        _add(
+            errors, f"{at}.label", checks.text_errors(perspective.get("label", ""), max_length=100)
+        )
+        if "position" in perspective:
+            _add(errors, f"{at}.position", checks.position_errors(perspective["position"]))
         objectives = perspective.get("objectives", [])
         for o_index, objective in enumerate(objectives):
             _objective_errors(organisation, objective, f"{at}.objectives.{o_index}", errors)
@@ -172,6 +178,11 @@ def _objective_errors(organisation, objective: dict, at: str, errors: dict) -> N
         ),
     )
     _add(errors, f"{at}.weight", checks.weight_errors(objective.get("weight", 1.0)))
+    for name in ("voice", "description"):
+        _add(errors, f"{at}.{name}", checks.text_errors(objective.get(name, "")))
+    if "position" in objective:
+        _add(errors, f"{at}.position", checks.position_errors(objective["position"]))
+    _add(errors, f"{at}.owner", checks.owner_errors(objective.get("owner"), organisation))
     for index, initiative in enumerate(objective.get("initiatives", [])):
         if initiative.organisation_id != organisation.pk:
             errors[f"{at}.initiatives.{index}"] = [
@@ -245,5 +256,5 @@ def _create_tree(scorecard: Scorecard, perspectives: list[dict]) -> None:
     ObjectiveLink.objects.bulk_create(
         ObjectiveLink(source=source, target=by_key[key])
         for source, keys in wanted_links
-        for key in keys
+        for key in dict.fromkeys(keys)  # a key named twice is one link
     )

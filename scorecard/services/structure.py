@@ -9,6 +9,8 @@ ValidationError naming the field with nothing changed, the caller's instance inc
 - objective: `perspective` (move it), `title`, `voice`, `description`, `owner`, `weight`,
   `position`, `initiatives` ([Initiative], replacing), `measures` ([(Indicator, weight)],
   replacing), `contributes_to` ([Objective] of the same scorecard, replacing its links out).
+  A measure whose indicator stays keeps its row (its id and score history), as a link does;
+  `owner` must be a member of the organisation.
 """
 
 from django.core.exceptions import ValidationError
@@ -23,6 +25,8 @@ from .scores import lock_scorecard, refresh_scores
 
 PERSPECTIVE_FIELDS = ("kind", "label", "position", "weight")
 OBJECTIVE_FIELDS = ("perspective", "title", "voice", "description", "owner", "weight", "position")
+# What moves scores: any other change (title, voice, owner, links...) leaves them as they are.
+SCORED = frozenset({"perspective", "weight", "measures"})
 LABEL_MAX = Perspective._meta.get_field("label").max_length
 TITLE_MAX = Objective._meta.get_field("title").max_length
 
@@ -53,14 +57,16 @@ def _save_perspective(perspective: Perspective, data: dict) -> Perspective:
         if not errors.get("weight"):
             weights = [*others.values_list("weight", flat=True), perspective.weight]
             _add(errors, "weight", checks.all_zero_errors(weights, _("the perspectives")))
-        if len(perspective.label) > LABEL_MAX:
-            errors["label"] = [_("A label has at most %(max)s characters.") % {"max": LABEL_MAX}]
+        _add(errors, "label", checks.text_errors(perspective.label, max_length=LABEL_MAX))
+        _add(errors, "position", checks.position_errors(perspective.position))
         if errors:
             raise ValidationError(errors)
-        if perspective._state.adding and "position" not in data:
+        adding = perspective._state.adding
+        if adding and "position" not in data:
             perspective.position = others.count()
         perspective.save()
-        refresh_scores(scorecard=scorecard)
+        if adding or "weight" in data:
+            refresh_scores(scorecard=scorecard)
     return perspective
 
 
@@ -91,23 +97,52 @@ def _save_objective(objective: Objective, data: dict) -> Objective:
         _check_objective(objective, data, scorecard)
         if objective._state.adding and "position" not in data:
             objective.position = Objective.objects.filter(perspective=objective.perspective).count()
+        adding = objective._state.adding
         objective.save()
         if "initiatives" in data:
             objective.initiatives.set(data["initiatives"])
         if "measures" in data:
-            Measure.objects.filter(objective=objective).delete()
-            Measure.objects.bulk_create(
-                Measure(objective=objective, indicator=indicator, weight=weight, position=index)
-                for index, (indicator, weight) in enumerate(data["measures"])
-            )
+            _replace_measures(objective, data["measures"])
         if "contributes_to" in data:
-            ObjectiveLink.objects.filter(source=objective).delete()
-            ObjectiveLink.objects.bulk_create(
-                ObjectiveLink(source=objective, target=target) for target in data["contributes_to"]
-            )
-        refresh_scores(scorecard=scorecard)
+            _replace_links(objective, data["contributes_to"])
+        if adding or SCORED.intersection(data):
+            refresh_scores(scorecard=scorecard)
     _forget_prefetched(objective)
     return objective
+
+
+def _replace_measures(objective: Objective, measures) -> None:
+    """Make the objective's measures `measures` [(indicator, weight)] in that order, keeping the
+    rows (their ids, their score history) of the indicators that stay."""
+    kept = {m.indicator_id: m for m in Measure.objects.filter(objective=objective)}
+    wanted = {indicator.pk for indicator, _weight in measures}
+    Measure.objects.filter(pk__in=[m.pk for i, m in kept.items() if i not in wanted]).delete()
+    changed, new = [], []
+    for index, (indicator, weight) in enumerate(measures):
+        measure = kept.get(indicator.pk)
+        if measure is None:
+            new.append(
+                Measure(objective=objective, indicator=indicator, weight=weight, position=index)
+            )
+        elif (measure.weight, measure.position) != (weight, index):
+            measure.weight, measure.position = weight, index
+            changed.append(measure)
+    Measure.objects.bulk_update(changed, ["weight", "position"])
+    Measure.objects.bulk_create(new)
+
+
+def _replace_links(objective: Objective, targets) -> None:
+    """Make the objective's links out go to `targets`, keeping the links that stay."""
+    wanted = {target.pk for target in targets}
+    existing = set(
+        ObjectiveLink.objects.filter(source=objective).values_list("target_id", flat=True)
+    )
+    ObjectiveLink.objects.filter(source=objective).exclude(target_id__in=wanted).delete()
+    ObjectiveLink.objects.bulk_create(
+        ObjectiveLink(source=objective, target_id=pk)
+        for pk in dict.fromkeys(t.pk for t in targets)
+        if pk not in existing
+    )
 
 
 def _forget_prefetched(instance) -> None:
@@ -128,6 +163,11 @@ def _check_objective(objective: Objective, data: dict, scorecard: Scorecard) -> 
             objective.title, max_length=TITLE_MAX, blank=_("An objective needs a title.")
         ),
     )
+    _add(errors, "voice", checks.text_errors(objective.voice))
+    _add(errors, "description", checks.text_errors(objective.description))
+    _add(errors, "position", checks.position_errors(objective.position))
+    if "owner" in data:
+        _add(errors, "owner", checks.owner_errors(objective.owner, scorecard.organisation))
     _add(errors, "weight", checks.weight_errors(objective.weight))
     if not errors.get("weight"):
         siblings = Objective.objects.filter(perspective=objective.perspective).exclude(
