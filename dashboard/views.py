@@ -4,7 +4,7 @@ Panels come from each app's selectors; this app sits on top of the layers, so it
 app below it and no app imports it.
 """
 
-from django.db.models import Case, Exists, When
+from django.db.models import Exists
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -265,7 +265,7 @@ def _scorecard_row(detail) -> dict:
         "level": maturity.level,
         "predictive": maturity.predictive,
         "next_layer": Layer(maturity.next_layer).label if maturity.next_layer else None,
-        "warnings": len(detail.warnings),
+        "warnings": detail.warnings_count,
         "warnings_url": f"{url}#warnings",
     }
 
@@ -273,29 +273,22 @@ def _scorecard_row(detail) -> dict:
 def scorecard_panel(organisation, *, has_any: bool | None = None) -> dict:
     """The "Balanced scorecards" panel (company scorecards first): each scorecard's score and status in its latest complete
     period, its perspectives' scores coloured by status, its maturity level and warnings count.
-    One query for the list and a fixed number per scorecard shown (at most SCORECARDS_SHOWN),
-    whatever its objectives and measures; none when `has_any` says there is none."""
+    A fixed number of queries whatever the number of scorecards, objectives and measures
+    (`scorecard_summaries`); none when `has_any` says there is none."""
     if has_any is False:
         return {"total": 0}
-    # Company scorecards first, then units and teams, each by name.
-    scope_rank = Case(
-        *(When(scope=scope, then=rank) for rank, scope in enumerate(Scope.values)), default=9
-    )
-    scorecards = list(
-        scorecard_selectors.scorecards_of(organisation=organisation)
-        .select_related("organisation")
-        .order_by(scope_rank, "name", "pk")[: SCORECARDS_SHOWN + 1]
-    )
-    if not scorecards:
+    summaries = scorecard_selectors.scorecard_summaries(organisation=organisation)
+    if not summaries:
         return {"total": 0}
-    today = selectors.today_of(organisation)
+    # Company scorecards first, then units and teams, each by name.
+    rank = {scope: n for n, scope in enumerate(Scope.values)}
+    summaries.sort(
+        key=lambda s: (rank.get(s.scorecard.scope, 9), s.scorecard.name.lower(), s.scorecard.pk)
+    )
     return {
-        "total": len(scorecards),
-        "rows": [
-            _scorecard_row(scorecard_selectors.scorecard_detail(scorecard=s, today=today))
-            for s in scorecards[:SCORECARDS_SHOWN]
-        ],
-        "more": len(scorecards) > SCORECARDS_SHOWN,
+        "total": len(summaries),
+        "rows": [_scorecard_row(summary) for summary in summaries[:SCORECARDS_SHOWN]],
+        "more": len(summaries) > SCORECARDS_SHOWN,
     }
 
 

@@ -135,9 +135,34 @@ def structure_of(scorecard: Scorecard) -> list[Perspective]:
     return list(_perspectives().filter(scorecard=scorecard))
 
 
+# What the scorecard's pages and answers read of a measure's indicator: a whole indicator row
+# per measure was half the time of the scorecard's read.
+MEASURE_INDICATOR_FIELDS = (
+    "organisation_id",
+    "code",
+    "name",
+    "unit",
+    "kind",
+    "direction",
+    "aggregation",
+    "period",
+    "evidence",
+    "layer",
+    "baseline_value",
+)
+
+
 def _perspectives() -> QuerySet[Perspective]:
-    measures = Measure.objects.select_related("indicator").annotate(
-        has_target=Exists(Target.objects.filter(indicator=OuterRef("indicator")))
+    measures = (
+        Measure.objects.select_related("indicator")
+        .only(
+            "objective_id",
+            "indicator_id",
+            "weight",
+            "position",
+            *(f"indicator__{name}" for name in MEASURE_INDICATOR_FIELDS),
+        )
+        .annotate(has_target=Exists(Target.objects.filter(indicator=OuterRef("indicator"))))
     )
     objectives = Objective.objects.select_related("owner").prefetch_related(
         Prefetch("measures", queryset=measures), "initiatives"
@@ -326,6 +351,7 @@ class Summary:
 
     scorecard: Scorecard
     period_start: date
+    previous_start: date
     total: Row
     perspectives: list[Row]
     maturity: Maturity
@@ -343,14 +369,14 @@ def scorecard_summaries(*, organisation: Organisation, today: date | None = None
     for perspective in _perspectives().filter(scorecard__in=scorecards):
         structures[perspective.scorecard_id].append(perspective)
     starts = {s.pk: default_period_start(s, today) for s in scorecards}
+    previous = {s.pk: previous_period_start(starts[s.pk], s.period) for s in scorecards}
     stored = {
-        (scorecard_id, part, pk): score
+        (scorecard_id, start, part, pk): score
         for scorecard_id, start, part, pk, score in Score.objects.filter(
             scorecard__in=scorecards,
-            period_start__in=set(starts.values()),
+            period_start__in={*starts.values(), *previous.values()},
             part__in=[Part.SCORECARD, Part.PERSPECTIVE],
         ).values_list("scorecard_id", "period_start", "part", "part_id", "score")
-        if start == starts[scorecard_id]
     }
     indicators = {s.pk: _indicators_of(structures[s.pk]) for s in scorecards}
     measured = _measured_ids([i for found in indicators.values() for i in found], today)
@@ -362,14 +388,16 @@ def scorecard_summaries(*, organisation: Organisation, today: date | None = None
         }
 
         def row(obj, part: str, scorecard=scorecard, thresholds=thresholds) -> Row:
-            score = stored.get((scorecard.pk, part, obj.pk))
-            return Row(obj, score, None, status_of_score(score, **thresholds))
+            score = stored.get((scorecard.pk, starts[scorecard.pk], part, obj.pk))
+            before = stored.get((scorecard.pk, previous[scorecard.pk], part, obj.pk))
+            return Row(obj, score, before, status_of_score(score, **thresholds))
 
         perspectives = structures[scorecard.pk]
         summaries.append(
             Summary(
                 scorecard=scorecard,
                 period_start=starts[scorecard.pk],
+                previous_start=previous[scorecard.pk],
                 total=row(scorecard, Part.SCORECARD),
                 perspectives=[row(p, Part.PERSPECTIVE) for p in perspectives],
                 maturity=maturity_rule(

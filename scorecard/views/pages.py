@@ -300,16 +300,16 @@ def scorecard_list(request):
     """Every scorecard of the organisation with its score, status, maturity and warnings."""
     organisation = request.membership.organisation
     rows = []
-    for scorecard in selectors.scorecards_of(organisation=organisation):
-        detail = selectors.scorecard_detail(scorecard=scorecard)
+    for summary in selectors.scorecard_summaries(organisation=organisation):
+        scorecard = summary.scorecard
         rows.append(
             {
                 "scorecard": scorecard,
-                "percent": charts.percent(detail.total.score),
-                "status": detail.total.status,
-                "status_label": charts.status_label(detail.total.status),
+                "percent": charts.percent(summary.total.score),
+                "status": summary.total.status,
+                "status_label": charts.status_label(summary.total.status),
                 "period_label": indicator_charts.period_label(
-                    detail.period_start, scorecard.period
+                    summary.period_start, scorecard.period
                 ),
                 "perspectives": [
                     {
@@ -318,11 +318,11 @@ def scorecard_list(request):
                         "status": p.status,
                         "status_label": charts.status_label(p.status),
                     }
-                    for p in detail.perspectives
+                    for p in summary.perspectives
                 ],
-                "maturity": detail.maturity.level,
-                "warning_count": len(detail.warnings),
-                "objective_count": len(detail.objectives()),
+                "maturity": summary.maturity.level,
+                "warning_count": summary.warnings_count,
+                "objective_count": sum(len(p.obj.objectives.all()) for p in summary.perspectives),
             }
         )
     return page(request, "scorecard/scorecard_list.html", {"rows": rows})
