@@ -17,13 +17,12 @@ import json
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.forms.models import construct_instance
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from core.service_forms import ServiceValidatedForm
+from core.service_forms import dry_run as _dry_run
 
 from . import services
 from .models import CpiProfile, EvidenceNote, Experiment, Hypothesis
@@ -56,28 +55,10 @@ HYPOTHESIS_COMPUTED = [
 EXPERIMENT_COMPUTED = ["shown_result", "shown_plan", "computed_at"]
 
 
-def _dry_run(form: forms.Form, save) -> None:
-    """Run `save()` in a savepoint that is rolled back; its ValidationError becomes form errors
-    (on the field it names when the form has it)."""
-    try:
-        with transaction.atomic():
-            save()
-            transaction.set_rollback(True)
-    except ValidationError as error:
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-
-
 def _json(value):
     if value is None:
         return "—"
     return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
-
-
-class ServiceValidatedForm(forms.ModelForm):
-    def _post_clean(self):
-        # The admin's messages and history name the instance; the rules are the service's.
-        construct_instance(self, self.instance, self._meta.fields)
 
 
 def _data(form: forms.ModelForm, names) -> dict:

@@ -16,8 +16,10 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
+
+from core.service_forms import ServiceValidatedForm
+from core.service_forms import dry_run as _dry_run
 
 from .models import ChainLink, ChainNode, Initiative, NodeIndicator
 from .services import (
@@ -33,26 +35,6 @@ from .services import (
 
 INITIATIVE_FIELDS = ["title", "description", "owner", "start", "end", "state", "budget"]
 NODE_FIELDS = ["level", "title", "description", "initiative"]
-
-
-def _dry_run(form: forms.Form, save, aliases=None) -> None:
-    """Run `save()` in a savepoint that is rolled back; its ValidationError becomes form errors
-    (on the field it names when the form has it)."""
-    aliases = aliases or {}
-    try:
-        with transaction.atomic():
-            save()
-            transaction.set_rollback(True)
-    except ValidationError as error:
-        for field, messages in error.message_dict.items():
-            name = aliases.get(field, field)
-            form.add_error(name if name in form.fields else None, messages)
-
-
-class ServiceValidatedForm(forms.ModelForm):
-    def _post_clean(self):
-        # The admin's messages and history name the instance; the rules are the service's.
-        construct_instance(self, self.instance, self._meta.fields)
 
 
 # -- initiatives ----------------------------------------------------------------------------------

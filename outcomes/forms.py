@@ -2,7 +2,7 @@
 
 Choices come from the analyst's own organisation (initiatives, indicators, nodes), so a form
 never offers another organisation's object; the level rule and the weights are the services'
-to check, and their ValidationError lands on the field it names (`add_service_errors`).
+to check, and their ValidationError lands on the field it names (`core.service_forms.add_service_errors`).
 """
 
 import math
@@ -76,19 +76,6 @@ class BudgetField(forms.CharField):
                 code="invalid",
             )
         return number
-
-
-def add_service_errors(form: forms.Form, error: ValidationError, aliases=None) -> None:
-    """The service's errors beside the fields they name; others at the top of the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    aliases = aliases or {}
-    for name, problems in error.error_dict.items():
-        target = aliases.get(name, name)
-        for problem in problems:
-            for message in problem:
-                form.add_error(target if target in form.fields else None, message)
 
 
 class InitiativeForm(forms.Form):

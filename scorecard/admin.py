@@ -18,8 +18,10 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
+
+from core.service_forms import ServiceValidatedForm, add_service_errors
+from core.service_forms import dry_run as _dry_run
 
 from .forms import PhrasesField
 from .models import Measure, Objective, ObjectiveLink, Perspective, Score, Scorecard
@@ -54,31 +56,6 @@ SCORECARD_FIELDS = [
 ]
 PERSPECTIVE_FIELDS = ["kind", "label", "position", "weight"]
 OBJECTIVE_FIELDS = ["title", "voice", "description", "owner", "weight", "position"]
-
-
-def _add_errors(form: forms.Form, error: ValidationError, aliases=None) -> None:
-    aliases = aliases or {}
-    problems = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
-    for field, messages in problems.items():
-        name = aliases.get(field, field)
-        form.add_error(name if name in form.fields else None, messages)
-
-
-def _dry_run(form: forms.Form, save, aliases=None) -> None:
-    """Run `save()` in a savepoint that is rolled back; its ValidationError becomes form errors
-    (on the field it names when the form has it)."""
-    try:
-        with transaction.atomic():
-            save()
-            transaction.set_rollback(True)
-    except ValidationError as error:
-        _add_errors(form, error, aliases)
-
-
-class ServiceValidatedForm(forms.ModelForm):
-    def _post_clean(self):
-        # The admin's messages and history name the instance; the rules are the service's.
-        construct_instance(self, self.instance, self._meta.fields)
 
 
 class RowError(Exception):
@@ -119,7 +96,7 @@ class ServiceInlineFormSet(forms.BaseInlineFormSet):
                 parent_form.admin_save(self)
                 transaction.set_rollback(True)
         except RowError as refused:
-            _add_errors(refused.form, refused.error)
+            add_service_errors(refused.form, refused.error)
         except ValidationError as error:
             raise ValidationError(error.messages) from None
 

@@ -3,15 +3,16 @@
 Choices come from the analyst's own organisation (members, initiatives, indicators, the
 scorecard's own objectives), so a form never offers another organisation's object; weights,
 thresholds, kinds and cycles are the services' to check, and their ValidationError lands on
-the field it names (`outcomes.forms.add_service_errors`).
+the field it names (`core.service_forms.add_service_errors`).
 """
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.service_forms import add_service_errors
 from indicators.models import Evidence, Kind, Layer, Period
-from outcomes.forms import WeightField, add_service_errors
+from outcomes.forms import WeightField
 
 from .models import PRESET_LABELS, PerspectiveKind, Preset, Scope
 

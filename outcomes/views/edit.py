@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import Role
 from accounts.pages import page, role_required
 from accounts.selectors import members_of
+from core.service_forms import add_service_errors
 
 from .. import selectors, services
 from ..forms import (
@@ -23,7 +24,6 @@ from ..forms import (
     LinkForm,
     MeasureFormSet,
     NodeForm,
-    add_service_errors,
 )
 from ..models import LEVEL_RANK, LEVELS_OF_AN_INITIATIVE, Level
 
