@@ -68,6 +68,7 @@ def pages() -> list[tuple[str, str]]:
     return [
         ("baseline (minimal page)", reverse("bench-baseline")),
         ("dashboard", reverse("home")),
+        ("dashboard's scorecard panel (loaded after it)", reverse("home-scorecards")),
         ("indicator list", reverse("indicator-list")),
         ("indicator detail", reverse("indicator-detail", args=[DETAIL_CODE])),
         ("deviations", reverse("deviations")),
