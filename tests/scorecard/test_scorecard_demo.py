@@ -263,5 +263,7 @@ def check_the_pages_answer(company: Scorecard) -> None:
     client = Client()
     assert client.login(username="viewer", password="demo-password")
     home = client.get(reverse("home")).content.decode()
+    assert f'hx-get="{reverse("home-scorecards")}"' in home  # the panel loads after the page
+    home = client.get(reverse("home-scorecards")).content.decode()
     assert COMPANY in home and UNIT in home
     assert reverse("scorecard-detail", args=[company.pk]) in home
