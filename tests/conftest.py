@@ -22,6 +22,24 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="DATABASE_URL is not a PostgreSQL URL"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing(django_test_environment):
+    """Users made by the tests get a cheap hash: the production hasher (PBKDF2, a million
+    rounds) spent half a second on every user the fixtures create. Subprocesses (gunicorn,
+    Celery) keep their own settings and create their own users."""
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+
+    kept = settings.PASSWORD_HASHERS
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *kept]
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
+    yield
+    settings.PASSWORD_HASHERS = kept
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
+
+
 @pytest.fixture(autouse=True)
 def tasks_in_process(settings):
     """Unit tests run Celery tasks in-process; the worker test starts a real worker."""
