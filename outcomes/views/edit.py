@@ -48,9 +48,7 @@ def _save_initiative(request, initiative=None):
                 saved = services.update_initiative(initiative=initiative, data=form.service_data())
                 messages.success(request, _("The initiative was saved."))
         except ValidationError as error:
-            add_service_errors(form, error)
-            if initiative is not None:
-                initiative.refresh_from_db()  # the service set the fields it then refused
+            add_service_errors(form, error)  # the service left the initiative as it came
         else:
             return redirect("initiative-detail", pk=saved.pk)
     status = 400 if request.method == "POST" else 200
@@ -144,9 +142,7 @@ def _save_node(request, node=None):
                 measure_set.add_service_errors(ValidationError(problems.pop("indicators")))
                 error = ValidationError(problems) if problems else None
             if error is not None:
-                add_service_errors(form, error)
-            if node is not None:
-                node.refresh_from_db()
+                add_service_errors(form, error)  # the service left the node as it came
         else:
             return redirect("node-detail", pk=saved.pk)
     context = {
