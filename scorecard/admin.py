@@ -115,6 +115,21 @@ class ServiceInlineFormSet(forms.BaseInlineFormSet):
                 raise RowError(form, error) from error
 
 
+class ParentAdminForm(ServiceValidatedForm):
+    """A form whose `admin_save(rows=None)` saves it with its inline's rows: checked by a dry
+    run of the save (alone here, with the rows in the inline formset's `clean`), which finds
+    the form as `instance.admin_form`."""
+
+    service_aliases: dict[str, str] = {}
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            _dry_run(self, self.admin_save, aliases=self.service_aliases)
+            self.instance.admin_form = self
+        return cleaned
+
+
 def _clean_row_data(data: dict, blank_text=("label", "voice", "description")) -> dict:
     data = {k: v for k, v in data.items() if k != "DELETE"}
     for name in blank_text:
@@ -128,7 +143,7 @@ def _clean_row_data(data: dict, blank_text=("label", "voice", "description")) ->
 # -- scorecards -----------------------------------------------------------------------------------
 
 
-class ScorecardAdminForm(ServiceValidatedForm):
+class ScorecardAdminForm(ParentAdminForm):
     generic_phrases = PhrasesField(
         label=_("Generic phrases"), required=False, help_text=_("One per line.")
     )
@@ -162,13 +177,6 @@ class ScorecardAdminForm(ServiceValidatedForm):
                 delete=lambda p: delete_perspective(perspective=p),
             )
         return scorecard
-
-    def clean(self):
-        cleaned = super().clean()
-        if not self.errors:
-            _dry_run(self, self.admin_save)
-            self.instance.admin_form = self
-        return cleaned
 
 
 class PerspectiveAdminInlineForm(ServiceValidatedForm):
@@ -232,7 +240,7 @@ class ScorecardAdmin(admin.ModelAdmin):
 # -- perspectives ---------------------------------------------------------------------------------
 
 
-class PerspectiveAdminForm(ServiceValidatedForm):
+class PerspectiveAdminForm(ParentAdminForm):
     class Meta:
         model = Perspective
         fields = ["scorecard", *PERSPECTIVE_FIELDS]
@@ -253,13 +261,6 @@ class PerspectiveAdminForm(ServiceValidatedForm):
                 delete=lambda o: delete_objective(objective=o),
             )
         return perspective
-
-    def clean(self):
-        cleaned = super().clean()
-        if not self.errors:
-            _dry_run(self, self.admin_save)
-            self.instance.admin_form = self
-        return cleaned
 
 
 class ObjectiveRowForm(ServiceValidatedForm):
@@ -305,9 +306,11 @@ class PerspectiveAdmin(admin.ModelAdmin):
 # -- objectives -----------------------------------------------------------------------------------
 
 
-class ObjectiveAdminForm(ServiceValidatedForm):
+class ObjectiveAdminForm(ParentAdminForm):
     """An objective's fields, initiatives and the objectives it contributes to; its measures
     are the inline, checked by the service with them in the inline's formset."""
+
+    service_aliases = {"contributes_to": "targets"}
 
     # Not named contributes_to: the admin refuses a field of that name (a through model).
     targets = forms.ModelMultipleChoiceField(
@@ -348,13 +351,6 @@ class ObjectiveAdminForm(ServiceValidatedForm):
         if self.instance.pk is None:
             return create_objective(perspective=data.pop("perspective"), data=data)
         return update_objective(objective=Objective.objects.get(pk=self.instance.pk), data=data)
-
-    def clean(self):
-        cleaned = super().clean()
-        if not self.errors:
-            _dry_run(self, self.admin_save, aliases={"contributes_to": "targets"})
-            self.instance.admin_form = self
-        return cleaned
 
 
 def measure_items(formset) -> list:
