@@ -270,13 +270,11 @@ def _scorecard_row(detail) -> dict:
     }
 
 
-def scorecard_panel(organisation, *, has_any: bool | None = None) -> dict:
-    """The "Balanced scorecards" panel (company scorecards first): each scorecard's score and status in its latest complete
-    period, its perspectives' scores coloured by status, its maturity level and warnings count.
-    A fixed number of queries whatever the number of scorecards, objectives and measures
-    (`scorecard_summaries`); none when `has_any` says there is none."""
-    if has_any is False:
-        return {"total": 0}
+def scorecard_panel(organisation) -> dict:
+    """The "Balanced scorecards" panel (company scorecards first): each scorecard's score and
+    status in its latest complete period, its perspectives' scores coloured by status, its
+    maturity level and warnings count. A fixed number of queries whatever the number of
+    scorecards, objectives and measures (`scorecard_summaries`)."""
     summaries = scorecard_selectors.scorecard_summaries(organisation=organisation)
     if not summaries:
         return {"total": 0}
