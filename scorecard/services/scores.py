@@ -87,10 +87,9 @@ def _progress(tree: Tree, period: str, starts: set[date] | None) -> dict[date, d
     for indicator_id, start, progress in rows.values_list(
         "indicator_id", "period_start", "progress"
     ):
+        scored = found[start]  # a period with a value but no progress still has (empty) scores
         if progress is not None:
-            found[start][indicator_id] = progress
-        else:
-            found[start]  # a period with a value but no progress still has (empty) scores
+            scored[indicator_id] = progress
     return found
 
 
@@ -121,21 +120,17 @@ def _store(scorecard: Scorecard, computed: dict, starts: set[date] | None) -> in
 def scores_on_values_changed(change: ValuesChanged) -> None:
     """The values-changed handler: re-score the changed period starts of every scorecard that
     measures a changed indicator at the scorecard's period."""
-    ids = change.indicator_ids
-    scorecards = Scorecard.objects.filter(
-        organisation_id=change.organisation_id,
-        perspectives__objectives__measures__indicator_id__in=ids,
-    ).distinct()
-    for scorecard in scorecards:
-        measured = set(
-            Measure.objects.filter(objective__perspective__scorecard=scorecard).values_list(
-                "indicator_id", flat=True
-            )
-        )
+    measured: dict[int, set[int]] = defaultdict(set)
+    for scorecard_id, indicator_id in Measure.objects.filter(
+        objective__perspective__scorecard__organisation_id=change.organisation_id,
+        indicator_id__in=change.indicator_ids,
+    ).values_list("objective__perspective__scorecard_id", "indicator_id"):
+        measured[scorecard_id].add(indicator_id)
+    for scorecard in Scorecard.objects.filter(pk__in=measured).order_by("pk"):
         starts = {
             c.period_start
             for c in change.changed
-            if c.indicator_id in measured and c.period == scorecard.period
+            if c.indicator_id in measured[scorecard.pk] and c.period == scorecard.period
         }
         if starts:
             count = refresh_scores(scorecard=scorecard, starts=starts)
