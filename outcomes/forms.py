@@ -1,15 +1,18 @@
 """Forms for analysts. They only shape input: the services decide, exactly as for the API.
 
 Choices come from the analyst's own organisation (initiatives, indicators, nodes), so a form
-never offers another organisation's object; the level rule and the weights are the services'
-to check, and their ValidationError lands on the field it names (`core.service_forms.add_service_errors`).
+never offers another organisation's object; the level rule and the weights taken together
+(not all 0) are the services' to check, and their ValidationError lands on the field it names (`core.service_forms.add_service_errors`).
 """
 
 import math
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import formats
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .compute import LEVEL_ORDER
@@ -28,28 +31,58 @@ def _number_text(raw: str) -> str:
     return text.replace(",", ".").replace("\u2212", "-")
 
 
-class WeightField(forms.CharField):
-    """A weight: any float, blank is 1. Negative, NaN or infinite weights pass through to the
-    service, which refuses them with its own message."""
+class WeightField(forms.FloatField):
+    """A weight of 0 or more in the active language's notation (en 0.5, sv and fi 0,5),
+    parsed by Django's localization; blank is 1. A thousands separator is refused: a weight is
+    a small number, and in English "1,5" could mean 1.5 or 15."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
+        super().__init__(localize=True, **kwargs)
         self.widget.attrs.update({"inputmode": "decimal", "size": 5})
 
     def to_python(self, value):
-        text = _number_text(super().to_python(value) or "")
+        text = (value or "").strip()
         if not text:
             return 1.0
+        if _grouped(text):
+            raise ValidationError(_weight_message("grouped"), code="grouped")
         try:
-            return float(text)
-        except ValueError:
-            raise ValidationError(_("Enter a number, e.g. 1 or 0,5."), code="invalid") from None
+            number = super().to_python(text)
+        except ValidationError:
+            raise ValidationError(_weight_message("invalid"), code="invalid") from None
+        return number + 0.0  # -0 is 0
+
+    def validate(self, value):
+        if not math.isfinite(value):
+            raise ValidationError(_weight_message("invalid"), code="invalid")
+        if value < 0:
+            raise ValidationError(_weight_message("min_value"), code="min_value")
 
     def prepare_value(self, value):
         if isinstance(value, float) and math.isfinite(value):
-            return f"{value:g}"
+            return formats.number_format(Decimal(repr(value)).normalize())
         return value
+
+
+def _grouped(text: str) -> bool:
+    """Whether the text holds the active language's thousands separator (en ",", sv and fi a
+    non-breaking space, or the plain space it stands for), another space or Python's "_"."""
+    separator = formats.get_format("THOUSAND_SEPARATOR")
+    marks = {separator, unicodedata.normalize("NFKD", separator), "_"}
+    return any(mark in text for mark in marks if mark) or any(c.isspace() for c in text)
+
+
+def _weight_message(code: str) -> str:
+    example = {"example": formats.number_format(Decimal("0.5"))}
+    if code == "grouped":
+        return gettext(
+            "Write the weight without a thousands separator, with “%(decimal)s” before the "
+            "decimals, e.g. %(example)s."
+        ) % {**example, "decimal": formats.get_format("DECIMAL_SEPARATOR")}
+    if code == "min_value":
+        return gettext("The weight must be 0 or more.")
+    return gettext("Enter the weight as a number, e.g. 1 or %(example)s.") % example
 
 
 class BudgetField(forms.CharField):

@@ -275,7 +275,7 @@ def test_an_analyst_adds_an_activity_linked_upward_with_weighted_indicators(
         node_post(
             initiative=str(quote.pk),
             contributes_to=[str(chain["output"].pk)],
-            indicators=[("fast_quote", "2"), ("quotes_sent", "0,5")],
+            indicators=[("fast_quote", "2"), ("quotes_sent", "0.5")],
         ),
     )
     activity = ChainNode.objects.get(title="Launch instant online quote")
@@ -325,17 +325,15 @@ def test_a_link_to_a_lower_level_is_the_services_error_on_contributes_to(anna, c
     assert ChainNode.objects.count() == 3 and ChainLink.objects.count() == 2
 
 
-def test_a_negative_weight_is_shown_above_the_indicator_rows_and_nothing_is_saved(
-    anna, organisation, quote
-):
+def test_a_negative_weight_is_an_error_on_its_row_and_nothing_is_saved(anna, organisation, quote):
     IndicatorFactory(organisation=organisation, code="fast_quote")
     response = anna.post(
         reverse("node-create"),
         node_post(initiative=str(quote.pk), indicators=[("fast_quote", "-1")]),
     )
     assert response.status_code == 400
-    assert response.context["measures"].non_form_errors() == [
-        "The weight of 'fast_quote' must be a number of 0 or more."
+    assert response.context["measures"].forms[0].errors["weight"] == [
+        "The weight must be 0 or more."
     ]
     assert not ChainNode.objects.exists() and not NodeIndicator.objects.exists()
 
@@ -348,9 +346,27 @@ def test_a_weight_that_is_not_a_number_is_an_error_on_its_row(anna, organisation
     )
     assert response.status_code == 400
     assert response.context["measures"].forms[0].errors["weight"] == [
-        "Enter a number, e.g. 1 or 0,5."
+        "Enter the weight as a number, e.g. 1 or 0.5."
     ]
+    assert 'class="field-error">Enter the weight as a number' in response.content.decode()
     assert not ChainNode.objects.exists()
+
+
+def test_a_swedish_analyst_writes_a_weight_with_a_decimal_comma_and_sees_it_so_again(
+    anna, organisation, quote
+):
+    organisation.language = "sv"
+    organisation.save(update_fields=["language"])
+    IndicatorFactory(organisation=organisation, code="fast_quote")
+    response = anna.post(
+        reverse("node-create"),
+        node_post(initiative=str(quote.pk), indicators=[("fast_quote", "0,25")]),
+    )
+    activity = ChainNode.objects.get()
+    assert response.status_code == 302
+    assert [m.weight for m in activity.measures.all()] == [0.25]
+    page = anna.get(reverse("node-edit", args=[activity.pk])).content.decode()
+    assert 'value="0,25"' in page
 
 
 def test_another_organisations_initiative_indicator_or_node_is_not_a_choice(
