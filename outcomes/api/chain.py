@@ -2,7 +2,7 @@
 
 import re
 
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -129,11 +129,11 @@ def _chain_params(query) -> tuple[int | None, list[str] | None]:
     errors: dict[str, list[str]] = {}
     initiative = query.get("initiative")
     if initiative is not None and not re.fullmatch(ID_PATTERN, initiative):
-        errors["initiative"] = [_g("Use the id of an initiative, a whole number.")]
+        errors["initiative"] = [gettext("Use the id of an initiative, a whole number.")]
     levels = query.getlist("level")
     wrong = [level for level in levels if level not in Level.values]
     if wrong:
-        errors["level"] = [_g("Use one of: activity, output, outcome, impact.")]
+        errors["level"] = [gettext("Use one of: activity, output, outcome, impact.")]
     if errors:
         raise ValidationError(errors)
     return (int(initiative) if initiative is not None else None), (levels or None)

@@ -4,7 +4,7 @@ An arrow is made and removed through its source node's `contributes_to`; here it
 the evidence it cites. `evidence` is the cited hypothesis's status, or null: "only drawn".
 """
 
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
@@ -58,7 +58,7 @@ class ChainLinkSerializer(serializers.Serializer):
             hypothesis = cpi_selectors.hypothesis_by_id(organisation=organisation, hypothesis_id=pk)
         except NotFound:
             raise ValidationError(
-                {"hypothesis": [_g("No hypothesis %(id)s.") % {"id": pk}]}
+                {"hypothesis": [gettext("No hypothesis %(id)s.") % {"id": pk}]}
             ) from None
         return {"hypothesis": hypothesis}
 

@@ -1,7 +1,7 @@
 """Chain nodes: the serializer (codes and ids resolved to objects), its filters and the viewset."""
 
 import django_filters
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
@@ -114,7 +114,7 @@ def _initiative(organisation, pk, errors):
     try:
         return selectors.initiative_by_id(organisation=organisation, pk=pk)
     except NotFound:
-        errors["initiative"] = [_g("No initiative %(id)s.") % {"id": pk}]
+        errors["initiative"] = [gettext("No initiative %(id)s.") % {"id": pk}]
         return None
 
 
@@ -127,13 +127,15 @@ def _indicators(organisation, node, attrs, errors):
     strays = [code for code in weights if code not in codes]
     if strays:
         errors["weights"] = [
-            _g("'%(code)s' is not among the node's indicators.") % {"code": code} for code in strays
+            gettext("'%(code)s' is not among the node's indicators.") % {"code": code}
+            for code in strays
         ]
     found = selectors.indicators_by_code(organisation=organisation, codes=codes)
     unknown = [code for code in dict.fromkeys(codes) if code not in found]
     if unknown:
         errors["indicators"] = [
-            _g("No indicator '%(code)s' in the organisation.") % {"code": code} for code in unknown
+            gettext("No indicator '%(code)s' in the organisation.") % {"code": code}
+            for code in unknown
         ]
     if strays or unknown:
         return None
@@ -144,7 +146,7 @@ def _targets(organisation, ids, errors):
     found = selectors.nodes_by_id(organisation=organisation, ids=ids)
     unknown = [pk for pk in dict.fromkeys(ids) if pk not in found]
     if unknown:
-        errors["contributes_to"] = [_g("No chain node %(id)s.") % {"id": pk} for pk in unknown]
+        errors["contributes_to"] = [gettext("No chain node %(id)s.") % {"id": pk} for pk in unknown]
     return [found[pk] for pk in dict.fromkeys(ids) if pk in found]
 
 
