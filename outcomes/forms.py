@@ -15,6 +15,7 @@ from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .api.fields import MAX_WEIGHT
 from .compute import LEVEL_ORDER
 from .models import LEVEL_RANK, InitiativeState, Level
 
@@ -32,7 +33,7 @@ def _number_text(raw: str) -> str:
 
 
 class WeightField(forms.FloatField):
-    """A weight of 0 or more in the active language's notation (en 0.5, sv and fi 0,5),
+    """A weight of 0 to MAX_WEIGHT in the active language's notation (en 0.5, sv and fi 0,5),
     parsed by Django's localization; blank is 1. A thousands separator is refused: a weight is
     a small number, and in English "1,5" could mean 1.5 or 15."""
 
@@ -58,6 +59,8 @@ class WeightField(forms.FloatField):
             raise ValidationError(_weight_message("invalid"), code="invalid")
         if value < 0:
             raise ValidationError(_weight_message("min_value"), code="min_value")
+        if value > MAX_WEIGHT:
+            raise ValidationError(_weight_message("max_value"), code="max_value")
 
     def prepare_value(self, value):
         if isinstance(value, float) and math.isfinite(value):
@@ -82,6 +85,10 @@ def _weight_message(code: str) -> str:
         ) % {**example, "decimal": formats.get_format("DECIMAL_SEPARATOR")}
     if code == "min_value":
         return gettext("The weight must be 0 or more.")
+    if code == "max_value":
+        return gettext("The weight must be at most %(most)s.") % {
+            "most": formats.number_format(MAX_WEIGHT, force_grouping=True)
+        }
     return gettext("Enter the weight as a number, e.g. 1 or %(example)s.") % example
 
 

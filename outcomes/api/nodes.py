@@ -17,6 +17,7 @@ from ..models import ChainNode, Level, NodeStatus, StatusSource
 from .fields import (
     CONFIRM_PARAMETER,
     DETAIL_SCHEMA,
+    MAX_WEIGHT,
     ChainViewSet,
     IdField,
     IdFilter,
@@ -42,10 +43,11 @@ class ChainNodeSerializer(serializers.Serializer):
         help_text=_("Codes of the indicators that measure the node (replaces the list)."),
     )
     weights = serializers.DictField(
-        child=JsonNumberField(min_value=0),
+        child=JsonNumberField(min_value=0, max_value=MAX_WEIGHT),
         required=False,
         help_text=_(
-            "{code: weight}: optional; a new code weighs 1, a code already there keeps its weight."
+            "{code: weight}: optional; each 0 to 1,000,000; a new code weighs 1, a code already "
+            "there keeps its weight."
         ),
     )
     contributes_to = serializers.ListField(

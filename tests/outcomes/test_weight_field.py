@@ -112,3 +112,20 @@ def test_the_error_stands_on_the_rows_weight_field():
         form = MeasureForm({"indicator": "", "weight": "1 000"})
         assert not form.is_valid()
     assert form.errors == {"weight": [GROUPED["sv"]]}
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "message"),
+    [
+        ("en", "1000001", "The weight must be at most 1,000,000."),
+        ("sv", "1e308", "The weight must be at most 1\u00a0000\u00a0000."),
+    ],
+)
+def test_a_weight_above_a_million_is_refused_since_a_nodes_weights_are_summed(
+    language, text, message
+):
+    assert refusal(language, text) == [message]
+
+
+def test_a_weight_of_a_million_is_taken():
+    assert clean("fi", "1000000") == 1_000_000.0
