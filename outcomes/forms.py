@@ -6,7 +6,6 @@ never offers another organisation's object; the level rule and the weights taken
 """
 
 import math
-import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -14,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from core.numbers import GroupedNumber, small_number
 
 from .api.fields import MAX_WEIGHT
 from .compute import LEVEL_ORDER
@@ -32,27 +33,24 @@ def _number_text(raw: str) -> str:
     return text.replace(",", ".").replace("\u2212", "-")
 
 
-class WeightField(forms.FloatField):
-    """A weight of 0 to MAX_WEIGHT in the active language's notation (en 0.5, sv and fi 0,5),
-    parsed by Django's localization; blank is 1. A thousands separator is refused: a weight is
-    a small number, and in English "1,5" could mean 1.5 or 15."""
+class WeightField(forms.CharField):
+    """A weight of 0 to MAX_WEIGHT with a decimal comma or point (0,5 or 0.5); blank is 1.
+    A thousands separator is refused (`core.numbers.small_number`): a weight is a small number,
+    and "1.000,5" could be read either way."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
-        super().__init__(localize=True, **kwargs)
+        super().__init__(**kwargs)
         self.widget.attrs.update({"inputmode": "decimal", "size": 5})
 
     def to_python(self, value):
-        text = (value or "").strip()
-        if not text:
-            return 1.0
-        if _grouped(text):
-            raise ValidationError(_weight_message("grouped"), code="grouped")
         try:
-            number = super().to_python(text)
-        except ValidationError:
+            number = small_number(super().to_python(value) or "")
+        except GroupedNumber:
+            raise ValidationError(_weight_message("grouped"), code="grouped") from None
+        except ValueError:
             raise ValidationError(_weight_message("invalid"), code="invalid") from None
-        return number + 0.0  # -0 is 0
+        return 1.0 if number is None else number + 0.0  # -0 is 0
 
     def validate(self, value):
         if not math.isfinite(value):
@@ -68,21 +66,13 @@ class WeightField(forms.FloatField):
         return value
 
 
-def _grouped(text: str) -> bool:
-    """Whether the text holds the active language's thousands separator (en ",", sv and fi a
-    non-breaking space, or the plain space it stands for), another space or Python's "_"."""
-    separator = formats.get_format("THOUSAND_SEPARATOR")
-    marks = {separator, unicodedata.normalize("NFKD", separator), "_"}
-    return any(mark in text for mark in marks if mark) or any(c.isspace() for c in text)
-
-
 def _weight_message(code: str) -> str:
     example = {"example": formats.number_format(Decimal("0.5"))}
     if code == "grouped":
-        return gettext(
-            "Write the weight without a thousands separator, with “%(decimal)s” before the "
-            "decimals, e.g. %(example)s."
-        ) % {**example, "decimal": formats.get_format("DECIMAL_SEPARATOR")}
+        return (
+            gettext("Write the weight without a thousands separator, e.g. 1 or %(example)s.")
+            % example
+        )
     if code == "min_value":
         return gettext("The weight must be 0 or more.")
     if code == "max_value":

@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.numbers import GroupedNumber, small_number
 from core.service_forms import add_service_errors
 from indicators.models import Evidence, Kind, Layer, Period
 from outcomes.forms import WeightField
@@ -40,14 +41,6 @@ CUSTOMER_INITIATIVES_HELP = _(
 )
 
 
-def _number_text(raw: str) -> str:
-    """'0,9' as '0.9' (a decimal comma is accepted in every language), spaces dropped."""
-    text = raw.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    if "," in text and "." in text:
-        text = text.replace(",", "")
-    return text.replace(",", ".").replace("\u2212", "-")
-
-
 def _blank(choices) -> list[tuple[str, str]]:
     return [("", "—"), *choices]
 
@@ -61,11 +54,12 @@ class DecimalTextField(forms.CharField):
         self.widget.attrs.update({"inputmode": "decimal", "size": 6})
 
     def to_python(self, value):
-        text = _number_text(super().to_python(value) or "")
-        if not text:
-            return None
         try:
-            return float(text)
+            return small_number(super().to_python(value) or "")
+        except GroupedNumber:
+            raise ValidationError(
+                _("Write the number without a thousands separator, e.g. 0,9."), code="grouped"
+            ) from None
         except ValueError:
             raise ValidationError(_("Enter a number, e.g. 0,9."), code="invalid") from None
 

@@ -40,6 +40,31 @@ def fast_password_hashing(django_test_environment):
     get_hashers_by_algorithm.cache_clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def flush_by_delete(django_test_environment):
+    """A transactional test ends with a flush of every table. On PostgreSQL Django flushes with
+    one TRUNCATE, which makes new files for all the tables and their indexes: about 1.2 s per
+    test here, against ~20 ms for a DELETE per table of the few rows a test writes. The foreign
+    keys Django makes are deferred to the flush's commit, so the order of the tables does not
+    matter. Sequences are not reset either way (no test asks for `reset_sequences`)."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or allow_cascade:
+            return truncate(
+                self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        return ["SET CONSTRAINTS ALL DEFERRED"] + [
+            f"DELETE FROM {self.quote_name(table)}" for table in tables
+        ]
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = truncate
+
+
 @pytest.fixture(autouse=True)
 def tasks_in_process(settings):
     """Unit tests run Celery tasks in-process; the worker test starts a real worker."""

@@ -4,7 +4,7 @@ helper `GET /api/v1/experiments/plan/` (the minimum detectable effect)."""
 import re
 
 import django_filters
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -205,7 +205,8 @@ class ExperimentSerializer(serializers.Serializer):
                 )
             except NotFound:
                 errors["hypothesis"] = [
-                    _g("No hypothesis %(id)s in the organisation.") % {"id": attrs["hypothesis"]}
+                    gettext("No hypothesis %(id)s in the organisation.")
+                    % {"id": attrs["hypothesis"]}
                 ]
         if "indicator" in attrs:
             data["indicator"] = indicator_of(organisation, attrs["indicator"], "indicator", errors)
@@ -311,18 +312,20 @@ def _plan_params(query, organisation):
     errors: dict[str, list[str]] = {}
     code = query.get("indicator")
     if code is None or not re.fullmatch(CODE_PATTERN, code):
-        errors["indicator"] = [_g("Send the code of an indicator.")]
+        errors["indicator"] = [gettext("Send the code of an indicator.")]
     text = query.get("n_per_arm")
     n_per_arm = None
     if text is not None and text.isascii() and text.isdigit():
         n_per_arm = int(text)
     if n_per_arm is None or not 2 <= n_per_arm <= MAX_N_PER_ARM:
-        errors["n_per_arm"] = [_g("Use a whole number from 2 to %(max)d.") % {"max": MAX_N_PER_ARM}]
+        errors["n_per_arm"] = [
+            gettext("Use a whole number from 2 to %(max)d.") % {"max": MAX_N_PER_ARM}
+        ]
     before = query.get("before")
     try:
         before = indicator_selectors.today_of(organisation) if before is None else iso_date(before)
     except ValueError:
-        errors["before"] = [_g("Use a date, YYYY-MM-DD.")]
+        errors["before"] = [gettext("Use a date, YYYY-MM-DD.")]
     if errors:
         raise ValidationError(errors)
     return code, n_per_arm, before

@@ -5,7 +5,7 @@ import re
 
 import django_filters
 from django import forms
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -66,7 +66,7 @@ def indicator_of(organisation, code: str, field: str, errors: dict):
     try:
         return indicator_selectors.indicator_by_code(organisation=organisation, code=code)
     except NotFound:
-        errors[field] = [_g("No indicator '%(code)s' in the organisation.") % {"code": code}]
+        errors[field] = [gettext("No indicator '%(code)s' in the organisation.") % {"code": code}]
         return None
 
 

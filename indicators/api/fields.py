@@ -22,7 +22,7 @@ from ..services.ingest import is_number
 class JsonNumberField(serializers.FloatField):
     """A finite JSON number: numeric strings, booleans, NaN and infinities are refused."""
 
-    default_error_messages = {"invalid": "A finite JSON number is required."}
+    default_error_messages = {"invalid": _("A finite JSON number is required.")}
 
     def to_internal_value(self, data):
         if not is_number(data):
@@ -33,7 +33,7 @@ class JsonNumberField(serializers.FloatField):
 class JsonStringField(serializers.CharField):
     """A JSON string: DRF's CharField would also take 0 or 1.5 and store "0" or "1.5"."""
 
-    default_error_messages = {"invalid": "A JSON string is required."}
+    default_error_messages = {"invalid": _("A JSON string is required.")}
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -44,7 +44,7 @@ class JsonStringField(serializers.CharField):
 class JsonIntegerField(serializers.IntegerField):
     """A JSON integer: DRF's IntegerField would also take "5", 5.0 and true."""
 
-    default_error_messages = {"invalid": "A JSON integer is required."}
+    default_error_messages = {"invalid": _("A JSON integer is required.")}
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int):
@@ -55,7 +55,7 @@ class JsonIntegerField(serializers.IntegerField):
 class JsonBooleanField(serializers.BooleanField):
     """true or false: DRF's BooleanField would also take 0, 1, "yes" and "on"."""
 
-    default_error_messages = {"invalid": "true or false is required."}
+    default_error_messages = {"invalid": _("true or false is required.")}
 
     def to_internal_value(self, data):
         if not isinstance(data, bool):
@@ -84,7 +84,7 @@ class MemberField(JsonStringField):
     """A person of the caller's organisation, by username (null: nobody)."""
 
     default_error_messages = {
-        "unknown": "No member of the organisation has the username '{username}'."
+        "unknown": _("No member of the organisation has the username '{username}'.")
     }
 
     def __init__(self, **kwargs):
@@ -96,6 +96,7 @@ class MemberField(JsonStringField):
 
     def to_internal_value(self, data):
         username = super().to_internal_value(data)
+        self.run_validators(username)  # a NUL is refused here, before it reaches the database
         organisation = self.context["view"].get_organisation()
         user = member_by_username(organisation=organisation, username=username)
         if user is None:

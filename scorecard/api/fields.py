@@ -3,7 +3,7 @@ query, statuses, and the answer's small parts (a measure's indicator, a score's 
 
 from datetime import date
 
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -106,12 +106,12 @@ def query_date(query, name: str) -> date | None:
     try:
         day = iso_date(text)
     except ValueError:
-        raise ValidationError({name: [_g("Use a date, YYYY-MM-DD.")]}) from None
+        raise ValidationError({name: [gettext("Use a date, YYYY-MM-DD.")]}) from None
     if not EARLIEST <= day <= LATEST:
         raise ValidationError(
             {
                 name: [
-                    _g("Use a date from %(first)s to %(last)s.")
+                    gettext("Use a date from %(first)s to %(last)s.")
                     % {"first": EARLIEST.isoformat(), "last": LATEST.isoformat()}
                 ]
             }

@@ -3,7 +3,7 @@ create one in a perspective, read, PATCH (measures, cause-effect links and initi
 whole) and delete. The rules are `services.create_objective` / `update_objective`'s."""
 
 from django.db.models import Prefetch, Q
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_view
 from rest_framework import serializers, status
@@ -155,13 +155,15 @@ class ObjectiveSerializer(serializers.Serializer):
                 )
             except NotFound:
                 errors["perspective"] = [
-                    _g("No perspective %(id)s.") % {"id": attrs["perspective"]}
+                    gettext("No perspective %(id)s.") % {"id": attrs["perspective"]}
                 ]
         if "initiatives" in attrs:
             found = initiatives_by_id(organisation, set(attrs["initiatives"]))
             unknown = [pk for pk in dict.fromkeys(attrs["initiatives"]) if pk not in found]
             if unknown:
-                errors["initiatives"] = [_g("No initiative %(id)s.") % {"id": pk} for pk in unknown]
+                errors["initiatives"] = [
+                    gettext("No initiative %(id)s.") % {"id": pk} for pk in unknown
+                ]
             data["initiatives"] = [found[pk] for pk in attrs["initiatives"] if pk in found]
         if "measures" in attrs:
             measures = _measures(organisation, self.instance, attrs["measures"], errors)
@@ -173,7 +175,7 @@ class ObjectiveSerializer(serializers.Serializer):
             unknown = [pk for pk in dict.fromkeys(ids) if pk not in found]
             if unknown:
                 errors["contributes_to"] = [
-                    _g("No objective %(id)s.") % {"id": pk} for pk in unknown
+                    gettext("No objective %(id)s.") % {"id": pk} for pk in unknown
                 ]
             data["contributes_to"] = [found[pk] for pk in dict.fromkeys(ids) if pk in found]
         if errors:
@@ -189,7 +191,7 @@ def _measures(organisation, objective, items, errors):
     found = outcome_selectors.indicators_by_code(organisation=organisation, codes=codes)
     unknown = {
         f"measures.{index}.indicator": [
-            _g("No indicator '%(code)s' in the organisation.") % {"code": code}
+            gettext("No indicator '%(code)s' in the organisation.") % {"code": code}
         ]
         for index, code in enumerate(codes)
         if code not in found
@@ -299,7 +301,7 @@ class ObjectiveViewSet(ScopedByIdViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         if "perspective" not in data:
-            raise ValidationError({"perspective": [_g("This field is required.")]})
+            raise ValidationError({"perspective": [gettext("This field is required.")]})
         objective = services.create_objective(perspective=data.pop("perspective"), data=data)
         serializer.instance = self._fresh(objective.pk)
 

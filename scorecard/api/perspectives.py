@@ -3,7 +3,7 @@ re-order or re-weigh it, delete it with its objectives. The rules are
 `services.create_perspective` / `update_perspective`'s (one of each kind per scorecard)."""
 
 from django.db.models import Prefetch
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_view
 from rest_framework import serializers, status
@@ -72,7 +72,7 @@ class PerspectiveSerializer(serializers.Serializer):
             if self.instance is not None:
                 if attrs["scorecard"] != self.instance.scorecard_id:
                     raise ValidationError(
-                        {"scorecard": [_g("A perspective stays in its scorecard.")]}
+                        {"scorecard": [gettext("A perspective stays in its scorecard.")]}
                     )
                 return data
             organisation = self.context["view"].get_organisation()
@@ -82,7 +82,7 @@ class PerspectiveSerializer(serializers.Serializer):
                 )
             except NotFound:
                 raise ValidationError(
-                    {"scorecard": [_g("No scorecard %(id)s.") % {"id": attrs["scorecard"]}]}
+                    {"scorecard": [gettext("No scorecard %(id)s.") % {"id": attrs["scorecard"]}]}
                 ) from None
         return data
 

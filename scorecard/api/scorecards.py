@@ -8,7 +8,7 @@ Every answer is built from `selectors.scorecard_detail` with no further query (`
 the history's from `selectors.score_history` (`history`).
 """
 
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -156,14 +156,14 @@ class ScorecardCreateSerializer(ScorecardSettingsSerializer):
                     code = measure["indicator"]
                     if code not in indicators:
                         errors[f"{at}.measures.{index}.indicator"] = [
-                            _g("No indicator '%(code)s' in the organisation.") % {"code": code}
+                            gettext("No indicator '%(code)s' in the organisation.") % {"code": code}
                         ]
                     else:
                         measure["indicator"] = indicators[code]
                 for index, pk in enumerate(objective.get("initiatives", [])):
                     if pk not in initiatives:
                         errors[f"{at}.initiatives.{index}"] = [
-                            _g("No initiative %(id)s.") % {"id": pk}
+                            gettext("No initiative %(id)s.") % {"id": pk}
                         ]
                 objective["initiatives"] = [
                     initiatives[pk] for pk in objective.get("initiatives", []) if pk in initiatives
@@ -268,7 +268,7 @@ class ScorecardViewSet(
             raise ValidationError(
                 {
                     "perspectives": [
-                        _g(
+                        gettext(
                             "Change perspectives through /api/v1/perspectives/ and objectives "
                             "through /api/v1/objectives/."
                         )
@@ -323,6 +323,6 @@ def _count_of(query) -> int:
         return 12
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_HISTORY:
         raise ValidationError(
-            {"count": [_g("Use a whole number from 1 to %(max)s.") % {"max": MAX_HISTORY}]}
+            {"count": [gettext("Use a whole number from 1 to %(max)s.") % {"max": MAX_HISTORY}]}
         )
     return int(text)

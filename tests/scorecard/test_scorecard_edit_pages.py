@@ -301,7 +301,7 @@ def test_a_negative_perspective_weight_is_refused_on_the_field(anna, card):
     url = reverse("perspective-edit", args=[customer.pk])
     response = anna.post(url, {"label": "Policyholders", "position": "1", "weight": "-1"})
     assert response.status_code == 400
-    assert errors_on(response, "weight") == ["A weight cannot be negative."]
+    assert errors_on(response, "weight") == ["The weight must be 0 or more."]
     customer.refresh_from_db()
     assert (customer.label, customer.weight) == ("", 1.0)
 
@@ -404,10 +404,10 @@ def test_editing_an_objective_keeps_the_voice_and_rescores_with_its_new_weight(a
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({"weight": "-2"}, "weight", "A weight cannot be negative."),
+        ({"weight": "-2"}, "weight", "The weight must be 0 or more."),
         ({"weight": "0"}, "weight", "The weights of the objectives are all 0"),
         ({"title": "  "}, "title", None),
-        ({"weight": "lots"}, "weight", "Enter a number"),
+        ({"weight": "lots"}, "weight", "Enter the weight as a number"),
     ],
 )
 def test_a_refused_objective_edit_shows_the_error_on_the_field(anna, card, fields, field, message):
@@ -501,7 +501,7 @@ def test_a_bad_measure_weight_is_refused_beside_the_weight(anna, card):
     response = anna.post(url, {"action": "add", "indicator": "nps", "weight": "-1"})
     assert response.status_code == 400
     assert [str(e) for e in response.context["add_form"].errors["weight"]] == [
-        "A weight cannot be negative."
+        "The weight must be 0 or more."
     ]
     measure = engine.measures.get()
     post = {"action": "weight", "measure": measure.pk, f"m{measure.pk}-weight": "0"}
