@@ -776,6 +776,24 @@ def test_linking_and_unlinking_refresh_the_target_in_the_database_and_in_hand(or
     assert stored(outcome).status == "no_data"
 
 
+def test_unlinking_an_arrow_that_does_not_exist_is_refused_naming_both_nodes(organisation, quote):
+    outcome = node(organisation, "outcome", "Price on the page")
+    output = node(organisation, "output", "Live", quote)
+    other = node(organisation, "outcome", "Other")
+    node(organisation, "activity", "Launch", quote, contributes_to=[output])
+    services.link_nodes(source=output, target=other)
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.unlink_nodes(source=output, target=outcome)
+
+    assert errors_of(excinfo) == {
+        "contributes_to": [
+            "“Live” does not contribute to “Price on the page”: there is no arrow to remove."
+        ]
+    }
+    assert ChainLink.objects.count() == 2
+
+
 def test_moving_a_link_refreshes_the_old_target_and_the_new_one(organisation, quote):
     one = indicator(organisation, "one", "on_track")
     old = node(organisation, "outcome", "Old target")
