@@ -1,7 +1,8 @@
 """Django admin for indicators. Every write with rules goes through `indicators.services`:
 
 - indicators (with their targets, band versions and benchmarks) are saved by `create_indicator` /
-  `update_indicator`, whose validation errors show on the form (band versions' on their rows);
+  `update_indicator`, whose validation errors show on the form (band versions' on their rows),
+  and deleted by `delete_indicator`, so that the apps above refresh what they store;
 - measurements arrive through ingest, and period values and deviations are computed (deviation
   states change on the deviations page and API), so their admin pages are read-only.
 """
@@ -25,7 +26,7 @@ from .models import (
     Webhook,
     WebhookDelivery,
 )
-from .services import create_indicator, update_indicator
+from .services import create_indicator, delete_indicator, update_indicator
 from .services.bands import check_bands
 from .services.definitions import PLAIN_FIELDS
 from .services.webhooks import check_url
@@ -181,6 +182,14 @@ class IndicatorAdmin(admin.ModelAdmin):
         form.instance.pk, form.instance._state.adding = indicator.pk, False
         for formset in formsets:
             formset.save(commit=False)  # writes nothing; lists the changes for the history
+
+    def delete_model(self, request, obj):
+        delete_indicator(indicator=obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():  # all of them or none
+            for indicator in queryset:
+                delete_indicator(indicator=indicator)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

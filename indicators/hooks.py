@@ -1,4 +1,5 @@
-"""Values-changed hooks: how apps above `indicators` learn that period values changed.
+"""Values-changed and indicators-changed hooks: how apps above `indicators` learn that period
+values changed, or that indicators changed without new values.
 
 The recompute (incremental or rebuild) collects the (indicator, period, period start) of every
 stored period value it inserted, changed (value or a derived field) or deleted, in any segment,
@@ -17,12 +18,27 @@ A handler runs after the commit, outside the recompute's transaction: what it mu
 enqueues (a task) or writes in its own transaction. A handler that raises is logged with its
 exception; the values are already committed and the other handlers still run. No Django signals:
 the registry is a plain dict of named callables, so the control flow stays visible here.
+
+Indicators-changed hooks cover what changes an indicator's status, or what hangs on it, without
+changing a period value: an indicator deleted (the rows of the apps above that measure it go
+with it, by cascade) or its `stale_grace_days` changed. The service calls
+`indicators_changed(...)` inside its transaction, before the delete, and each handler is called
+then with an `IndicatorsChanged`, in a savepoint: it reads what it needs while the rows are still
+there (the nodes, measures or hypotheses of those indicators) and returns what to do after the
+commit (a callable, or None for nothing), which is run once the change is committed, and not at
+all when it is rolled back::
+
+    register_indicators_changed("outcomes.chain_status", chain_on_indicators_changed)
+
+A handler that raises, before or after the commit, is logged with its exception: the change
+goes on (a failed handler never undoes a delete) and the other handlers still run.
 """
 
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import NamedTuple
 
 from django.db import transaction
@@ -108,3 +124,71 @@ def call_values_changed(change: ValuesChanged) -> None:
                 change.organisation_id,
                 len(change.changed),
             )
+
+
+# -- indicators changed without new values ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorsChanged:
+    """Indicators of one organisation that are being deleted (`deleting`) or whose status rule
+    changed (`stale_grace_days`), with no period value changed."""
+
+    organisation_id: int
+    indicator_ids: frozenset[int]
+    deleting: bool
+
+
+AfterCommit = Callable[[], None]
+ChangedHandler = Callable[[IndicatorsChanged], AfterCommit | None]
+_changed_handlers: dict[str, ChangedHandler] = {}
+
+
+def register_indicators_changed(name: str, handler: ChangedHandler) -> None:
+    """Call `handler(IndicatorsChanged)` inside every transaction that deletes indicators or
+    changes their `stale_grace_days`, before the delete; what it returns runs after the commit.
+    The same `name` again replaces the handler."""
+    _changed_handlers[name] = handler
+
+
+def unregister_indicators_changed(name: str) -> None:
+    """Remove a handler (tests; an app switched off)."""
+    _changed_handlers.pop(name, None)
+
+
+def indicators_changed(
+    *, organisation_id: int, indicator_ids: Iterable[int], deleting: bool
+) -> None:
+    """Call every handler now, each in a savepoint, and schedule what each returns for after
+    the commit. Must run inside the transaction that makes the change (before a delete)."""
+    change = IndicatorsChanged(organisation_id, frozenset(indicator_ids), deleting)
+    if not change.indicator_ids:
+        return
+    for name, handler in list(_changed_handlers.items()):
+        try:
+            # A savepoint: a handler's failed query must not break the caller's transaction.
+            with transaction.atomic():
+                after_commit = handler(change)
+        except Exception:
+            _log_failure(name, change, "")
+            continue
+        if after_commit is not None:
+            transaction.on_commit(partial(_run_after_commit, name, change, after_commit))
+
+
+def _run_after_commit(name: str, change: IndicatorsChanged, after_commit: AfterCommit) -> None:
+    try:
+        after_commit()
+    except Exception:
+        _log_failure(name, change, " after the commit")
+
+
+def _log_failure(name: str, change: IndicatorsChanged, when: str) -> None:
+    logger.exception(
+        "indicators-changed handler %s failed%s organisation=%s indicators=%d deleting=%s",
+        name,
+        when,
+        change.organisation_id,
+        len(change.indicator_ids),
+        change.deleting,
+    )

@@ -2,7 +2,8 @@
 
 - initiatives are saved by `create_initiative` / `update_initiative` and deleted by
   `delete_initiative(confirm=True)` (the admin's own confirmation page is the confirm: it lists
-  the nodes, whose activities and outputs go with it and whose outcomes and impacts stay);
+  its activities and outputs, which go with it, the arrows of other nodes into or out of them,
+  which go too, its outcomes and impacts, which stay, and the objectives that lose it);
 - chain nodes, with their indicators (the inline) and the nodes they contribute to, are saved by
   one `create_node` / `update_node` call and deleted by `delete_node(confirm=True)`;
 - a chain link is added by `link_nodes` and removed by `unlink_nodes`.
@@ -27,7 +28,9 @@ from .services import (
     create_node,
     delete_initiative,
     delete_node,
+    initiative_deletion,
     link_nodes,
+    objective_title,
     unlink_nodes,
     update_initiative,
     update_node,
@@ -38,6 +41,21 @@ NODE_FIELDS = ["level", "title", "description", "initiative"]
 
 
 # -- initiatives ----------------------------------------------------------------------------------
+
+
+def deletion_lines(deletion) -> list[str]:
+    """The admin's confirmation lines for what goes with an initiative, in chain order."""
+    lines = [_("%(node)s (deleted with its links)") % {"node": node} for node in deletion.deleted]
+    lines += [_("Arrow %(arrow)s (deleted)") % {"arrow": arrow} for arrow in deletion.arrows]
+    lines += [
+        _("%(node)s (kept, without an initiative)") % {"node": node} for node in deletion.kept
+    ]
+    lines += [
+        _("Objective %(objective)s (kept; it no longer lists the initiative)")
+        % {"objective": objective_title(label)}
+        for _pk, label in deletion.objectives
+    ]
+    return lines
 
 
 def initiative_data(form: forms.ModelForm) -> dict:
@@ -86,14 +104,11 @@ class InitiativeAdmin(admin.ModelAdmin):
 
     def get_deleted_objects(self, objs, request):
         # The nodes protect their initiative in the database; the service deletes its
-        # activities and outputs and keeps its outcomes and impacts, as the page lists.
+        # activities and outputs (and every arrow into or out of them) and keeps its outcomes
+        # and impacts, as the page lists, and the objectives it serves lose it.
         deleted, counts, perms, _protected = super().get_deleted_objects(objs, request)
         for initiative in objs:
-            for node in initiative.nodes.order_by("level", "title"):
-                if node.level in ("activity", "output"):
-                    deleted.append(_("%(node)s (deleted with its links)") % {"node": node})
-                else:
-                    deleted.append(_("%(node)s (kept, without an initiative)") % {"node": node})
+            deleted.extend(deletion_lines(initiative_deletion(initiative=initiative)))
         return deleted, counts, perms, []
 
     def delete_model(self, request, obj):

@@ -6,7 +6,7 @@ are written by the recompute alone; apps that follow them register a values-chan
 """
 
 from .comments import add_comment
-from .definitions import create_indicator, update_indicator
+from .definitions import create_indicator, delete_indicator, update_indicator
 from .deviations import update_deviation
 from .dirty import enqueue_recompute, mark_dirty
 from .ingest import IngestError, IngestResult, ingest_measurements
@@ -19,6 +19,7 @@ __all__ = [
     "IngestResult",
     "add_comment",
     "create_indicator",
+    "delete_indicator",
     "enqueue_recompute",
     "ingest_measurements",
     "mark_dirty",

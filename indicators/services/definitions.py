@@ -12,6 +12,7 @@ from accounts.models import Organisation
 from accounts.selectors import non_members
 
 from ..compute.formula import FormulaError, find_cycle, formula_inputs
+from ..hooks import indicators_changed
 from ..models import Aggregation, Benchmark, Indicator, Target
 from . import dirty
 from .bands import check_bands, replace_bands
@@ -240,7 +241,28 @@ def update_indicator(*, indicator: Indicator, data: dict) -> Indicator:
         changed = set(data) if bands_changed else set(data) - {"band", "bands"}
         if VALUE_FIELDS & changed:
             _recompute_later(indicator)
+        if indicator.stale_grace_days != before.stale_grace_days:
+            # Stale is not a stored value: no recompute would tell the apps that follow it.
+            indicators_changed(
+                organisation_id=indicator.organisation_id,
+                indicator_ids=[indicator.pk],
+                deleting=False,
+            )
     return indicator
+
+
+def delete_indicator(*, indicator: Indicator) -> None:
+    """Delete `indicator` in one transaction, with everything that hangs on it: its
+    measurements, period values, targets, bands and deviations, and in the apps above what
+    measures it (chain nodes' and scorecard measures' rows, hypotheses with it as cause or
+    effect, experiments on it), all by cascade. The indicators-changed hooks are called first,
+    while those rows are still there, so that each app refreshes what it stores (a node's
+    status, a scorecard's scores, a hypothesis's evidence) after the commit."""
+    with transaction.atomic():
+        indicators_changed(
+            organisation_id=indicator.organisation_id, indicator_ids=[indicator.pk], deleting=True
+        )
+        indicator.delete()
 
 
 def _recompute_later(indicator: Indicator) -> None:

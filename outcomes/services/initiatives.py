@@ -5,9 +5,11 @@
 """
 
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -15,7 +17,15 @@ from accounts.models import Organisation
 from accounts.selectors import non_members
 from core.instances import restored_on_failure
 
-from ..models import ChainNode, Initiative, InitiativeState
+from ..models import (
+    LEVEL_RANK,
+    LEVELS_OF_AN_INITIATIVE,
+    ChainLink,
+    ChainNode,
+    Initiative,
+    InitiativeState,
+)
+from ..registry import ObjectiveLabel, objective_labels, objectives_of
 from .instances import title_errors
 from .status import lock_chain, refresh_chain_status
 
@@ -89,32 +99,176 @@ def _budget_error(budget) -> str | None:
     return None
 
 
+class InitiativeDeletion(NamedTuple):
+    """What deleting an initiative takes with it (`initiative_deletion`)."""
+
+    deleted: list[ChainNode]  # its activities and outputs, in chain order
+    kept: list[ChainNode]  # its outcomes and impacts: they stay, without an initiative
+    # Each arrow that goes with `deleted` and has a node that stays at its other end, as
+    # "“Train agents” (Initiative B) → “Agents trained”", in chain order.
+    arrows: list[str]
+    objectives: list[tuple[int, ObjectiveLabel]]  # the objectives it serves, which lose it
+
+    @property
+    def nodes(self) -> list[ChainNode]:
+        return [*self.deleted, *self.kept]
+
+    @property
+    def takes_anything(self) -> bool:
+        """Whether the delete changes anything but the initiative: then it needs a confirm."""
+        return bool(self.deleted or self.kept or self.objectives)
+
+
+def chain_order(nodes) -> list[ChainNode]:
+    """`nodes` by level in chain order (activity, output, outcome, impact), then by title."""
+    return sorted(nodes, key=_order_key)
+
+
+def initiative_deletion(*, initiative: Initiative) -> InitiativeDeletion:
+    """What `delete_initiative(confirm=True)` would delete, keep and unlink (three queries and
+    the objective sources')."""
+    nodes = chain_order(initiative.nodes.all())
+    deleted = [n for n in nodes if n.level in LEVELS_OF_AN_INITIATIVE]
+    served = objectives_of([initiative.pk])[initiative.pk]
+    return InitiativeDeletion(
+        deleted=deleted,
+        kept=[n for n in nodes if n.level not in LEVELS_OF_AN_INITIATIVE],
+        arrows=_arrows_that_go(initiative, {n.pk for n in deleted}),
+        objectives=objective_labels(served),
+    )
+
+
+def _arrows_that_go(initiative: Initiative, deleted: set[int]) -> list[str]:
+    """The arrows into or out of `deleted` whose other end stays (another initiative's node, a
+    shared one); arrows between two deleted nodes go unseen, with both of their ends."""
+    if not deleted:
+        return []
+    links = (
+        ChainLink.objects.filter(Q(source_id__in=deleted) | Q(target_id__in=deleted))
+        .exclude(source_id__in=deleted, target_id__in=deleted)
+        .select_related("source__initiative", "target__initiative")
+    )
+    ordered = sorted(
+        links,
+        key=lambda link: (*_order_key(link.source), *_order_key(link.target)),
+    )
+    return [
+        f"{_node_label(link.source, initiative)} → {_node_label(link.target, initiative)}"
+        for link in ordered
+    ]
+
+
+def _order_key(node: ChainNode) -> tuple:
+    return LEVEL_RANK[node.level], node.title, node.pk
+
+
+def _node_label(node: ChainNode, initiative: Initiative) -> str:
+    """“title”, with the initiative it belongs to when that is another one."""
+    if node.initiative_id is None or node.initiative_id == initiative.pk:
+        return _("“%(title)s”") % {"title": node.title}
+    return _("“%(title)s” (%(initiative)s)") % {
+        "title": node.title,
+        "initiative": node.initiative.title,
+    }
+
+
 def delete_initiative(*, initiative: Initiative, confirm: bool = False) -> None:
-    """Delete `initiative`. When it has chain nodes, refuse with their titles unless `confirm`,
-    which deletes its activities and outputs (and their links) and keeps its outcomes and
-    impacts, shared by nature, without an initiative."""
+    """Delete `initiative`, in one transaction: its activities and outputs go with it (and
+    every arrow into or out of them, other initiatives' too), its outcomes and impacts, shared
+    by nature, stay without an initiative, and the objectives it serves lose it.
+
+    When anything but the initiative changes, refused unless `confirm`, with a ValidationError
+    that lists it: on `nodes` its chain nodes (and the arrows of other nodes that go), on
+    `objectives` the objectives it serves; nothing changed."""
     organisation = initiative.organisation
     with transaction.atomic():
         lock_chain(organisation)
-        nodes = list(initiative.nodes.order_by("pk"))
-        if nodes and not confirm:
-            raise ValidationError(
-                {
-                    "nodes": [
-                        ngettext(
-                            "The initiative has %(count)s chain node: %(titles)s. Confirm to "
-                            "delete its activities and outputs with it.",
-                            "The initiative has %(count)s chain nodes: %(titles)s. Confirm to "
-                            "delete its activities and outputs with it.",
-                            len(nodes),
-                        )
-                        % {"count": len(nodes), "titles": ", ".join(f"'{n.title}'" for n in nodes)}
-                    ]
-                }
-            )
+        deletion = initiative_deletion(initiative=initiative)
+        if deletion.takes_anything and not confirm:
+            raise ValidationError(_refusal(deletion))
         own = ChainNode.objects.filter(initiative=initiative)
         own.filter(level__in=["outcome", "impact"]).update(initiative=None)
         own.delete()
-        initiative.delete()
-        if nodes:
+        initiative.delete()  # and, by cascade, the objectives' links to it
+        if deletion.nodes:
             refresh_chain_status(organisation=organisation)
+
+
+def _refusal(deletion: InitiativeDeletion) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if deletion.nodes:
+        errors["nodes"] = [_nodes_message(deletion)]
+        if deletion.arrows:
+            errors["nodes"].append(
+                ngettext(
+                    "With its activities and outputs goes %(count)s arrow to or from a node "
+                    "that stays: %(arrows)s.",
+                    "With its activities and outputs go %(count)s arrows to or from nodes "
+                    "that stay: %(arrows)s.",
+                    len(deletion.arrows),
+                )
+                % {"count": len(deletion.arrows), "arrows": "; ".join(deletion.arrows)}
+            )
+    if deletion.objectives:
+        errors["objectives"] = [_objectives_message(deletion)]
+    return errors
+
+
+def _nodes_message(deletion: InitiativeDeletion) -> str:
+    nodes = deletion.nodes
+    words = {"count": len(nodes), "titles": ", ".join(f"'{n.title}'" for n in nodes)}
+    if deletion.deleted:
+        return (
+            ngettext(
+                "The initiative has %(count)s chain node: %(titles)s. Confirm to delete its "
+                "activities and outputs with it.",
+                "The initiative has %(count)s chain nodes: %(titles)s. Confirm to delete its "
+                "activities and outputs with it.",
+                len(nodes),
+            )
+            % words
+        )
+    return (
+        ngettext(
+            "The initiative has %(count)s chain node: %(titles)s. Confirm to delete it; the "
+            "node stays, without an initiative.",
+            "The initiative has %(count)s chain nodes: %(titles)s. Confirm to delete it; the "
+            "nodes stay, without an initiative.",
+            len(nodes),
+        )
+        % words
+    )
+
+
+def objective_title(label: ObjectiveLabel) -> str:
+    """“title” (where it sits), as a refusal names an objective."""
+    if label.context:
+        return _("“%(title)s” (%(context)s)") % {"title": label.title, "context": label.context}
+    return _("“%(title)s”") % {"title": label.title}
+
+
+def _objectives_message(deletion: InitiativeDeletion) -> str:
+    count = len(deletion.objectives)
+    words = {
+        "count": count,
+        "titles": ", ".join(objective_title(label) for _pk, label in deletion.objectives),
+    }
+    if deletion.nodes:
+        return (
+            ngettext(
+                "It serves %(count)s objective, which loses it: %(titles)s.",
+                "It serves %(count)s objectives, which lose it: %(titles)s.",
+                count,
+            )
+            % words
+        )
+    return (
+        ngettext(
+            "The initiative serves %(count)s objective, which loses it: %(titles)s. Confirm to "
+            "delete it.",
+            "The initiative serves %(count)s objectives, which lose it: %(titles)s. Confirm to "
+            "delete it.",
+            count,
+        )
+        % words
+    )

@@ -250,10 +250,24 @@ def link_nodes(*, source: ChainNode, target: ChainNode) -> ChainLink:
 
 
 def unlink_nodes(*, source: ChainNode, target: ChainNode) -> None:
-    """Remove the arrow `source` -> `target`, if there is one."""
+    """Remove the arrow `source` -> `target`. Refused with a ValidationError on
+    `contributes_to` naming both nodes when there is no such arrow (never drawn, or removed
+    meanwhile)."""
     with transaction.atomic():
         lock_chain(source.organisation)
-        ChainLink.objects.filter(source=source, target=target).delete()
+        removed, _counts = ChainLink.objects.filter(source=source, target=target).delete()
+        if not removed:
+            raise ValidationError(
+                {
+                    "contributes_to": [
+                        _(
+                            "“%(source)s” does not contribute to “%(target)s”: there is no arrow "
+                            "to remove."
+                        )
+                        % {"source": source.title, "target": target.title}
+                    ]
+                }
+            )
         refresh_chain_status(
             organisation=source.organisation, node_ids=[target.pk], nodes=[source, target]
         )

@@ -73,18 +73,20 @@ def initiative_edit(request, pk):
 @role_required(Role.ANALYST)
 @require_http_methods(["GET", "POST"])
 def initiative_delete(request, pk):
+    """The delete page lists what goes with the initiative (its activities and outputs, the
+    arrows of other nodes into or out of them, its place in the objectives it serves) and what
+    stays; the tick appears only when something but the initiative changes."""
     organisation = request.membership.organisation
     initiative = selectors.initiative_by_id(organisation=organisation, pk=pk)
-    nodes = list(initiative.nodes.order_by("level", "title", "pk"))
+    deletion = services.initiative_deletion(initiative=initiative)
     form = ConfirmDeleteForm(
-        request.POST if request.method == "POST" else None,
-        label=_("Delete it with its activities and outputs, and keep its outcomes and impacts"),
+        request.POST if request.method == "POST" else None, label=_confirm_label(deletion)
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.delete_initiative(initiative=initiative, confirm=form.cleaned_data["confirm"])
         except ValidationError as error:
-            add_service_errors(form, error, aliases={"nodes": "confirm"})
+            add_service_errors(form, error, aliases={"nodes": "confirm", "objectives": "confirm"})
         else:
             messages.success(
                 request,
@@ -94,11 +96,25 @@ def initiative_delete(request, pk):
     context = {
         "initiative": initiative,
         "form": form,
-        "deleted": [n for n in nodes if n.level in LEVELS_OF_AN_INITIATIVE],
-        "kept": [n for n in nodes if n.level not in LEVELS_OF_AN_INITIATIVE],
+        "deleted": deletion.deleted,
+        "kept": deletion.kept,
+        "arrows": deletion.arrows,
+        "objectives": [label for _pk, label in deletion.objectives],
+        "needs_confirm": deletion.takes_anything,
     }
     status = 400 if request.method == "POST" else 200
     return page(request, "outcomes/initiative_confirm_delete.html", context, status=status)
+
+
+def _confirm_label(deletion) -> str:
+    """The tick says what goes: the initiative's work, or only the initiative."""
+    if deletion.deleted and deletion.kept:
+        return _("Delete it with its activities and outputs, and keep its outcomes and impacts")
+    if deletion.deleted:
+        return _("Delete it with its activities and outputs")
+    if deletion.kept:
+        return _("Delete it, and keep its outcomes and impacts without an initiative")
+    return _("Delete it, and take it off the objectives it serves")
 
 
 # -- chain nodes ----------------------------------------------------------------------------------
@@ -186,8 +202,8 @@ def node_edit(request, pk):
 @require_http_methods(["GET", "POST"])
 def node_delete(request, pk):
     node = selectors.node_by_id(organisation=request.membership.organisation, pk=pk)
-    contributors = list(node.contributors.order_by("level", "title", "pk"))
-    targets = list(node.contributes_to.order_by("level", "title", "pk"))
+    contributors = services.chain_order(node.contributors.all())
+    targets = services.chain_order(node.contributes_to.all())
     form = ConfirmDeleteForm(
         request.POST if request.method == "POST" else None,
         label=_("Delete it, and the links of the nodes that contribute to it"),

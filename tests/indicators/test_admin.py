@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from indicators import admin as indicators_admin
+from indicators.hooks import register_indicators_changed, unregister_indicators_changed
 from indicators.models import (
     FROM_THE_START,
     Band,
@@ -288,3 +289,45 @@ def test_the_benchmark_of_an_indicator_is_kept_when_only_its_name_changes(
     assert response.status_code == 302, response.content.decode()
     assert service_calls[-1] == ("update_indicator", {"name": "Fast Quote (web)"})
     assert indicator.benchmarks.get().value == 40
+
+
+@pytest.fixture
+def deletions():
+    """The indicators the indicators-changed hook heard about as being deleted."""
+    seen: list[int] = []
+
+    def record(change):
+        if change.deleting:
+            seen.extend(change.indicator_ids)
+
+    register_indicators_changed("tests.deletions", record)
+    yield seen
+    unregister_indicators_changed("tests.deletions")
+
+
+def test_deleting_an_indicator_in_the_admin_goes_through_delete_indicator(
+    admin_client, organisation, deletions, django_capture_on_commit_callbacks
+):
+    one = IndicatorFactory(organisation=organisation, code="one")
+    one_id = one.pk
+    url = reverse("admin:indicators_indicator_delete", args=[one_id])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin_client.post(url, {"post": "yes"}).status_code == 302
+
+    assert deletions == [one_id]
+    assert not Indicator.objects.filter(pk=one_id).exists()
+
+
+def test_the_delete_action_deletes_each_indicator_through_delete_indicator(
+    admin_client, organisation, deletions, django_capture_on_commit_callbacks
+):
+    ids = [IndicatorFactory(organisation=organisation, code=f"i{n}").pk for n in range(2)]
+    data = {"action": "delete_selected", "_selected_action": ids, "post": "yes"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("admin:indicators_indicator_changelist"), data)
+
+    assert response.status_code == 302
+    assert sorted(deletions) == sorted(ids)
+    assert not Indicator.objects.filter(pk__in=ids).exists()

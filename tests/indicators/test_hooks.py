@@ -4,17 +4,20 @@ import logging
 from datetime import date
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from indicators.hooks import (
     ChangedValue,
+    IndicatorsChanged,
     ValuesChanged,
+    register_indicators_changed,
     register_values_changed,
+    unregister_indicators_changed,
     unregister_values_changed,
 )
 from indicators.models import DirtyMark, Indicator, Measurement, PeriodValue
-from indicators.services import recompute_dirty
+from indicators.services import delete_indicator, recompute_dirty, update_indicator
 from indicators.services.dirty import mark_dirty
 from tests.factories import IndicatorFactory, push
 
@@ -274,3 +277,91 @@ def test_values_changed_answers_by_indicator_and_period():
     assert change.starts(2, "day") == frozenset()
     assert change.touches(2) and change.touches(1, "month")
     assert not change.touches(2, "month") and not change.touches(3)
+
+
+# -- indicators changed without new values ----------------------------------------------------
+
+
+@pytest.fixture
+def changes():
+    """What the test handler saw, as (change, whether the indicator row was still there), and
+    the after-commit calls it asked for, in order."""
+    seen: list = []
+
+    def handler(change):
+        there = Indicator.objects.filter(pk__in=change.indicator_ids).exists()
+        seen.append((change, there))
+        return lambda: seen.append("after the commit")
+
+    register_indicators_changed("tests.changes", handler)
+    yield seen
+    unregister_indicators_changed("tests.changes")
+
+
+def test_a_delete_calls_the_handler_before_the_rows_go_and_its_work_after_the_commit(
+    organisation, changes, django_capture_on_commit_callbacks
+):
+    gone = IndicatorFactory(organisation=organisation, code="gone")
+    gone_id = gone.pk
+
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_indicator(indicator=gone)
+
+    assert changes == [
+        (IndicatorsChanged(organisation.pk, frozenset({gone_id}), deleting=True), True),
+        "after the commit",
+    ]
+    assert not Indicator.objects.filter(code="gone").exists()
+
+
+def test_a_delete_rolled_back_runs_no_after_commit_work(
+    organisation, changes, django_capture_on_commit_callbacks
+):
+    kept = IndicatorFactory(organisation=organisation, code="kept")
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        delete_indicator(indicator=kept)
+        transaction.set_rollback(True)
+
+    assert len(changes) == 1  # called, but nothing after: there was no commit
+    assert Indicator.objects.filter(code="kept").exists()
+
+
+def test_a_change_of_the_stale_grace_calls_the_handler_and_another_change_does_not(
+    organisation, changes, django_capture_on_commit_callbacks
+):
+    late = IndicatorFactory(organisation=organisation, code="late", stale_grace_days=None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        update_indicator(indicator=late, data={"name": "Late", "stale_grace_days": None})
+        update_indicator(indicator=late, data={"stale_grace_days": 3})
+
+    assert changes == [
+        (IndicatorsChanged(organisation.pk, frozenset({late.pk}), deleting=False), True),
+        "after the commit",
+    ]
+
+
+def test_a_handler_that_breaks_a_query_is_logged_and_the_others_and_the_delete_go_on(
+    organisation, changes, django_capture_on_commit_callbacks, caplog
+):
+    def broken(change):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM no_such_table")
+
+    register_indicators_changed("tests.a_broken", broken)
+    gone = IndicatorFactory(organisation=organisation, code="gone")
+    try:
+        with (
+            caplog.at_level(logging.ERROR, logger="indicators.hooks"),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            delete_indicator(indicator=gone)
+    finally:
+        unregister_indicators_changed("tests.a_broken")
+
+    [record] = [r for r in caplog.records if r.name == "indicators.hooks"]
+    assert record.getMessage().startswith("indicators-changed handler tests.a_broken failed ")
+    # Its savepoint was rolled back: the transaction went on, the other handler ran.
+    assert changes[-1] == "after the commit"
+    assert not Indicator.objects.filter(code="gone").exists()

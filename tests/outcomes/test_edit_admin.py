@@ -7,6 +7,7 @@ from django.urls import reverse
 from outcomes import admin as outcomes_admin
 from outcomes.models import ChainLink, ChainNode, Initiative, NodeIndicator
 from outcomes.services import create_initiative, create_node
+from scorecard.services import create_objective, create_scorecard
 from tests.factories import IndicatorFactory
 
 pytestmark = pytest.mark.django_db
@@ -217,6 +218,43 @@ def test_deleting_an_initiative_deletes_its_work_and_keeps_its_outcomes(
     assert list(ChainNode.objects.all()) == [shared]
     shared.refresh_from_db()
     assert shared.initiative is None
+
+
+def test_the_admin_confirmation_lists_the_arrows_of_another_initiative_and_the_objectives(
+    admin_client, organisation, quote
+):
+    training = create_initiative(organisation=organisation, data={"title": "Agent training"})
+    trained = create_node(
+        organisation=organisation,
+        data={"level": "output", "title": "Agents trained", "initiative": quote},
+    )
+    train = create_node(
+        organisation=organisation,
+        data={
+            "level": "activity",
+            "title": "Train agents",
+            "initiative": training,
+            "contributes_to": [trained],
+        },
+    )
+    scorecard = create_scorecard(organisation=organisation, data={"name": "Company"})
+    objective = create_objective(
+        perspective=scorecard.perspectives.get(kind="customer"),
+        data={"title": "Answers on the first call", "initiatives": [quote]},
+    )
+    url = reverse("admin:outcomes_initiative_delete", args=[quote.pk])
+
+    body = admin_client.get(url).content.decode()
+
+    assert "Arrow “Train agents” (Agent training) → “Agents trained” (deleted)" in body
+    assert (
+        "Objective “Answers on the first call” (Company · Customer) (kept; it no longer lists "
+        "the initiative)" in body
+    )
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert list(ChainNode.objects.all()) == [train]
+    assert not ChainLink.objects.exists()
+    assert list(objective.initiatives.all()) == []
 
 
 def test_a_chain_link_is_added_by_link_nodes_with_its_level_rule(

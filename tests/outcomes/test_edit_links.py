@@ -182,3 +182,24 @@ def test_the_links_page_costs_the_same_queries_for_a_chain_twice_as_big(
     grow(6)
     with django_assert_max_num_queries(10):
         assert anna.get(link_url(nodes["output"])).status_code == 200
+
+
+def test_removing_an_arrow_that_does_not_exist_is_an_error_naming_both_nodes(anna, nodes):
+    activity, output, outcome = nodes["activity"], nodes["output"], nodes["outcome"]
+    ChainLink.objects.create(source=activity, target=output)
+
+    response = anna.post(link_url(output), {"action": "remove", "target": outcome.pk})
+
+    assert response.status_code == 400
+    assert response.context["link_form"].errors["target"] == [
+        "“Quote engine live” does not contribute to “Price while still on the page”: there is "
+        "no arrow to remove."
+    ]
+    assert "no longer contributes" not in response.content.decode()
+    assert arrows() == {("Launch instant online quote", "Quote engine live")}
+
+    response = anna.post(link_url(output), {"action": "remove", "source": outcome.pk})
+    assert response.context["link_form"].errors["source"] == [
+        "“Price while still on the page” does not contribute to “Quote engine live”: there is "
+        "no arrow to remove."
+    ]

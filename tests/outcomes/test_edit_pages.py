@@ -11,6 +11,7 @@ from accounts.models import Role
 from accounts.services import create_user
 from outcomes.models import ChainLink, ChainNode, Initiative, NodeIndicator
 from outcomes.services import create_initiative, create_node
+from scorecard.services import create_objective, create_scorecard
 from tests.factories import IndicatorFactory
 
 pytestmark = pytest.mark.django_db
@@ -206,8 +207,12 @@ def test_the_delete_page_lists_what_goes_and_what_stays_and_needs_the_tick(
 
     refused = anna.post(url)
     assert refused.status_code == 400
-    [message] = refused.context["form"].errors["confirm"]
+    [message, arrows] = refused.context["form"].errors["confirm"]
     assert message.startswith("The initiative has 3 chain nodes:")
+    assert arrows == (
+        "With its activities and outputs goes 1 arrow to or from a node that stays: "
+        "“Quote engine live” → “Price while still on the page”."
+    )
     assert ChainNode.objects.count() == 5
 
     assert anna.post(url, {"confirm": "on"}).status_code == 302
@@ -459,6 +464,77 @@ def test_the_node_form_costs_the_same_queries_for_a_chain_twice_as_big(
         assert anna.get(reverse("node-create")).status_code == 200
 
 
+def test_the_delete_page_lists_the_arrows_of_another_initiative_and_the_objectives_that_go(
+    anna, organisation, quote
+):
+    training = create_initiative(organisation=organisation, data={"title": "Agent training"})
+    fewer_calls = node(organisation, "outcome", "Fewer calls")
+    trained = node(organisation, "output", "Agents trained", quote, up=[fewer_calls])
+    train = node(organisation, "activity", "Train agents", training, up=[trained])
+    scorecard = create_scorecard(organisation=organisation, data={"name": "Company"})
+    objective = create_objective(
+        perspective=scorecard.perspectives.get(kind="customer"),
+        data={"title": "Answers on the first call", "initiatives": [quote]},
+    )
+    url = reverse("initiative-delete", args=[quote.pk])
+
+    page = anna.get(url)
+    body = page.content.decode()
+    arrows = [
+        "“Train agents” (Agent training) → “Agents trained”",
+        "“Agents trained” → “Fewer calls”",
+    ]
+    assert page.context["arrows"] == arrows
+    assert all(f"<li>{arrow}</li>" in body for arrow in arrows)
+    assert "Answers on the first call" in body
+    assert "Delete it with its activities and outputs" in body
+
+    refused = anna.post(url)
+    assert refused.status_code == 400
+    messages = refused.context["form"].errors["confirm"]
+    assert messages[1] == (
+        "With its activities and outputs go 2 arrows to or from nodes that stay: "
+        "“Train agents” (Agent training) → “Agents trained”; “Agents trained” → “Fewer calls”."
+    )
+    assert messages[2].startswith("It serves 1 objective, which loses it:")
+    assert ChainLink.objects.count() == 2 and ChainNode.objects.count() == 3
+    assert list(objective.initiatives.all()) == [quote]
+
+    assert anna.post(url, {"confirm": "on"}).status_code == 302
+    assert set(ChainNode.objects.values_list("pk", flat=True)) == {fewer_calls.pk, train.pk}
+    assert not ChainLink.objects.exists()
+    assert list(objective.initiatives.all()) == []
+
+
+def test_an_initiative_of_only_outcomes_and_impacts_is_not_asked_to_delete_its_work(
+    anna, organisation, quote
+):
+    impact = node(organisation, "impact", "A customers", quote)
+    outcome = node(organisation, "outcome", "B price on the page", quote, up=[impact])
+    url = reverse("initiative-delete", args=[quote.pk])
+
+    page = anna.get(url)
+    body = page.content.decode()
+    # In chain order, not by the name of the level ("impact" sorts before "outcome").
+    assert page.context["kept"] == [outcome, impact]
+    assert page.context["deleted"] == [] and page.context["arrows"] == []
+    assert "Delete it, and keep its outcomes and impacts without an initiative" in body
+    assert "activities and outputs" not in body
+
+    assert anna.post(url, {"confirm": "on"}).status_code == 302
+    assert set(ChainNode.objects.values_list("pk", "initiative")) == {
+        (impact.pk, None),
+        (outcome.pk, None),
+    }
+    assert ChainLink.objects.count() == 1
+
+
+def test_an_initiative_with_nothing_else_shows_no_tick(anna, quote):
+    body = anna.get(reverse("initiative-delete", args=[quote.pk])).content.decode()
+    assert 'name="confirm"' not in body
+    assert "nothing else changes" in body
+
+
 # -- deleting a node ------------------------------------------------------------------------------
 
 
@@ -491,6 +567,15 @@ def test_deleting_an_initiatives_node_nobody_contributes_to_goes_back_to_the_ini
     assert response["Location"] == reverse("initiative-detail", args=[quote.pk])
     assert not ChainNode.objects.filter(pk=activity.pk).exists()
     assert ChainLink.objects.count() == 2
+
+
+def test_the_node_delete_page_lists_the_nodes_in_chain_order(anna, organisation, quote):
+    impact = node(organisation, "impact", "A customers")
+    outcome = node(organisation, "outcome", "B price on the page")
+    output = node(organisation, "output", "Quote engine live", quote, up=[impact, outcome])
+    page = anna.get(reverse("node-delete", args=[output.pk]))
+    # "impact" sorts before "outcome" by name, and "A" before "B".
+    assert page.context["targets"] == [outcome, impact]
 
 
 def test_the_edit_form_costs_the_same_queries_for_a_node_with_more_indicators(

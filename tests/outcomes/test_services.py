@@ -18,6 +18,7 @@ from indicators.selectors import today_of
 from outcomes import selectors, services
 from outcomes.models import ChainLink, ChainNode, Initiative, NodeIndicator
 from outcomes.services import nodes as nodes_module
+from scorecard.services import create_objective, create_scorecard
 from tests.factories import IndicatorFactory
 
 pytestmark = pytest.mark.django_db
@@ -539,6 +540,126 @@ def test_deleting_an_initiative_with_confirm_keeps_its_outcomes_without_it(organ
     assert (stored(impact).status, stored(impact).status_source) == ("no_data", "contributors")
 
 
+@pytest.fixture
+def shared_work(organisation, quote):
+    """Another initiative's activity contributes to the quote's output, which contributes to a
+    shared outcome; the quote serves an objective of the company scorecard.
+
+        [Agent training] Train agents --> [quote] Agents trained --> Fewer calls (shared)
+        [quote] Write the script ----------^       Train agents -------^
+    """
+    training = services.create_initiative(
+        organisation=organisation, data={"title": "Agent training"}
+    )
+    fewer_calls = node(organisation, "outcome", "Fewer calls")
+    trained = node(organisation, "output", "Agents trained", quote, contributes_to=[fewer_calls])
+    script = node(organisation, "activity", "Write the script", quote, contributes_to=[trained])
+    train = node(
+        organisation, "activity", "Train agents", training, contributes_to=[trained, fewer_calls]
+    )
+    scorecard = create_scorecard(organisation=organisation, data={"name": "Company"})
+    objective = create_objective(
+        perspective=scorecard.perspectives.get(kind="customer"),
+        data={"title": "Answers on the first call", "initiatives": [quote]},
+    )
+    return {
+        "training": training,
+        "fewer_calls": fewer_calls,
+        "trained": trained,
+        "script": script,
+        "train": train,
+        "objective": objective,
+    }
+
+
+def test_deleting_an_initiative_lists_the_arrows_of_other_nodes_and_the_objectives_that_go(
+    organisation, quote, shared_work
+):
+    links_before = set(ChainLink.objects.values_list("pk", flat=True))
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.delete_initiative(initiative=quote)
+
+    errors = errors_of(excinfo)
+    assert errors["nodes"] == [
+        "The initiative has 2 chain nodes: 'Write the script', 'Agents trained'. Confirm to "
+        "delete its activities and outputs with it.",
+        # The script's arrow to "Agents trained" goes with both its ends: it is not listed.
+        "With its activities and outputs go 2 arrows to or from nodes that stay: "
+        "“Train agents” (Agent training) → “Agents trained”; "
+        "“Agents trained” → “Fewer calls”.",
+    ]
+    assert errors["objectives"] == [
+        "It serves 1 objective, which loses it: “Answers on the first call” (Company · Customer)."
+    ]
+    # Nothing changed.
+    assert Initiative.objects.filter(pk=quote.pk).exists()
+    assert ChainNode.objects.count() == 4
+    assert set(ChainLink.objects.values_list("pk", flat=True)) == links_before
+    assert list(shared_work["objective"].initiatives.all()) == [quote]
+
+
+def test_deleting_an_initiative_with_confirm_removes_exactly_what_the_refusal_listed(
+    organisation, quote, shared_work
+):
+    w = shared_work
+
+    services.delete_initiative(initiative=quote, confirm=True)
+
+    assert set(ChainNode.objects.values_list("pk", flat=True)) == {
+        w["fewer_calls"].pk,
+        w["train"].pk,
+    }
+    # Of the four arrows, only the other initiative's own one to the shared outcome stays.
+    assert list(ChainLink.objects.values_list("source", "target")) == [
+        (w["train"].pk, w["fewer_calls"].pk)
+    ]
+    assert Initiative.objects.get() == w["training"]
+    w["objective"].refresh_from_db()  # the objective stays, without the initiative
+    assert list(w["objective"].initiatives.all()) == []
+
+
+def test_an_initiative_that_serves_an_objective_and_has_no_nodes_needs_a_confirm(
+    organisation, quote
+):
+    scorecard = create_scorecard(organisation=organisation, data={"name": "Company"})
+    objective = create_objective(
+        perspective=scorecard.perspectives.get(kind="customer"),
+        data={"title": "Answers on the first call", "initiatives": [quote]},
+    )
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.delete_initiative(initiative=quote)
+
+    assert errors_of(excinfo) == {
+        "objectives": [
+            "The initiative serves 1 objective, which loses it: "
+            "“Answers on the first call” (Company · Customer). Confirm to delete it."
+        ]
+    }
+    assert list(objective.initiatives.all()) == [quote]
+    services.delete_initiative(initiative=quote, confirm=True)
+    assert not Initiative.objects.exists() and list(objective.initiatives.all()) == []
+
+
+def test_an_initiative_of_only_outcomes_asks_to_keep_them_not_to_delete_its_work(
+    organisation, quote
+):
+    node(organisation, "impact", "New customers", quote)
+    node(organisation, "outcome", "Price on the page", quote)
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.delete_initiative(initiative=quote)
+
+    # In chain order: the outcome before the impact.
+    assert errors_of(excinfo) == {
+        "nodes": [
+            "The initiative has 2 chain nodes: 'Price on the page', 'New customers'. Confirm "
+            "to delete it; the nodes stay, without an initiative."
+        ]
+    }
+
+
 def test_deleting_an_initiative_without_nodes_needs_no_confirm(organisation, quote):
     services.delete_initiative(initiative=quote)
 
@@ -653,6 +774,24 @@ def test_linking_and_unlinking_refresh_the_target_in_the_database_and_in_hand(or
     services.unlink_nodes(source=output, target=outcome)
     assert (outcome.status, outcome.status_source) == ("no_data", "none")
     assert stored(outcome).status == "no_data"
+
+
+def test_unlinking_an_arrow_that_does_not_exist_is_refused_naming_both_nodes(organisation, quote):
+    outcome = node(organisation, "outcome", "Price on the page")
+    output = node(organisation, "output", "Live", quote)
+    other = node(organisation, "outcome", "Other")
+    node(organisation, "activity", "Launch", quote, contributes_to=[output])
+    services.link_nodes(source=output, target=other)
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.unlink_nodes(source=output, target=outcome)
+
+    assert errors_of(excinfo) == {
+        "contributes_to": [
+            "“Live” does not contribute to “Price on the page”: there is no arrow to remove."
+        ]
+    }
+    assert ChainLink.objects.count() == 2
 
 
 def test_moving_a_link_refreshes_the_old_target_and_the_new_one(organisation, quote):
