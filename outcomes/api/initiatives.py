@@ -129,8 +129,9 @@ class InitiativeViewSet(ChainViewSet):
 
     @extend_schema(parameters=[CONFIRM_PARAMETER])
     def destroy(self, request, *args, **kwargs):
-        """Deletes the initiative. With chain nodes: 400 naming `nodes`, unless `confirm=true`,
-        which deletes its activities and outputs and keeps its outcomes and impacts."""
+        """Deletes the initiative. With chain nodes or objectives: 400 naming `nodes` (with the
+        arrows of other nodes that go) and/or `objectives`, unless `confirm=true`, which deletes
+        its activities and outputs and keeps its outcomes and impacts."""
         confirm = confirm_of(request)
         services.delete_initiative(initiative=self.get_object(), confirm=confirm)
         return Response(status=status.HTTP_204_NO_CONTENT)
