@@ -28,3 +28,8 @@ def small_number(text: str) -> float | None:
     if marks > 1 or "_" in text or any(character.isspace() for character in text):
         raise GroupedNumber(text)
     return float(text.replace(",", "."))
+
+
+# The largest weight anywhere (an indicator in a chain node, a measure, an objective, a
+# perspective): weights are summed as floats, and two weights of 1e308 would overflow the sum.
+MAX_WEIGHT = 1_000_000

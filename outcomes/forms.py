@@ -14,9 +14,8 @@ from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.numbers import GroupedNumber, small_number
+from core.numbers import MAX_WEIGHT, GroupedNumber, small_number
 
-from .api.fields import MAX_WEIGHT
 from .compute import LEVEL_ORDER
 from .models import LEVEL_RANK, InitiativeState, Level
 

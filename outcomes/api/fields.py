@@ -18,10 +18,6 @@ from indicators.api.fields import (  # noqa: F401
     ScopedByIdViewSet,
 )
 
-# The largest weight of one indicator in a node: the node's weights are summed as floats
-# (outcomes.compute.weighted_score), and two weights of 1e308 would overflow that sum.
-MAX_WEIGHT = 1_000_000
-
 ID_PARAMETER = OpenApiParameter(
     "id", OpenApiTypes.INT, OpenApiParameter.PATH, description=_("The object's id.")
 )

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from core.errors import NotFound
 from core.filters import StrictFilterSet
+from core.numbers import MAX_WEIGHT
 from indicators.api.fields import CodeField, JsonNumberField, JsonStringField
 
 from .. import selectors, services
@@ -17,7 +18,6 @@ from ..models import ChainNode, Level, NodeStatus, StatusSource
 from .fields import (
     CONFIRM_PARAMETER,
     DETAIL_SCHEMA,
-    MAX_WEIGHT,
     ChainViewSet,
     IdField,
     IdFilter,

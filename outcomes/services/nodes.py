@@ -24,11 +24,13 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Organisation
 from core.instances import restored_on_failure
+from core.numbers import MAX_WEIGHT
 
 from ..models import LEVEL_RANK, LEVELS_OF_AN_INITIATIVE, ChainLink, ChainNode, Level, NodeIndicator
 from .instances import title_errors
@@ -140,8 +142,8 @@ def _check_indicators(node: ChainNode, indicators, errors: dict) -> None:
         seen.add(indicator.pk)
         if not _is_weight(weight):
             messages.append(
-                _("The weight of '%(code)s' must be a number of 0 or more.")
-                % {"code": indicator.code}
+                _("The weight of '%(code)s' must be a number from 0 to %(most)s.")
+                % {"code": indicator.code, "most": number_format(MAX_WEIGHT, force_grouping=True)}
             )
     if indicators and not messages and not any(weight > 0 for _i, weight in indicators):
         messages.append(_("At least one indicator needs a weight above 0."))
@@ -151,12 +153,12 @@ def _check_indicators(node: ChainNode, indicators, errors: dict) -> None:
 
 def _is_weight(weight) -> bool:
     if isinstance(weight, Decimal):  # a form's DecimalField
-        return weight.is_finite() and weight >= 0
+        return weight.is_finite() and 0 <= weight <= MAX_WEIGHT
     return (
         isinstance(weight, int | float)
         and not isinstance(weight, bool)
         and math.isfinite(weight)
-        and weight >= 0
+        and 0 <= weight <= MAX_WEIGHT
     )
 
 

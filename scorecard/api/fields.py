@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from core.dates import iso_date
+from core.numbers import MAX_WEIGHT  # noqa: F401  (the serializers import it from here)
 
 # The ids and dates of every app's API live in indicators.api.fields; re-exported here
 # for this app's serializers and views.
@@ -32,8 +33,6 @@ from indicators.models import Evidence, Kind, Layer
 from outcomes import selectors as outcome_selectors
 from outcomes.models import NodeStatus
 
-# A weight as the services take it (checks.MAX_WEIGHT).
-MAX_WEIGHT = 1_000_000
 # The dates a query may ask for: a period start and the ones around it stay representable.
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2999, 12, 31)

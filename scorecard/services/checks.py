@@ -7,12 +7,12 @@ from graphlib import CycleError, TopologicalSorter
 from django.utils.translation import gettext as _
 
 from accounts.selectors import non_members
+from core.numbers import MAX_WEIGHT
 from indicators.models import Period
 from outcomes.services.instances import title_errors
 
 from ..models import PerspectiveKind
 
-MAX_WEIGHT = 1_000_000
 MAX_MEASURES_LIMIT = 50
 MAX_PHRASES = 200
 

@@ -2,7 +2,6 @@
 a 400 whose error names the field, and nothing written, for POST and for PATCH alike."""
 
 import pytest
-from django.db import connection
 
 from cpi import services as cpi_services
 from outcomes import services

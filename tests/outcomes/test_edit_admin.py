@@ -140,7 +140,7 @@ def test_a_negative_weight_is_refused_on_the_inline_and_nothing_is_saved(
         node_form(organisation=organisation.pk, rows=[{"indicator": fast.pk, "weight": "-1"}]),
     )
     assert response.status_code == 200
-    assert "The weight of &#x27;fast_quote&#x27; must be a number of 0 or more." in (
+    assert "The weight of &#x27;fast_quote&#x27; must be a number from 0 to 1,000,000." in (
         response.content.decode()
     )
     assert not ChainNode.objects.exists() and not NodeIndicator.objects.exists()

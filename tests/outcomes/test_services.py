@@ -298,7 +298,21 @@ def test_a_link_to_another_organisations_node_is_refused(organisation, other_org
 
 
 @pytest.mark.parametrize(
-    "weight", [-1.0, -0.001, math.nan, math.inf, -math.inf, True, False, "1", None, Decimal("NaN")]
+    "weight",
+    [
+        -1.0,
+        -0.001,
+        1_000_001,
+        1e308,
+        math.nan,
+        math.inf,
+        -math.inf,
+        True,
+        False,
+        "1",
+        None,
+        Decimal("NaN"),
+    ],
 )
 def test_a_weight_that_is_negative_or_not_a_finite_number_is_refused(organisation, weight):
     fast_quote = IndicatorFactory(organisation=organisation, code="fast_quote")
@@ -307,7 +321,7 @@ def test_a_weight_that_is_negative_or_not_a_finite_number_is_refused(organisatio
         node(organisation, "outcome", "Price on the page", indicators=[(fast_quote, weight)])
 
     assert errors_of(excinfo)["indicators"] == [
-        "The weight of 'fast_quote' must be a number of 0 or more."
+        "The weight of 'fast_quote' must be a number from 0 to 1,000,000."
     ]
     assert not ChainNode.objects.exists()
 

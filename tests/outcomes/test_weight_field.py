@@ -116,9 +116,7 @@ def test_the_error_stands_on_the_rows_weight_field():
     ("language", "text", "most"),
     [("en", "1000001", "1,000,000"), ("sv", "1e308", "1\u00a0000\u00a0000")],
 )
-def test_a_weight_above_a_million_is_refused_since_a_nodes_weights_are_summed(
-    language, text, most
-):
+def test_a_weight_above_a_million_is_refused_since_a_nodes_weights_are_summed(language, text, most):
     code, messages = refusal(language, text)
     assert code == "max_value"
     assert most in messages[0]
