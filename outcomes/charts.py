@@ -51,6 +51,8 @@ STATUS_FILLS = {
 }
 EDGE_COLOUR = "rgba(91, 107, 123, 0.35)"
 INDIRECT_COLOUR = "rgba(91, 107, 123, 0.45)"  # an arrow through hidden levels: dotted, lighter
+INDIRECT_FAINT = "rgba(91, 107, 123, 0.22)"  # ... and fainter still when there are many
+INDIRECT_MARKED_UP_TO = 40  # arrows through hidden levels whose hover marker is drawn
 # An arrow's colour is the status of the hypothesis it cites (EVIDENCE_COLOURS, the evidence's
 # own, from cpi.charts); one that cites none is only drawn.
 EVIDENCE_ORDER = ("proposed", "inconclusive", "refuted", "supported")  # drawn last = on top
@@ -344,12 +346,16 @@ def indirect_hover(link, source, target) -> str:
 
 def _indirect_traces(indirect: list, where, nodes) -> list[dict]:
     """The arrows through hidden levels as one dotted light line trace, and one trace of small
-    hollow markers halfway along them that carries their hover."""
+    hollow markers halfway along them that carries their hover. Past INDIRECT_MARKED_UP_TO
+    arrows the lines are fainter and the markers invisible (still hovered): hundreds of them
+    would cover the boxes they pass."""
     if not indirect:
         return []
     x, y = _arrow_path([link.pair for link in indirect], where)
     middles = [_midpoint(link.pair, where) for link in indirect]
     name = gettext("through hidden levels")
+    few = len(indirect) <= INDIRECT_MARKED_UP_TO
+    colour = INDIRECT_COLOUR if few else INDIRECT_FAINT
     return [
         {
             "type": "scatter",
@@ -357,8 +363,8 @@ def _indirect_traces(indirect: list, where, nodes) -> list[dict]:
             "y": y,
             "mode": "lines",
             "line": {
-                "color": INDIRECT_COLOUR,
-                "width": 1.2,
+                "color": colour,
+                "width": 1.2 if few else 0.9,
                 "dash": "dot",
                 "shape": "spline",
                 "smoothing": 0.8,
@@ -374,9 +380,10 @@ def _indirect_traces(indirect: list, where, nodes) -> list[dict]:
             "x": [m[0] for m in middles],
             "y": [m[1] for m in middles],
             "marker": {
-                "size": 7,
+                "size": 7 if few else 10,
                 "color": "#fff",
                 "symbol": "circle",
+                "opacity": 1 if few else 0,
                 "line": {"color": INDIRECT_COLOUR, "width": 1.2},
             },
             "hovertext": [

@@ -251,7 +251,7 @@ def chain_group(request, level):
     for node in chain.nodes:
         node.url = pattern.format(node.pk)
     group = {"level": level, "nodes": group_rows(chain, level)}
-    return page(request, "outcomes/_node_rows.html", {"group": group})
+    return page(request, "outcomes/_node_rows.html", {"group": group, "partial": True})
 
 
 def _unfolded_query(request, level: str) -> str:

@@ -219,6 +219,8 @@ def test_a_folded_group_loads_on_its_own_with_the_filters_of_the_page(as_viewer,
     assert 0 < len(expected) < 60
     assert set(map(int, re.findall(r'data-node="(\d+)"', rows))) == expected
     assert "<html" not in rows and "Contributes to" in rows
+    # and the heading's "Open to list them." goes, out of band
+    assert '<span id="folded-output" hx-swap-oob="true"></span>' in rows
 
 
 def test_a_folded_group_opens_on_the_page_without_javascript(as_viewer, big):
