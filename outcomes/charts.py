@@ -6,6 +6,10 @@ link (a node with no indicator) has a dashed border. Hovering a box lists its in
 their latest values; every point of a box carries the node page's URL in `customdata`, which
 static/js/charts.js opens on a click.
 
+When a level is hidden, two shown nodes that were joined only through its nodes keep a thin
+dotted light arrow (one per pair, however many paths), whose marker halfway says through how
+many hidden nodes of which level it runs (`selectors.links_through_hidden`).
+
 Arrows carry evidence: an arrow that cites a hypothesis is drawn thick in the colour of the
 hypothesis's status (supported green, refuted red, inconclusive amber, proposed grey) with a
 marker halfway whose hover names the hypothesis and its status and whose click opens it; an
@@ -25,7 +29,7 @@ from html import escape
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 
 from cpi.charts import STATUS_COLOURS as EVIDENCE_COLOURS
 from indicators.charts import FONT, number_separators, plotly_template
@@ -46,6 +50,9 @@ STATUS_FILLS = {
     "no_data": "#f2f4f6",
 }
 EDGE_COLOUR = "rgba(91, 107, 123, 0.35)"
+INDIRECT_COLOUR = "rgba(91, 107, 123, 0.45)"  # an arrow through hidden levels: dotted, lighter
+INDIRECT_FAINT = "rgba(91, 107, 123, 0.22)"  # ... and fainter still when there are many
+INDIRECT_MARKED_UP_TO = 40  # arrows through hidden levels whose hover marker is drawn
 # An arrow's colour is the status of the hypothesis it cites (EVIDENCE_COLOURS, the evidence's
 # own, from cpi.charts); one that cites none is only drawn.
 EVIDENCE_ORDER = ("proposed", "inconclusive", "refuted", "supported")  # drawn last = on top
@@ -130,31 +137,60 @@ def _value_text(indicator) -> str:
     return text
 
 
-def hover_text(node) -> str:
+def _italic(text: str) -> str:
+    """`text` escaped, in italics (the hovers' last line: what a click does)."""
+    return f"<i>{escape(text)}</i>"
+
+
+class HoverWords:
+    """The translated words of the nodes' hovers, looked up once a figure: a chain of 200
+    nodes shares four levels, four statuses, three sources and a few indicators."""
+
+    def __init__(self):
+        self.levels = {}
+        for level in LEVEL_ORDER:
+            label = capfirst(Level(level).label)
+            if level == "outcome":
+                label = gettext("%(level)s · leading") % {"level": label}
+            elif level == "impact":
+                label = gettext("%(level)s · lagging") % {"level": label}
+            self.levels[level] = escape(str(label))
+        self.status = {}
+        self.click = _italic(gettext("Click to open"))
+        self.unmeasured = gettext("Unmeasured link: no indicator")
+        self.values: dict[int, str] = {}
+
+    def status_line(self, status: str, source: str) -> str:
+        if (status, source) not in self.status:
+            self.status[status, source] = gettext("Status: %(status)s (from %(source)s)") % {
+                "status": NodeStatus(status).label,
+                "source": StatusSource(source).label,
+            }
+        return self.status[status, source]
+
+    def indicator_line(self, indicator) -> str:
+        if indicator.pk not in self.values:
+            self.values[indicator.pk] = (
+                f"• {escape(indicator.name)}: {escape(_value_text(indicator))}"
+            )
+        return self.values[indicator.pk]
+
+
+def hover_text(node, words: HoverWords | None = None) -> str:
     """What hovering a node shows: title, level, status and where it came from, indicators."""
-    level = capfirst(Level(node.level).label)
-    if node.level == "outcome":
-        level = gettext("%(level)s · leading") % {"level": level}
-    elif node.level == "impact":
-        level = gettext("%(level)s · lagging") % {"level": level}
+    words = words or HoverWords()
     lines = [
         f"<b>{escape(node.title)}</b>",
-        escape(str(level)),
-        gettext("Status: %(status)s (from %(source)s)")
-        % {
-            "status": NodeStatus(node.status).label,
-            "source": StatusSource(node.status_source).label,
-        },
+        words.levels[node.level],
+        words.status_line(node.status, node.status_source),
     ]
     measures = list(node.measures.all())
-    for measure in measures[:8]:
-        indicator = measure.indicator
-        lines.append(f"• {escape(indicator.name)}: {escape(_value_text(indicator))}")
+    lines += [words.indicator_line(measure.indicator) for measure in measures[:8]]
     if len(measures) > 8:
         lines.append(gettext("… and %(count)s more") % {"count": len(measures) - 8})
     if not measures:
-        lines.append(gettext("Unmeasured link: no indicator"))
-    lines.append(f"<i>{escape(gettext('Click to open'))}</i>")
+        lines.append(words.unmeasured)
+    lines.append(words.click)
     return "<br>".join(lines)
 
 
@@ -206,12 +242,18 @@ def chain_figure(
     where: dict[int, tuple[float, float]] = {}
     for c, column in enumerate(order):
         for i, pk in enumerate(column):
-            where[pk] = (float(c), (i + 0.5) / len(column) * tallest)
+            where[pk] = (float(c), round((i + 0.5) / len(column) * tallest, 3))
 
     arrows = getattr(chain, "arrows", {})
     cited = {pair: arrows[pair] for pair in links if pair in arrows and arrows[pair].evidence}
+    indirect = [
+        link
+        for link in getattr(chain, "indirect", ())
+        if link.source in nodes and link.target in nodes
+    ]
     return {
         "data": [
+            *_indirect_traces(indirect, where, nodes),
             _edge_trace([pair for pair in links if pair not in cited], where),
             *_evidence_traces(cited, where, nodes),
             *_node_traces(nodes, where, url_of, chars, 1 if dense else 2),
@@ -228,14 +270,15 @@ def _arrow_path(links, where) -> tuple[list, list]:
         (x0, y0), (x1, y1) = where[source], where[target]
         x0 += BOX_WIDTH
         bend = min(0.12, (x1 - x0) / 3)
-        x += [x0, x0 + bend, x1 - bend, x1, None]
+        # three decimals are a tenth of a pixel, and halve the figure's JSON
+        x += [round(x0, 3), round(x0 + bend, 3), round(x1 - bend, 3), x1, None]
         y += [y0, y0, y1, y1, None]
     return x, y
 
 
 def _midpoint(pair, where) -> tuple[float, float]:
     (x0, y0), (x1, y1) = where[pair[0]], where[pair[1]]
-    return ((x0 + BOX_WIDTH + x1) / 2, (y0 + y1) / 2)
+    return (round((x0 + BOX_WIDTH + x1) / 2, 3), round((y0 + y1) / 2, 3))
 
 
 def evidence_label(status: str | None) -> str:
@@ -255,9 +298,10 @@ def hypothesis_url_pattern() -> str:
     return reverse("hypothesis-detail", args=[marker]).replace(str(marker), "{}")
 
 
-def arrow_hover(arrow, source, target) -> str:
+def arrow_hover(arrow, source, target, evidence: str | None = None) -> str:
     """What hovering an arrow that cites a hypothesis shows: the arrow, the hypothesis and its
-    status, and that a click opens it."""
+    status, and that a click opens it. `evidence`: the status's words, when already known."""
+    evidence = evidence or evidence_label(arrow.evidence)
     return "<br>".join(
         [
             f"<b>{escape(source.title)} → {escape(target.title)}</b>",
@@ -265,10 +309,90 @@ def arrow_hover(arrow, source, target) -> str:
                 gettext("Hypothesis: %(cause)s drives %(effect)s")
                 % {"cause": arrow.cause, "effect": arrow.effect}
             ),
-            escape(gettext("Evidence: %(status)s") % {"status": evidence_label(arrow.evidence)}),
-            f"<i>{escape(gettext('Click to open the hypothesis'))}</i>",
+            escape(gettext("Evidence: %(status)s") % {"status": evidence}),
+            _italic(gettext("Click to open the hypothesis")),
         ]
     )
+
+
+HIDDEN_COUNTS = {
+    "activity": ngettext_lazy("%(count)s hidden activity", "%(count)s hidden activities", "count"),
+    "output": ngettext_lazy("%(count)s hidden output", "%(count)s hidden outputs", "count"),
+    "outcome": ngettext_lazy("%(count)s hidden outcome", "%(count)s hidden outcomes", "count"),
+    "impact": ngettext_lazy("%(count)s hidden impact", "%(count)s hidden impacts", "count"),
+}
+
+
+def through_label(through) -> str:
+    """ "through 2 hidden outputs, 1 hidden outcome" for an `IndirectLink.through`."""
+    parts = ", ".join(HIDDEN_COUNTS[level] % {"count": count} for level, count in through)
+    return gettext("through %(hidden)s") % {"hidden": parts}
+
+
+def indirect_hover(link, source, target) -> str:
+    """What hovering an arrow through hidden levels shows: the two nodes, that it is no direct
+    arrow, through what, and how to see the path."""
+    return "<br>".join(
+        [
+            f"<b>{escape(source.title)} → {escape(target.title)}</b>",
+            escape(
+                gettext("Not a direct arrow: %(through)s")
+                % {"through": through_label(link.through)}
+            ),
+            _italic(gettext("Show every level to see the path.")),
+        ]
+    )
+
+
+def _indirect_traces(indirect: list, where, nodes) -> list[dict]:
+    """The arrows through hidden levels as one dotted light line trace, and one trace of small
+    hollow markers halfway along them that carries their hover. Past INDIRECT_MARKED_UP_TO
+    arrows the lines are fainter and the markers invisible (still hovered): hundreds of them
+    would cover the boxes they pass."""
+    if not indirect:
+        return []
+    x, y = _arrow_path([link.pair for link in indirect], where)
+    middles = [_midpoint(link.pair, where) for link in indirect]
+    name = gettext("through hidden levels")
+    few = len(indirect) <= INDIRECT_MARKED_UP_TO
+    colour = INDIRECT_COLOUR if few else INDIRECT_FAINT
+    return [
+        {
+            "type": "scatter",
+            "x": x,
+            "y": y,
+            "mode": "lines",
+            "line": {
+                "color": colour,
+                "width": 1.2 if few else 0.9,
+                "dash": "dot",
+                "shape": "spline",
+                "smoothing": 0.8,
+            },
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "name": name,
+        },
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": name,
+            "x": [m[0] for m in middles],
+            "y": [m[1] for m in middles],
+            "marker": {
+                "size": 7 if few else 10,
+                "color": "#fff",
+                "symbol": "circle",
+                "opacity": 1 if few else 0,
+                "line": {"color": INDIRECT_COLOUR, "width": 1.2},
+            },
+            "hovertext": [
+                indirect_hover(link, nodes[link.source], nodes[link.target]) for link in indirect
+            ],
+            "hovertemplate": "%{hovertext}<extra></extra>",
+            "showlegend": False,
+        },
+    ]
 
 
 def _evidence_traces(cited: dict, where, nodes) -> list[dict]:
@@ -284,6 +408,7 @@ def _evidence_traces(cited: dict, where, nodes) -> list[dict]:
             continue
         x, y = _arrow_path(pairs, where)
         colour = EVIDENCE_COLOURS[status]
+        label = evidence_label(status)
         lines.append(
             {
                 "type": "scatter",
@@ -299,7 +424,7 @@ def _evidence_traces(cited: dict, where, nodes) -> list[dict]:
                 },
                 "hoverinfo": "skip",
                 "showlegend": False,
-                "name": evidence_label(status),
+                "name": label,
             }
         )
         middles = [_midpoint(pair, where) for pair in pairs]
@@ -307,7 +432,7 @@ def _evidence_traces(cited: dict, where, nodes) -> list[dict]:
             {
                 "type": "scatter",
                 "mode": "markers",
-                "name": evidence_label(status),
+                "name": label,
                 "x": [m[0] for m in middles],
                 "y": [m[1] for m in middles],
                 "marker": {
@@ -318,7 +443,8 @@ def _evidence_traces(cited: dict, where, nodes) -> list[dict]:
                 },
                 "customdata": [pattern.format(cited[pair].hypothesis) for pair in pairs],
                 "hovertext": [
-                    arrow_hover(cited[pair], nodes[pair[0]], nodes[pair[1]]) for pair in pairs
+                    arrow_hover(cited[pair], nodes[pair[0]], nodes[pair[1]], label)
+                    for pair in pairs
                 ],
                 "hovertemplate": "%{hovertext}<extra></extra>",
                 "showlegend": False,
@@ -346,7 +472,8 @@ def _node_traces(nodes, where, url_of, chars, lines) -> list[dict]:
     """One trace per status (the dot and the label), and an invisible trace that makes the
     whole box hoverable and clickable (three points along it)."""
     urls = {pk: url_of(node) for pk, node in nodes.items()}
-    hovers = {pk: hover_text(node) for pk, node in nodes.items()}
+    words = HoverWords()
+    hovers = {pk: hover_text(node, words) for pk, node in nodes.items()}
     traces = []
     for status in STATUS_COLOURS:
         members = [n for n in nodes.values() if n.status == status]
@@ -357,7 +484,7 @@ def _node_traces(nodes, where, url_of, chars, lines) -> list[dict]:
                 "type": "scatter",
                 "mode": "markers+text",
                 "name": str(NodeStatus(status).label),
-                "x": [where[n.pk][0] + 0.03 for n in members],
+                "x": [round(where[n.pk][0] + 0.03, 3) for n in members],
                 "y": [where[n.pk][1] for n in members],
                 "text": [_cut(n.title, chars, lines) for n in members],
                 "textposition": "middle right",
@@ -376,7 +503,7 @@ def _node_traces(nodes, where, url_of, chars, lines) -> list[dict]:
             "type": "scatter",
             "mode": "markers",
             "name": gettext("chain node"),
-            "x": [where[n.pk][0] + step for n in hits for step in steps],
+            "x": [round(where[n.pk][0] + step, 3) for n in hits for step in steps],
             "y": [where[n.pk][1] for n in hits for _step in steps],
             "marker": {"size": 22, "opacity": 0, "color": "#fff"},
             "customdata": [urls[n.pk] for n in hits for _step in steps],
@@ -398,9 +525,9 @@ def _layout(shown, by_level, where, nodes, tallest, row_px, dense) -> dict:
             "type": "rect",
             "layer": "below",
             "x0": x,
-            "x1": x + BOX_WIDTH,
-            "y0": y - half,
-            "y1": y + half,
+            "x1": round(x + BOX_WIDTH, 3),
+            "y0": round(y - half, 3),
+            "y1": round(y + half, 3),
             "fillcolor": STATUS_FILLS[nodes[pk].status],
             "line": {
                 "color": STATUS_COLOURS[nodes[pk].status],

@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext
 
 from accounts.models import Organisation
 from core.errors import NotFound
@@ -41,7 +42,7 @@ def initiatives_of(*, organisation: Organisation) -> QuerySet[Initiative]:
 def initiative_by_id(*, organisation: Organisation, pk) -> Initiative:
     initiative = initiatives_of(organisation=organisation).filter(pk=_whole(pk)).first()
     if initiative is None:
-        raise NotFound(f"No initiative {pk}.")
+        raise NotFound(gettext("No initiative %(id)s.") % {"id": pk})
     return initiative
 
 
@@ -65,7 +66,7 @@ def nodes_of(*, organisation: Organisation) -> QuerySet[ChainNode]:
 def node_by_id(*, organisation: Organisation, pk) -> ChainNode:
     node = nodes_of(organisation=organisation).filter(pk=_whole(pk)).first()
     if node is None:
-        raise NotFound(f"No chain node {pk}.")
+        raise NotFound(gettext("No chain node %(id)s.") % {"id": pk})
     return node
 
 
@@ -84,12 +85,15 @@ class Chain:
     `.indicator`, whose `latest_*` annotations and `stale` hold its latest value) and
     `contributor_ids` / `target_ids` within this chain. `links` are (source id, target id);
     `arrows` holds each link's `LinkRow` (its id and the evidence it cites) by that pair.
+    `indirect` are the paths between shown nodes through hidden levels (`links_through_hidden`),
+    empty when every level is shown.
     """
 
     nodes: list[ChainNode]
     links: list[tuple[int, int]]
     indicators: dict[int, object] = field(default_factory=dict)
     arrows: dict[tuple[int, int], "LinkRow"] = field(default_factory=dict)
+    indirect: list["IndirectLink"] = field(default_factory=list)
 
     def by_level(self) -> dict[str, list[ChainNode]]:
         levels = {level: [] for level in LEVEL_ORDER}
@@ -110,8 +114,9 @@ def chain(
 ) -> Chain:
     """The chain of `organisation`; with `initiative`, its own nodes and every node they
     contribute to, directly or not; with `levels`, only the nodes of those levels (a link
-    through a hidden level is hidden with it). Four queries (the links come with the status of
-    the hypothesis each cites)."""
+    through a hidden level is hidden with it, and the shown nodes it connected are joined by an
+    `IndirectLink`). Four queries (the links come with the status of the hypothesis each
+    cites)."""
     nodes = list(
         ChainNode.objects.filter(organisation=organisation)
         .select_related("initiative")
@@ -119,7 +124,14 @@ def chain(
         .order_by("pk")
     )
     rows = link_rows(organisation=organisation)
-    keep = _kept(nodes, [row.pair for row in rows], initiative, levels)
+    pairs = [row.pair for row in rows]
+    within = _of_initiative(nodes, pairs, initiative)
+    keep = _of_levels(nodes, within, levels)
+    indirect = []
+    if keep != within:
+        level_of = {node.pk: node.level for node in nodes if node.pk in within}
+        inside = [(s, t) for s, t in pairs if s in within and t in within]
+        indirect = links_through_hidden(inside, shown=keep, level_of=level_of)
     nodes = [node for node in nodes if node.pk in keep]
     rows = [row for row in rows if row.source in keep and row.target in keep]
     links = [row.pair for row in rows]
@@ -131,7 +143,63 @@ def chain(
         links=links,
         indicators=indicators,
         arrows={row.pair: row for row in rows},
+        indirect=indirect,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class IndirectLink:
+    """Shown node `source` leads to shown node `target` only through hidden nodes: `through`
+    counts those nodes by level, lowest level first, e.g. (("output", 2),)."""
+
+    source: int
+    target: int
+    through: tuple[tuple[str, int], ...]
+
+    @property
+    def pair(self) -> tuple[int, int]:
+        return (self.source, self.target)
+
+
+def links_through_hidden(
+    links: list[tuple[int, int]], *, shown: set[int], level_of: dict[int, str]
+) -> list[IndirectLink]:
+    """For each pair of `shown` nodes (s, t) not linked directly, where a path s -> ... -> t
+    runs through hidden nodes only (every node in `level_of` but not in `shown` is hidden): one
+    `IndirectLink`, counting the hidden nodes that lie on such paths (reachable upwards from s
+    and downwards from t through hidden nodes). Pure; pairs by source, then target."""
+    up, down = defaultdict(list), defaultdict(list)
+    for source, target in links:
+        up[source].append(target)
+        down[target].append(source)
+
+    def hidden_reach(start: int, step) -> set[int]:
+        seen: set[int] = set()
+        todo = [n for n in step[start] if n not in shown]
+        while todo:
+            node = todo.pop()
+            if node not in seen:
+                seen.add(node)
+                todo.extend(n for n in step[node] if n not in shown and n not in seen)
+        return seen
+
+    direct = set(links)
+    below: dict[int, set[int]] = {}
+    found = []
+    for source in sorted(shown):
+        above = hidden_reach(source, up)
+        targets = {t for hidden in above for t in up[hidden] if t in shown}
+        for target in sorted(targets):
+            if (source, target) in direct:
+                continue
+            if target not in below:
+                below[target] = hidden_reach(target, down)
+            counts = defaultdict(int)
+            for hidden in above & below[target]:
+                counts[level_of[hidden]] += 1
+            through = tuple((level, counts[level]) for level in LEVEL_ORDER if counts[level])
+            found.append(IndirectLink(source, target, through))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +250,7 @@ def link_by_id(*, organisation: Organisation, pk) -> ChainLink:
         .first()
     )
     if link is None:
-        raise NotFound(f"No chain link {pk}.")
+        raise NotFound(gettext("No chain link %(id)s.") % {"id": pk})
     return link
 
 
@@ -246,17 +314,26 @@ def _attach_fitting(node: ChainNode, links: list[ChainLink]) -> None:
 
 
 def _kept(nodes, links, initiative, levels) -> set[int]:
-    keep = {node.pk for node in nodes}
-    if initiative is not None:
-        targets = defaultdict(list)
-        for source, target in links:
-            targets[source].append(target)
-        own = {node.pk for node in nodes if node.initiative_id == initiative.pk}
-        keep = upward_closure(own, targets)
-    if levels:
-        wanted = set(levels) & set(Level.values)
-        keep = {node.pk for node in nodes if node.pk in keep and node.level in wanted}
-    return keep
+    return _of_levels(nodes, _of_initiative(nodes, links, initiative), levels)
+
+
+def _of_initiative(nodes, links, initiative) -> set[int]:
+    """Every node; with `initiative`, its own nodes and all they contribute to."""
+    if initiative is None:
+        return {node.pk for node in nodes}
+    targets = defaultdict(list)
+    for source, target in links:
+        targets[source].append(target)
+    own = {node.pk for node in nodes if node.initiative_id == initiative.pk}
+    return upward_closure(own, targets)
+
+
+def _of_levels(nodes, keep: set[int], levels) -> set[int]:
+    """The nodes of `keep` on `levels` (all of `keep` without levels)."""
+    if not levels:
+        return keep
+    wanted = set(levels) & set(Level.values)
+    return {node.pk for node in nodes if node.pk in keep and node.level in wanted}
 
 
 def _indicators_of(organisation, nodes) -> dict[int, object]:
@@ -338,12 +415,16 @@ def has_chain(*, organisation: Organisation):
     return Exists(ChainNode.objects.filter(organisation=organisation))
 
 
-def initiative_status_counts(*, organisation: Organisation) -> dict[int, dict[str, int]]:
-    """{initiative id: {status: count}} of the nodes each initiative owns (one query); an
-    initiative without nodes is absent."""
+def initiative_status_counts(
+    *, organisation: Organisation, initiatives: list[int] | None = None
+) -> dict[int, dict[str, int]]:
+    """{initiative id: {status: count}} of the nodes each initiative owns (one query), of the
+    initiatives among the ids `initiatives` (default: all); an initiative without nodes is
+    absent."""
     counts: dict[int, dict[str, int]] = {}
+    mine = Q() if initiatives is None else Q(initiative__in=initiatives)
     rows = (
-        ChainNode.objects.filter(organisation=organisation, initiative__isnull=False)
+        ChainNode.objects.filter(mine, organisation=organisation, initiative__isnull=False)
         .values_list("initiative_id", "status")
         .annotate(count=Count("pk"))
         .order_by()

@@ -4,6 +4,7 @@ from .views import chain, cite, edit
 
 urlpatterns = [
     path("chain/", chain.chain_page, name="chain"),
+    path("chain/groups/<str:level>/", chain.chain_group, name="chain-group"),
     path("initiatives/", chain.initiative_list, name="initiative-list"),
     path("initiatives/new/", edit.initiative_create, name="initiative-create"),
     path("initiatives/<int:pk>/", chain.initiative_detail, name="initiative-detail"),

@@ -4,18 +4,35 @@ Views read through `selectors` (already scoped to the organisation) and draw wit
 the chain page costs a fixed number of queries whatever the size of the chain.
 """
 
+from collections import defaultdict
+from contextlib import suppress
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import formats
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Role
 from accounts.pages import page, role_required
+from core.errors import NotFound
 from cpi.models import HypothesisStatus
 from indicators import charts as indicator_charts
 from indicators import selectors as indicator_selectors
-from indicators.compute.status import AT_RISK_FROM, ON_TRACK_FROM
+from indicators.compute.status import AT_RISK, AT_RISK_FROM, OFF_TRACK, ON_TRACK, ON_TRACK_FROM
 
 from .. import charts, registry, selectors
-from ..compute import ATTENTION_STATUSES, LEVEL_ORDER, LEVEL_RANK, STATUS_SCORES
+from ..compute import (
+    ATTENTION_LEVELS,
+    ATTENTION_STATUSES,
+    LEVEL_ORDER,
+    LEVEL_RANK,
+    STATUS_SCORES,
+    indicators_score,
+    status_of_score,
+)
 from ..models import Level, NodeStatus
 from ..services.status import status_of_indicator
 
@@ -36,14 +53,31 @@ LEVEL_HEADINGS = {
     "activity": gettext_lazy("Activities"),
 }
 OPEN_UP_TO = 40  # nodes in a chain whose lists of outputs and activities all show unfolded
+ALWAYS_OPEN = ("outcome", "impact")  # where attention goes: listed in full whatever the size
+INITIATIVES_PER_PAGE = 25
+# The worked examples of the status rule: equal-weight indicators by status.
+RULE_EXAMPLES = {
+    "all_at_risk": (AT_RISK, AT_RISK),
+    "one_on_one_off": (ON_TRACK, OFF_TRACK),
+    "three_on_one_off": (ON_TRACK, ON_TRACK, ON_TRACK, OFF_TRACK),
+}
 
 
 def status_rule() -> dict:
-    """The numbers of the roll-up rule (outcomes.compute), for "How the status is worked out"."""
+    """The numbers of the roll-up rule (outcomes.compute), for "How the status is worked out":
+    the scores, the thresholds, and the worked examples scored by the rule itself."""
+    examples = {}
+    for name, statuses in RULE_EXAMPLES.items():
+        score = indicators_score([(status, 1.0) for status in statuses])
+        examples[name] = {
+            "score": formats.number_format(score),
+            "status": NodeStatus(status_of_score(score)).label,
+        }
     return {
         "on_track_from": formats.number_format(ON_TRACK_FROM),
         "at_risk_from": formats.number_format(AT_RISK_FROM),
         "scores": {status: formats.number_format(score) for status, score in STATUS_SCORES.items()},
+        "examples": examples,
     }
 
 
@@ -62,48 +96,76 @@ def _counts(nodes) -> list[dict]:
     ]
 
 
-def _written_list(chain) -> list[dict]:
-    """The nodes where attention goes first (outcomes first), each with its neighbours' titles,
-    grouped by level."""
-    by_id = {node.pk: node for node in chain.nodes}
+def _written_list(chain, *, opened=(), query: dict | None = None) -> list[dict]:
+    """The nodes where attention goes first (outcomes first), grouped by level. Outcomes and
+    impact are listed in full; in a chain of more than OPEN_UP_TO nodes the outputs and the
+    activities fold away and are read on demand (`load_url`, `open_url`) unless their level is
+    in `opened`. `query`: the page's filters, for those two URLs."""
     pattern = charts.node_url_pattern()
     for node in chain.nodes:
         node.url = pattern.format(node.pk)
-    groups: dict[str, dict] = {}
-    for node in selectors.outcomes_first(chain.nodes):
-        node.targets = [by_id[pk] for pk in node.target_ids]
-        node.target_arrows = [  # each target with the evidence of the arrow to it
-            {"target": target, "evidence": _arrow_evidence(chain, node.pk, target.pk)}
-            for target in node.targets
+    by_level = chain.by_level()
+    shown = [level for level in ATTENTION_LEVELS if by_level[level]]
+    large = len(chain.nodes) > OPEN_UP_TO
+    groups = []
+    for level in shown:
+        group = {
+            "level": level,
+            "label": LEVEL_HEADINGS[level],
+            "note": LEVEL_NOTES[level],
+            "count": len(by_level[level]),
+            "open": level in ALWAYS_OPEN or not large or len(shown) == 1,
+            "nodes": None,  # None: folded away, read on demand
+        }
+        if group["open"] or level in opened:
+            group["nodes"] = group_rows(chain, level)
+        else:
+            group.update(_group_urls(level, query or {}))
+        groups.append(group)
+    return groups
+
+
+def group_rows(chain, level: str) -> list:
+    """The nodes of `level`, worst first, each with its targets' arrows (and their evidence)
+    and the shown nodes it leads to through hidden levels. Nodes carry `url` (`_written_list`)."""
+    by_id = {node.pk: node for node in chain.nodes}
+    indirect = defaultdict(list)
+    for link in chain.indirect:
+        indirect[link.source].append(link)
+    evidence = {}  # the pills of one status are alike: worked out once a page
+    rows = selectors.outcomes_first([node for node in chain.nodes if node.level == level])
+    for node in rows:
+        node.target_arrows = []
+        for pk in node.target_ids:
+            arrow = chain.arrows.get((node.pk, pk))
+            status = arrow.evidence if arrow else None
+            if status not in evidence:
+                evidence[status] = evidence_of(status)
+            node.target_arrows.append({"target": by_id[pk], "evidence": evidence[status]})
+        node.indirect_targets = [
+            {"target": by_id[link.target], "through": charts.through_label(link.through)}
+            for link in indirect.get(node.pk, [])
         ]
-        node.contributor_count = len(node.contributor_ids)
-        group = groups.setdefault(
-            node.level,
-            {
-                "level": node.level,
-                "label": LEVEL_HEADINGS[node.level],
-                "note": LEVEL_NOTES[node.level],
-                "nodes": [],
-                # a long list of work items folds away; outcomes and impact stay open
-                "open": node.level in ("outcome", "impact") or len(chain.nodes) <= OPEN_UP_TO,
-            },
-        )
-        group["nodes"].append(node)
-    return list(groups.values())
+    return rows
 
 
-def _arrow_evidence(chain, source: int, target: int) -> dict:
-    arrow = chain.arrows.get((source, target))
-    return evidence_of(arrow.evidence if arrow else None)
+def _group_urls(level: str, query: dict) -> dict:
+    """Where a folded group is read from: the partial (htmx), and without JavaScript the same
+    page with the group unfolded."""
+    opened = [*query.get("open", []), level]
+    return {
+        "load_url": f"{reverse('chain-group', args=[level])}?{urlencode(query, doseq=True)}",
+        "open_url": f"?{urlencode({**query, 'open': opened}, doseq=True)}#group-{level}",
+    }
 
 
-def _chain_context(chain, levels: list[str]) -> dict:
+def _chain_context(chain, levels: list[str], *, opened=(), query: dict | None = None) -> dict:
     return {
         "chain": chain,
         "figure": indicator_charts.figure_json(charts.chain_figure(chain, levels=levels or None))
         if chain.nodes
         else None,
-        "groups": _written_list(chain),
+        "groups": _written_list(chain, opened=opened, query=query),
         "counts": _counts(chain.nodes),
         "unmeasured_count": len(chain.unmeasured),
         "status_colours": charts.STATUS_COLOURS,
@@ -125,6 +187,11 @@ def _evidence_counts(chain) -> dict:
     }
 
 
+def _opened_of(request) -> list[str]:
+    wanted = set(request.GET.getlist("open"))
+    return [level for level in LEVEL_ORDER if level in wanted]
+
+
 @role_required(Role.VIEWER)
 def chain_page(request):
     """The whole chain (or an initiative's part), as a graph and as a list, outcomes first."""
@@ -137,8 +204,9 @@ def chain_page(request):
     levels = _levels_of(request)
     chain = selectors.chain(organisation=organisation, initiative=initiative, levels=levels)
     filtered = bool(initiative or levels)
+    query = _filters(initiative, levels, _opened_of(request))
     context = {
-        **_chain_context(chain, levels),
+        **_chain_context(chain, levels, opened=_opened_of(request), query=query),
         "initiatives": initiatives,
         "initiative": initiative,
         "levels": levels or list(LEVEL_ORDER),
@@ -149,12 +217,59 @@ def chain_page(request):
     return page(request, "outcomes/chain.html", context)
 
 
+def _filters(initiative, levels: list[str], opened: list[str]) -> dict:
+    """The chain page's query: what a folded group's URLs carry along."""
+    query = {}
+    if initiative is not None:
+        query["initiative"] = initiative.pk
+    if levels:
+        query["level"] = levels
+    if opened:
+        query["open"] = opened
+    return query
+
+
+@role_required(Role.VIEWER)
+def chain_group(request, level):
+    """One folded group of the chain page's list (outputs or activities), read on demand with
+    the page's filters (`initiative`, `level`); without htmx, the page with it unfolded."""
+    if level not in LEVEL_ORDER:
+        raise Http404(gettext("No level %(level)s.") % {"level": level})
+    if not request.htmx:
+        return redirect(f"{reverse('chain')}?{_unfolded_query(request, level)}#group-{level}")
+    organisation = request.membership.organisation
+    initiative = None
+    # an initiative that is not (any more) shows the whole chain, as the page does
+    with suppress(NotFound):
+        if request.GET.get("initiative"):
+            initiative = selectors.initiative_by_id(
+                organisation=organisation, pk=request.GET["initiative"]
+            )
+    levels = _levels_of(request)
+    chain = selectors.chain(organisation=organisation, initiative=initiative, levels=levels)
+    pattern = charts.node_url_pattern()
+    for node in chain.nodes:
+        node.url = pattern.format(node.pk)
+    group = {"level": level, "nodes": group_rows(chain, level)}
+    return page(request, "outcomes/_node_rows.html", {"group": group, "partial": True})
+
+
+def _unfolded_query(request, level: str) -> str:
+    query = request.GET.copy()
+    if level not in query.getlist("open"):
+        query.appendlist("open", level)
+    return query.urlencode()
+
+
 @role_required(Role.VIEWER)
 def initiative_list(request):
-    """Initiatives by title, with their nodes by status."""
+    """Initiatives by title, INITIATIVES_PER_PAGE a page, with their nodes by status."""
     organisation = request.membership.organisation
-    initiatives = list(selectors.initiatives_of(organisation=organisation))
-    counts = selectors.initiative_status_counts(organisation=organisation)
+    paginator = Paginator(selectors.initiatives_of(organisation=organisation), INITIATIVES_PER_PAGE)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    counts = selectors.initiative_status_counts(
+        organisation=organisation, initiatives=[i.pk for i in page_obj]
+    )
     rows = [
         {
             "initiative": initiative,
@@ -164,9 +279,9 @@ def initiative_list(request):
                 if initiative.pk in counts and counts[initiative.pk][s]
             ],
         }
-        for initiative in initiatives
+        for initiative in page_obj
     ]
-    return page(request, "outcomes/initiative_list.html", {"rows": rows})
+    return page(request, "outcomes/initiative_list.html", {"rows": rows, "page_obj": page_obj})
 
 
 @role_required(Role.VIEWER)
@@ -176,8 +291,9 @@ def initiative_detail(request, pk):
     initiative = selectors.initiative_by_id(organisation=organisation, pk=pk)
     chain = selectors.chain(organisation=organisation, initiative=initiative)
     own = [node for node in chain.nodes if node.initiative_id == initiative.pk]
+    opened = _opened_of(request)
     context = {
-        **_chain_context(chain, []),
+        **_chain_context(chain, [], opened=opened, query=_filters(initiative, [], opened)),
         "initiative": initiative,
         "own_count": len(own),
         "objectives": registry.objective_labels(

@@ -104,14 +104,50 @@ def test_a_chain_of_two_hundred_nodes_stays_readable(page, live_server, organisa
     sign_in(page, live_server, organisation, role=Role.ANALYST)
     page.goto(f"{live_server.url}/chain/")
     page.wait_for_selector(".plot.chain-plot svg.main-svg")
-    assert page.locator("table.chain-nodes tbody tr").count() == 200
+    # the 40 outcomes and 20 impacts are listed; the outputs and activities fold away
+    rows = page.locator("table.chain-nodes tbody tr")
+    assert rows.count() == 60
     _shot(page, screenshot, "large")
     page.locator(".chain-graph").screenshot(path=str(SHOTS / "chain-large-graph.png"))
+    # opening a folded group reads it: its 60 outputs appear under its heading
+    page.click("#group-output summary")
+    page.wait_for_selector("#group-output table.chain-nodes tbody tr")
+    assert page.locator("#group-output table.chain-nodes tbody tr").count() == 60
+    page.click("#group-activity summary")
+    page.wait_for_selector("#group-activity table.chain-nodes tbody tr")
+    assert rows.count() == 200
+    _shot(page, screenshot, "large-opened")
+
     page.goto(f"{live_server.url}/chain/?level=outcome&level=impact")
     page.wait_for_selector(".plot.chain-plot svg.main-svg")
-    assert page.locator("table.chain-nodes tbody tr").count() == 60
+    assert rows.count() == 60
     _shot(page, screenshot, "large-collapsed")
     page.locator(".chain-graph").screenshot(path=str(SHOTS / "chain-large-collapsed-graph.png"))
+
+
+def test_a_hidden_level_leaves_a_dotted_arrow_that_says_what_it_ran_through(
+    page, live_server, organisation, screenshot
+):
+    data = small_chain(organisation)
+    sign_in(page, live_server, organisation)
+    page.goto(f"{live_server.url}/chain/?level=activity&level=outcome&level=impact")
+    page.wait_for_selector(".plot.chain-plot svg.main-svg")
+    assert "1 dotted arrow" in page.inner_text(".arrow-legend")
+    point = page.evaluate(
+        """() => {
+            const gd = document.querySelector('.plot.chain-plot');
+            const trace = gd.data.find(t => t.mode === 'markers' && t.name === 'through hidden levels');
+            const size = gd._fullLayout._size, box = gd.getBoundingClientRect();
+            return {x: box.left + size.l + gd._fullLayout.xaxis.d2p(trace.x[0]),
+                    y: box.top + size.t + gd._fullLayout.yaxis.d2p(trace.y[0])};
+        }"""
+    )
+    page.mouse.move(point["x"], point["y"])
+    page.wait_for_selector(".hoverlayer .hovertext")
+    assert "through 1 hidden output" in page.locator(".hoverlayer").text_content()
+    row = page.locator(f'tr[data-node="{data["activity"].pk}"]')
+    assert "(through 1 hidden output)" in row.inner_text()
+    _shot(page, screenshot, "hidden-level")
 
 
 def test_an_analyst_sees_how_to_start_an_empty_chain(page, live_server, organisation, screenshot):

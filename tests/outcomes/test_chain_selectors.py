@@ -150,6 +150,63 @@ def test_levels_hide_the_other_levels_and_the_links_through_them(organisation, d
     assert chain.by_level()["output"] == [] and len(chain.by_level()["activity"]) == 2
 
 
+def test_hiding_a_middle_level_joins_the_shown_nodes_it_connected(organisation, demo):
+    # Outputs hidden: launch -> engine -> price loses its path, so launch leads to price
+    # through the one hidden output; pack -> price is a direct arrow and gets no second one.
+    chain = selectors.chain(organisation=organisation, levels=["activity", "outcome", "impact"])
+
+    assert chain.indirect == [
+        selectors.IndirectLink(demo["launch"].pk, demo["price"].pk, (("output", 1),))
+    ]
+    assert (demo["launch"].pk, demo["price"].pk) not in chain.links
+
+
+def test_every_level_shown_or_the_lowest_levels_hidden_give_no_indirect_links(organisation, demo):
+    # Links only point upwards: hiding activities and outputs leaves no path between the
+    # outcomes and impacts shown that ran through them.
+    assert selectors.chain(organisation=organisation).indirect == []
+    assert selectors.chain(organisation=organisation, levels=["outcome", "impact"]).indirect == []
+
+
+def test_an_initiatives_chain_joins_through_hidden_levels_only_within_it(organisation, demo):
+    # Careful's part: pack -> price, pack -> intact -> retention and price -> customers.
+    # With outcomes hidden, pack reaches both impacts, each through one hidden outcome.
+    chain = selectors.chain(
+        organisation=organisation, initiative=demo["careful"], levels=["activity", "impact"]
+    )
+
+    assert chain.indirect == [
+        selectors.IndirectLink(demo["pack"].pk, demo["customers"].pk, (("outcome", 1),)),
+        selectors.IndirectLink(demo["pack"].pk, demo["retention"].pk, (("outcome", 1),)),
+    ]
+
+
+def test_links_through_hidden_nodes_are_one_per_pair_counting_the_nodes_on_the_way():
+    # activity 1; outputs 10, 11, 12 hidden; outcomes 20, 21 shown.
+    # 1 -> 10 -> 20 and 1 -> 11 -> 20: one indirect link through 2 outputs (not 12, a dead end);
+    # 1 -> 21 is direct, so 1 -> 10 -> 21 adds nothing.
+    level_of = {1: "activity", 10: "output", 11: "output", 12: "output", 20: "outcome"}
+    level_of[21] = "outcome"
+    links = [(1, 10), (1, 11), (1, 12), (10, 20), (11, 20), (1, 21), (10, 21)]
+
+    found = selectors.links_through_hidden(links, shown={1, 20, 21}, level_of=level_of)
+
+    assert found == [selectors.IndirectLink(1, 20, (("output", 2),))]
+
+
+def test_a_path_through_two_hidden_levels_counts_both_and_a_shown_node_breaks_it():
+    level_of = {1: "activity", 10: "output", 20: "outcome", 40: "impact"}
+    links = [(1, 10), (10, 20), (20, 40)]
+
+    assert selectors.links_through_hidden(links, shown={1, 40}, level_of=level_of) == [
+        selectors.IndirectLink(1, 40, (("output", 1), ("outcome", 1)))
+    ]
+    # with the outcome shown, 1 reaches it through the output, and it reaches 40 directly
+    assert selectors.links_through_hidden(links, shown={1, 20, 40}, level_of=level_of) == [
+        selectors.IndirectLink(1, 20, (("output", 1),))
+    ]
+
+
 def test_an_initiative_and_levels_together(organisation, demo):
     chain = selectors.chain(
         organisation=organisation, initiative=demo["careful"], levels=["outcome", "impact"]
@@ -172,6 +229,15 @@ def test_another_organisations_chain_is_not_seen(organisation, other_organisatio
         selectors.node_by_id(organisation=other_organisation, pk=demo["price"].pk)
     with pytest.raises(NotFound):
         selectors.initiative_by_id(organisation=other_organisation, pk=demo["quote"].pk)
+
+
+def test_not_found_names_what_and_which_id(organisation):
+    with pytest.raises(NotFound, match=r"^No chain node 999999\.$"):
+        selectors.node_by_id(organisation=organisation, pk=999999)
+    with pytest.raises(NotFound, match=r"^No initiative abc\.$"):
+        selectors.initiative_by_id(organisation=organisation, pk="abc")
+    with pytest.raises(NotFound, match=r"^No chain link 7\.$"):
+        selectors.link_by_id(organisation=organisation, pk=7)
 
 
 @pytest.mark.parametrize("pk", ["abc", None, "1.5", 10**6])

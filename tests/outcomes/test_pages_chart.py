@@ -122,3 +122,37 @@ def test_the_height_grows_with_the_tallest_column(organisation):
     assert figure["layout"]["height"] == 60 * 26 + 60
     labels = [t for t in figure["data"] if t.get("mode") == "markers+text"]
     assert labels and all("<br>" not in text for t in labels for text in t["text"])
+
+
+def test_a_hidden_level_leaves_a_dotted_arrow_that_says_what_it_runs_through(organisation):
+    # Outputs hidden: the launch led to the outcome only through "Quote engine live".
+    small_chain(organisation)
+    shown = ["activity", "outcome", "impact"]
+    figure = charts.chain_figure(
+        selectors.chain(organisation=organisation, levels=shown), levels=shown
+    )
+
+    lines, markers = [t for t in figure["data"] if t["name"] == "through hidden levels"]
+    assert lines["mode"] == "lines" and lines["line"]["dash"] == "dot"
+    assert lines["x"].count(None) == 1  # one pair, one arrow
+    assert lines["line"]["color"] == charts.INDIRECT_COLOUR != charts.EDGE_COLOUR
+    [hover] = markers["hovertext"]
+    assert hover.startswith("<b>Launch instant online quote → Customers get a price")
+    assert "Not a direct arrow: through 1 hidden output" in hover
+    # the direct arrow outcome -> impact is still drawn as one
+    assert figure["data"][2]["name"] == "contributes to"
+    assert figure["data"][2]["x"].count(None) == 1
+
+
+def test_through_label_counts_each_hidden_level_in_words():
+    assert charts.through_label((("output", 2),)) == "through 2 hidden outputs"
+    assert charts.through_label((("activity", 1), ("outcome", 3))) == (
+        "through 1 hidden activity, 3 hidden outcomes"
+    )
+
+
+def test_every_hover_ends_with_the_translated_click_line(chain):
+    _data, rows = chain
+    figure = charts.chain_figure(rows)
+    hovers = [h for t in figure["data"] if "hovertext" in t for h in t["hovertext"]]
+    assert hovers and all(h.endswith("<i>Click to open</i>") for h in hovers)
