@@ -357,22 +357,7 @@ def _indirect_traces(indirect: list, where, nodes) -> list[dict]:
     few = len(indirect) <= INDIRECT_MARKED_UP_TO
     colour = INDIRECT_COLOUR if few else INDIRECT_FAINT
     return [
-        {
-            "type": "scatter",
-            "x": x,
-            "y": y,
-            "mode": "lines",
-            "line": {
-                "color": colour,
-                "width": 1.2 if few else 0.9,
-                "dash": "dot",
-                "shape": "spline",
-                "smoothing": 0.8,
-            },
-            "hoverinfo": "skip",
-            "showlegend": False,
-            "name": name,
-        },
+        _line_trace(x, y, name, color=colour, width=1.2 if few else 0.9, dash="dot"),
         {
             "type": "scatter",
             "mode": "markers",
@@ -409,24 +394,8 @@ def _evidence_traces(cited: dict, where, nodes) -> list[dict]:
         x, y = _arrow_path(pairs, where)
         colour = EVIDENCE_COLOURS[status]
         label = evidence_label(status)
-        lines.append(
-            {
-                "type": "scatter",
-                "x": x,
-                "y": y,
-                "mode": "lines",
-                "line": {
-                    "color": colour,
-                    "width": EVIDENCE_WIDTH,
-                    "shape": "spline",
-                    "smoothing": 0.8,
-                    "dash": "dash" if status == "proposed" else "solid",
-                },
-                "hoverinfo": "skip",
-                "showlegend": False,
-                "name": label,
-            }
-        )
+        dash = "dash" if status == "proposed" else "solid"
+        lines.append(_line_trace(x, y, label, color=colour, width=EVIDENCE_WIDTH, dash=dash))
         middles = [_midpoint(pair, where) for pair in pairs]
         markers.append(
             {
@@ -456,15 +425,20 @@ def _evidence_traces(cited: dict, where, nodes) -> list[dict]:
 def _edge_trace(links, where) -> dict:
     """The arrows that cite no hypothesis ("only drawn") as one thin neutral line trace."""
     x, y = _arrow_path(links, where)
+    return _line_trace(x, y, gettext("contributes to"), color=EDGE_COLOUR, width=1.2)
+
+
+def _line_trace(x, y, name: str, **line) -> dict:
+    """Arrows drawn as one curved line trace without hover (their markers carry it)."""
     return {
         "type": "scatter",
         "x": x,
         "y": y,
         "mode": "lines",
-        "line": {"color": EDGE_COLOUR, "width": 1.2, "shape": "spline", "smoothing": 0.8},
+        "line": {**line, "shape": "spline", "smoothing": 0.8},
         "hoverinfo": "skip",
         "showlegend": False,
-        "name": gettext("contributes to"),
+        "name": name,
     }
 
 

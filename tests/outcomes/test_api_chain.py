@@ -8,6 +8,7 @@ import pytest
 from outcomes import services
 from outcomes.models import ChainLink, ChainNode, Initiative, NodeIndicator
 from tests.factories import IndicatorFactory
+from tests.outcomes.chain_data import node
 
 pytestmark = pytest.mark.django_db
 
@@ -18,12 +19,6 @@ MAX_QUERIES = 10
 def fields_of(response, status=400) -> list[str]:
     assert response.status_code == status, response.content
     return [e["field"] for e in response.json()["errors"]]
-
-
-def node(organisation, level, title, **data):
-    return services.create_node(
-        organisation=organisation, data={"level": level, "title": title, **data}
-    )
 
 
 @pytest.fixture

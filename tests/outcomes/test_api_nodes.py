@@ -6,6 +6,7 @@ import pytest
 from outcomes import services
 from outcomes.models import ChainLink, ChainNode, NodeIndicator
 from tests.factories import IndicatorFactory
+from tests.outcomes.chain_data import node
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +26,6 @@ def messages_of(response) -> list[str]:
 def work(organisation):
     return services.create_initiative(
         organisation=organisation, data={"title": "Instant online quote"}
-    )
-
-
-def node(organisation, level, title, **data):
-    return services.create_node(
-        organisation=organisation, data={"level": level, "title": title, **data}
     )
 
 

@@ -10,14 +10,9 @@ from cpi.models import Hypothesis
 from outcomes import charts, selectors, services
 from outcomes.models import ChainLink
 from tests.factories import IndicatorFactory
+from tests.outcomes.chain_data import node
 
 pytestmark = pytest.mark.django_db
-
-
-def node(organisation, level, title, **data):
-    return services.create_node(
-        organisation=organisation, data={"level": level, "title": title, **data}
-    )
 
 
 def hypothesis(organisation, cause, effect, status=None):

@@ -12,15 +12,9 @@ from indicators.selectors import today_of
 from outcomes import selectors, services
 from outcomes.models import ChainLink, ChainNode, Initiative, NodeIndicator
 from tests.factories import IndicatorFactory
+from tests.outcomes.chain_data import node
 
 pytestmark = pytest.mark.django_db
-
-
-def node(organisation, level, title, initiative=None, **data):
-    return services.create_node(
-        organisation=organisation,
-        data={"level": level, "title": title, "initiative": initiative, **data},
-    )
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from outcomes.models import ChainLink, ChainNode, Initiative, NodeIndicator
 from outcomes.services import nodes as nodes_module
 from scorecard.services import create_objective, create_scorecard
 from tests.factories import IndicatorFactory
+from tests.outcomes.chain_data import node
 
 pytestmark = pytest.mark.django_db
 
@@ -37,13 +38,6 @@ def quote(organisation):
 @pytest.fixture
 def rival_quote(other_organisation):
     return services.create_initiative(organisation=other_organisation, data={"title": "Theirs"})
-
-
-def node(organisation, level, title, initiative=None, **data):
-    return services.create_node(
-        organisation=organisation,
-        data={"level": level, "title": title, "initiative": initiative, **data},
-    )
 
 
 def month_value(indicator, *, assessment="", progress=None, value=1.0):

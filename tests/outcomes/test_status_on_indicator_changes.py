@@ -11,9 +11,9 @@ from indicators.hooks import register_indicators_changed, unregister_indicators_
 from indicators.models import Indicator, PeriodValue
 from indicators.selectors import today_of
 from indicators.services import delete_indicator, update_indicator
-from outcomes import services
-from outcomes.models import ChainNode, NodeIndicator
+from outcomes.models import NodeIndicator
 from tests.factories import IndicatorFactory
+from tests.outcomes.chain_data import node, stored
 
 pytestmark = pytest.mark.django_db
 
@@ -32,17 +32,6 @@ def month_value(indicator, start, *, assessment):
 
 def this_month(organisation):
     return today_of(organisation).replace(day=1)
-
-
-def node(organisation, level, title, **data):
-    return services.create_node(
-        organisation=organisation, data={"level": level, "title": title, **data}
-    )
-
-
-def stored(node_) -> tuple:
-    row = ChainNode.objects.get(pk=node_.pk)
-    return row.status, row.score, row.status_source
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from outcomes.services import status as status_module
 from outcomes.services.status import refresh_on_values_changed
 from outcomes.tasks import refresh_chain_statuses
 from tests.factories import IndicatorFactory, push
+from tests.outcomes.chain_data import node, stored
 
 # --- builders -------------------------------------------------------------------------------
 
@@ -37,17 +38,6 @@ def banded(organisation, code):
         band_low=0.0,
         band_high=30.0,
     )
-
-
-def node(organisation, level, title, **data):
-    return services.create_node(
-        organisation=organisation, data={"level": level, "title": title, **data}
-    )
-
-
-def stored(node_) -> tuple:
-    row = ChainNode.objects.get(pk=node_.pk)
-    return row.status, row.score, row.status_source
 
 
 def noon(organisation, days_ago=0) -> str:
