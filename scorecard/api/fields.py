@@ -36,6 +36,9 @@ from outcomes.models import NodeStatus
 # The dates a query may ask for: a period start and the ones around it stay representable.
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2999, 12, 31)
+# A query date as the schema states it: YYYY-MM-DD with a year from EARLIEST's to LATEST's, so a
+# client (or schemathesis) reads the range the API refuses outside of.
+QUERY_DATE_SCHEMA = {"type": "string", "format": "date", "pattern": r"^(19|2\d)\d\d-\d\d-\d\d$"}
 
 ID_PARAMETER = OpenApiParameter(
     "id", OpenApiTypes.INT, OpenApiParameter.PATH, description=_("The object's id.")
@@ -119,7 +122,7 @@ def query_date(query, name: str) -> date | None:
 
 
 def period_schema(description) -> OpenApiParameter:
-    return OpenApiParameter("period", OpenApiTypes.DATE, description=description)
+    return OpenApiParameter("period", QUERY_DATE_SCHEMA, description=description)
 
 
 def initiatives_by_id(organisation, ids) -> dict:

@@ -10,7 +10,6 @@ the history's from `selectors.score_history` (`history`).
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -31,6 +30,7 @@ from .fields import (
     ID_PARAMETER,
     ID_PATTERN,
     MAX_WEIGHT,
+    QUERY_DATE_SCHEMA,
     CodeField,
     IdField,
     JsonIntegerField,
@@ -184,7 +184,7 @@ PERIOD_PARAMETER = period_schema(
 HISTORY_PARAMETERS = [
     OpenApiParameter(
         "end",
-        OpenApiTypes.DATE,
+        QUERY_DATE_SCHEMA,
         description=_("A day in the last period of the history; absent: the latest complete."),
     ),
     OpenApiParameter(

@@ -1,5 +1,7 @@
 """The OpenAPI schema says how to authenticate, what errors look like and what bodies are."""
 
+import re
+
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
@@ -136,3 +138,21 @@ def test_the_values_answer_describes_each_period_value(schema):
         "upper_limit",
         "mean_moving_range",
     }
+
+
+def _query_parameter(schema, path: str, name: str) -> dict:
+    parameters = schema["paths"][path]["get"]["parameters"]
+    return next(p["schema"] for p in parameters if p["name"] == name and p["in"] == "query")
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [("/api/v1/scorecards/{id}/", "period"), ("/api/v1/scorecards/{id}/history/", "end")],
+)
+def test_a_scorecards_query_date_states_the_years_the_api_takes(schema, path, name):
+    """The API refuses a day outside 1900-01-01..2999-12-31 (scorecard.api.fields.query_date), so
+    the schema says so: a client, or schemathesis, must not send a schema-valid day it refuses."""
+    pattern = _query_parameter(schema, path, name)["pattern"]
+    taken = ["1900-01-01", "2026-02-28", "2999-12-31"]
+    refused = ["1899-12-31", "3000-01-01", "0348-01-29", "4211-06-07", "12026-01-01"]
+    assert [day for day in taken + refused if re.search(pattern, day)] == taken
