@@ -8,7 +8,7 @@ static/js/charts.js opens on a click.
 
 When a level is hidden, two shown nodes that were joined only through its nodes keep a thin
 dotted light arrow (one per pair, however many paths), whose marker halfway says through how
-many hidden nodes of which level it runs (`selectors.links_through_hidden`).
+many hidden nodes of which level it runs (`compute.links_through_hidden`).
 
 Arrows carry evidence: an arrow that cites a hypothesis is drawn thick in the colour of the
 hypothesis's status (supported green, refuted red, inconclusive amber, proposed grey) with a
@@ -351,32 +351,22 @@ def _indirect_traces(indirect: list, where, nodes) -> list[dict]:
     would cover the boxes they pass."""
     if not indirect:
         return []
-    x, y = _arrow_path([link.pair for link in indirect], where)
-    middles = [_midpoint(link.pair, where) for link in indirect]
+    pairs = [link.pair for link in indirect]
+    x, y = _arrow_path(pairs, where)
     name = gettext("through hidden levels")
     few = len(indirect) <= INDIRECT_MARKED_UP_TO
     colour = INDIRECT_COLOUR if few else INDIRECT_FAINT
+    marker = {
+        "size": 7 if few else 10,
+        "color": "#fff",
+        "symbol": "circle",
+        "opacity": 1 if few else 0,
+        "line": {"color": INDIRECT_COLOUR, "width": 1.2},
+    }
+    hovers = [indirect_hover(link, nodes[link.source], nodes[link.target]) for link in indirect]
     return [
         _line_trace(x, y, name, color=colour, width=1.2 if few else 0.9, dash="dot"),
-        {
-            "type": "scatter",
-            "mode": "markers",
-            "name": name,
-            "x": [m[0] for m in middles],
-            "y": [m[1] for m in middles],
-            "marker": {
-                "size": 7 if few else 10,
-                "color": "#fff",
-                "symbol": "circle",
-                "opacity": 1 if few else 0,
-                "line": {"color": INDIRECT_COLOUR, "width": 1.2},
-            },
-            "hovertext": [
-                indirect_hover(link, nodes[link.source], nodes[link.target]) for link in indirect
-            ],
-            "hovertemplate": "%{hovertext}<extra></extra>",
-            "showlegend": False,
-        },
+        _midpoint_trace(pairs, where, name, marker, hovers),
     ]
 
 
@@ -396,30 +386,33 @@ def _evidence_traces(cited: dict, where, nodes) -> list[dict]:
         label = evidence_label(status)
         dash = "dash" if status == "proposed" else "solid"
         lines.append(_line_trace(x, y, label, color=colour, width=EVIDENCE_WIDTH, dash=dash))
-        middles = [_midpoint(pair, where) for pair in pairs]
-        markers.append(
-            {
-                "type": "scatter",
-                "mode": "markers",
-                "name": label,
-                "x": [m[0] for m in middles],
-                "y": [m[1] for m in middles],
-                "marker": {
-                    "size": 13,
-                    "color": colour,
-                    "symbol": "diamond",
-                    "line": {"color": "#fff", "width": 1.5},
-                },
-                "customdata": [pattern.format(cited[pair].hypothesis) for pair in pairs],
-                "hovertext": [
-                    arrow_hover(cited[pair], nodes[pair[0]], nodes[pair[1]], label)
-                    for pair in pairs
-                ],
-                "hovertemplate": "%{hovertext}<extra></extra>",
-                "showlegend": False,
-            }
-        )
+        marker = {
+            "size": 13,
+            "color": colour,
+            "symbol": "diamond",
+            "line": {"color": "#fff", "width": 1.5},
+        }
+        hovers = [arrow_hover(cited[p], nodes[p[0]], nodes[p[1]], label) for p in pairs]
+        trace = _midpoint_trace(pairs, where, label, marker, hovers)
+        trace["customdata"] = [pattern.format(cited[pair].hypothesis) for pair in pairs]
+        markers.append(trace)
     return [*lines, *markers]
+
+
+def _midpoint_trace(pairs, where, name: str, marker: dict, hovers: list[str]) -> dict:
+    """One marker halfway along each arrow of `pairs`, carrying its hover."""
+    middles = [_midpoint(pair, where) for pair in pairs]
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "name": name,
+        "x": [m[0] for m in middles],
+        "y": [m[1] for m in middles],
+        "marker": marker,
+        "hovertext": hovers,
+        "hovertemplate": "%{hovertext}<extra></extra>",
+        "showlegend": False,
+    }
 
 
 def _edge_trace(links, where) -> dict:
