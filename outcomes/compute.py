@@ -21,6 +21,7 @@ risk by the last bit of a float.
 """
 
 import math
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -39,6 +40,14 @@ SCORE_DECIMALS = 12
 LEVEL_ORDER = ("activity", "output", "outcome", "impact")
 # A link goes from a lower rank to a higher one.
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVEL_ORDER)}
+
+
+def chain_order_key(node) -> tuple:
+    """How pages list nodes: by level in chain order (activity, output, outcome, impact), then
+    by title (any case), then by id."""
+    return LEVEL_RANK[node.level], node.title.lower(), node.pk
+
+
 # Where attention goes: outcomes (leading) first, then impact (lagging), then the work; in a
 # level, off track first, then at risk, no data and on track.
 ATTENTION_LEVELS = ("outcome", "impact", "output", "activity")
@@ -131,3 +140,53 @@ def upward_closure(seeds: Iterable[int], targets: Mapping[int, list[int]]) -> se
             seen.add(node_id)
             todo.extend(targets.get(node_id, ()))
     return seen
+
+
+@dataclass(frozen=True, slots=True)
+class IndirectLink:
+    """Shown node `source` leads to shown node `target` only through hidden nodes: `through`
+    counts those nodes by level, lowest level first, e.g. (("output", 2),)."""
+
+    source: int
+    target: int
+    through: tuple[tuple[str, int], ...]
+
+    @property
+    def pair(self) -> tuple[int, int]:
+        return (self.source, self.target)
+
+
+def links_through_hidden(
+    links: list[tuple[int, int]], *, shown: set[int], level_of: dict[int, str]
+) -> list[IndirectLink]:
+    """For each pair of `shown` nodes (s, t) not linked directly, where a path s -> ... -> t
+    runs through hidden nodes only (every node in `level_of` but not in `shown` is hidden): one
+    `IndirectLink`, counting the hidden nodes that lie on such paths (reachable upwards from s
+    and downwards from t through hidden nodes). Pure; pairs by source, then target."""
+    up, down = defaultdict(list), defaultdict(list)  # the steps onto hidden nodes only
+    shown_up = defaultdict(list)  # the steps onto shown nodes
+    for source, target in links:
+        (shown_up[source] if target in shown else up[source]).append(target)
+        if source not in shown:
+            down[target].append(source)
+
+    def hidden_reach(start: int, step) -> set[int]:
+        return upward_closure(step.get(start, ()), step)
+
+    direct = set(links)
+    below: dict[int, set[int]] = {}
+    found = []
+    for source in sorted(shown):
+        above = hidden_reach(source, up)
+        targets = {t for hidden in above for t in shown_up.get(hidden, ())}
+        for target in sorted(targets):
+            if (source, target) in direct:
+                continue
+            if target not in below:
+                below[target] = hidden_reach(target, down)
+            counts = defaultdict(int)
+            for hidden in above & below[target]:
+                counts[level_of[hidden]] += 1
+            through = tuple((level, counts[level]) for level in LEVEL_ORDER if counts[level])
+            found.append(IndirectLink(source, target, through))
+    return found

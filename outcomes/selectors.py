@@ -22,6 +22,9 @@ from .compute import (
     ATTENTION_STATUSES,
     LEVEL_ORDER,
     LEVEL_RANK,
+    IndirectLink,
+    chain_order_key,
+    links_through_hidden,
     upward_closure,
 )
 from .models import ChainLink, ChainNode, Initiative, Level, NodeIndicator
@@ -148,61 +151,6 @@ def chain(
 
 
 @dataclass(frozen=True, slots=True)
-class IndirectLink:
-    """Shown node `source` leads to shown node `target` only through hidden nodes: `through`
-    counts those nodes by level, lowest level first, e.g. (("output", 2),)."""
-
-    source: int
-    target: int
-    through: tuple[tuple[str, int], ...]
-
-    @property
-    def pair(self) -> tuple[int, int]:
-        return (self.source, self.target)
-
-
-def links_through_hidden(
-    links: list[tuple[int, int]], *, shown: set[int], level_of: dict[int, str]
-) -> list[IndirectLink]:
-    """For each pair of `shown` nodes (s, t) not linked directly, where a path s -> ... -> t
-    runs through hidden nodes only (every node in `level_of` but not in `shown` is hidden): one
-    `IndirectLink`, counting the hidden nodes that lie on such paths (reachable upwards from s
-    and downwards from t through hidden nodes). Pure; pairs by source, then target."""
-    up, down = defaultdict(list), defaultdict(list)
-    for source, target in links:
-        up[source].append(target)
-        down[target].append(source)
-
-    def hidden_reach(start: int, step) -> set[int]:
-        seen: set[int] = set()
-        todo = [n for n in step[start] if n not in shown]
-        while todo:
-            node = todo.pop()
-            if node not in seen:
-                seen.add(node)
-                todo.extend(n for n in step[node] if n not in shown and n not in seen)
-        return seen
-
-    direct = set(links)
-    below: dict[int, set[int]] = {}
-    found = []
-    for source in sorted(shown):
-        above = hidden_reach(source, up)
-        targets = {t for hidden in above for t in up[hidden] if t in shown}
-        for target in sorted(targets):
-            if (source, target) in direct:
-                continue
-            if target not in below:
-                below[target] = hidden_reach(target, down)
-            counts = defaultdict(int)
-            for hidden in above & below[target]:
-                counts[level_of[hidden]] += 1
-            through = tuple((level, counts[level]) for level in LEVEL_ORDER if counts[level])
-            found.append(IndirectLink(source, target, through))
-    return found
-
-
-@dataclass(frozen=True, slots=True)
 class LinkRow:
     """One arrow of the chain with the evidence it cites: `hypothesis` (its id or None) and
     `evidence`, the hypothesis's status (None when it cites none: "only drawn")."""
@@ -274,13 +222,12 @@ def node_arrows(
             "source__initiative", "target__initiative", "hypothesis__cause", "hypothesis__effect"
         )
     )
-
-    def order(n):
-        return (LEVEL_RANK[n.level], n.title.lower(), n.pk)
-
-    contributors = sorted((link.source for link in rows if link.target_id == node.pk), key=order)
+    contributors = sorted(
+        (link.source for link in rows if link.target_id == node.pk), key=chain_order_key
+    )
     links = sorted(
-        (link for link in rows if link.source_id == node.pk), key=lambda link: order(link.target)
+        (link for link in rows if link.source_id == node.pk),
+        key=lambda link: chain_order_key(link.target),
     )
     targets = [link.target for link in links]
     for link in links:
@@ -443,7 +390,7 @@ def neighbours_of(*, node: ChainNode) -> tuple[list[ChainNode], list[ChainNode]]
         .select_related("initiative")
         .distinct()
     )
-    rows = sorted(rows, key=lambda n: (LEVEL_RANK[n.level], n.title.lower(), n.pk))
+    rows = sorted(rows, key=chain_order_key)
     mine = node.rank
     return (
         [n for n in rows if LEVEL_RANK[n.level] < mine],

@@ -2,7 +2,6 @@
 
 from .initiatives import (
     InitiativeDeletion,
-    chain_order,
     create_initiative,
     delete_initiative,
     initiative_deletion,
@@ -15,7 +14,6 @@ from .status import indicator_statuses, refresh_chain_status, refresh_every_chai
 
 __all__ = [
     "InitiativeDeletion",
-    "chain_order",
     "cite_hypothesis",
     "create_initiative",
     "create_node",

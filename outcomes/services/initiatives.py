@@ -17,8 +17,8 @@ from accounts.models import Organisation
 from accounts.selectors import non_members
 from core.instances import restored_on_failure
 
+from ..compute import chain_order_key
 from ..models import (
-    LEVEL_RANK,
     LEVELS_OF_AN_INITIATIVE,
     ChainLink,
     ChainNode,
@@ -119,15 +119,10 @@ class InitiativeDeletion(NamedTuple):
         return bool(self.deleted or self.kept or self.objectives)
 
 
-def chain_order(nodes) -> list[ChainNode]:
-    """`nodes` by level in chain order (activity, output, outcome, impact), then by title."""
-    return sorted(nodes, key=_order_key)
-
-
 def initiative_deletion(*, initiative: Initiative) -> InitiativeDeletion:
     """What `delete_initiative(confirm=True)` would delete, keep and unlink (three queries and
     the objective sources')."""
-    nodes = chain_order(initiative.nodes.all())
+    nodes = sorted(initiative.nodes.all(), key=chain_order_key)
     deleted = [n for n in nodes if n.level in LEVELS_OF_AN_INITIATIVE]
     served = objectives_of([initiative.pk])[initiative.pk]
     return InitiativeDeletion(
@@ -150,16 +145,12 @@ def _arrows_that_go(initiative: Initiative, deleted: set[int]) -> list[str]:
     )
     ordered = sorted(
         links,
-        key=lambda link: (*_order_key(link.source), *_order_key(link.target)),
+        key=lambda link: (*chain_order_key(link.source), *chain_order_key(link.target)),
     )
     return [
         f"{_node_label(link.source, initiative)} → {_node_label(link.target, initiative)}"
         for link in ordered
     ]
-
-
-def _order_key(node: ChainNode) -> tuple:
-    return LEVEL_RANK[node.level], node.title, node.pk
 
 
 def _node_label(node: ChainNode, initiative: Initiative) -> str:

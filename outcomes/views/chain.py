@@ -101,9 +101,7 @@ def _written_list(chain, *, opened=(), query: dict | None = None) -> list[dict]:
     impact are listed in full; in a chain of more than OPEN_UP_TO nodes the outputs and the
     activities fold away and are read on demand (`load_url`, `open_url`) unless their level is
     in `opened`. `query`: the page's filters, for those two URLs."""
-    pattern = charts.node_url_pattern()
-    for node in chain.nodes:
-        node.url = pattern.format(node.pk)
+    _with_urls(chain)
     by_level = chain.by_level()
     shown = [level for level in ATTENTION_LEVELS if by_level[level]]
     large = len(chain.nodes) > OPEN_UP_TO
@@ -125,9 +123,16 @@ def _written_list(chain, *, opened=(), query: dict | None = None) -> list[dict]:
     return groups
 
 
+def _with_urls(chain) -> None:
+    """Give each node of `chain` its page's `url`, as the list's rows link them."""
+    pattern = charts.node_url_pattern()
+    for node in chain.nodes:
+        node.url = pattern.format(node.pk)
+
+
 def group_rows(chain, level: str) -> list:
     """The nodes of `level`, worst first, each with its targets' arrows (and their evidence)
-    and the shown nodes it leads to through hidden levels. Nodes carry `url` (`_written_list`)."""
+    and the shown nodes it leads to through hidden levels. Nodes carry `url` (`_with_urls`)."""
     by_id = {node.pk: node for node in chain.nodes}
     indirect = defaultdict(list)
     for link in chain.indirect:
@@ -204,9 +209,10 @@ def chain_page(request):
     levels = _levels_of(request)
     chain = selectors.chain(organisation=organisation, initiative=initiative, levels=levels)
     filtered = bool(initiative or levels)
-    query = _filters(initiative, levels, _opened_of(request))
+    opened = _opened_of(request)
+    query = _filters(initiative, levels, opened)
     context = {
-        **_chain_context(chain, levels, opened=_opened_of(request), query=query),
+        **_chain_context(chain, levels, opened=opened, query=query),
         "initiatives": initiatives,
         "initiative": initiative,
         "levels": levels or list(LEVEL_ORDER),
@@ -247,9 +253,7 @@ def chain_group(request, level):
             )
     levels = _levels_of(request)
     chain = selectors.chain(organisation=organisation, initiative=initiative, levels=levels)
-    pattern = charts.node_url_pattern()
-    for node in chain.nodes:
-        node.url = pattern.format(node.pk)
+    _with_urls(chain)
     group = {"level": level, "nodes": group_rows(chain, level)}
     return page(request, "outcomes/_node_rows.html", {"group": group, "partial": True})
 

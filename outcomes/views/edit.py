@@ -202,8 +202,7 @@ def node_edit(request, pk):
 @require_http_methods(["GET", "POST"])
 def node_delete(request, pk):
     node = selectors.node_by_id(organisation=request.membership.organisation, pk=pk)
-    contributors = services.chain_order(node.contributors.all())
-    targets = services.chain_order(node.contributes_to.all())
+    contributors, targets = selectors.neighbours_of(node=node)
     form = ConfirmDeleteForm(
         request.POST if request.method == "POST" else None,
         label=_("Delete it, and the links of the nodes that contribute to it"),

@@ -11,7 +11,6 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from core.dates import iso_date
-from core.numbers import MAX_WEIGHT  # noqa: F401  (the serializers import it from here)
 
 # The ids and dates of every app's API live in indicators.api.fields; re-exported here
 # for this app's serializers and views.

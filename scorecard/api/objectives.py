@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from core.errors import NotFound
 from core.filters import StrictFilterSet
+from core.numbers import MAX_WEIGHT
 from indicators import selectors as indicator_selectors
 from indicators.api.fields import WholePartSerializer
 from indicators.compute.periods import previous_period_start
@@ -23,7 +24,6 @@ from ..compute import status_of_score
 from ..models import Measure, Objective, ObjectiveLink, Part, Score
 from .fields import (
     DETAIL_SCHEMA,
-    MAX_WEIGHT,
     CodeField,
     IdField,
     IdFilter,

@@ -12,12 +12,12 @@ from rest_framework.response import Response
 
 from core.errors import NotFound
 from core.filters import StrictFilterSet
+from core.numbers import MAX_WEIGHT
 
 from .. import selectors, services
 from ..models import Objective, Perspective, PerspectiveKind
 from .fields import (
     DETAIL_SCHEMA,
-    MAX_WEIGHT,
     IdField,
     IdFilter,
     JsonIntegerField,

@@ -17,6 +17,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.api import OrganisationScopedMixin
+from core.numbers import MAX_WEIGHT
 from indicators import selectors as indicator_selectors
 from indicators.compute.periods import previous_period_start
 from indicators.models import Period
@@ -29,7 +30,6 @@ from .fields import (
     DETAIL_SCHEMA,
     ID_PARAMETER,
     ID_PATTERN,
-    MAX_WEIGHT,
     QUERY_DATE_SCHEMA,
     CodeField,
     IdField,
