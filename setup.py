@@ -10,7 +10,17 @@ from pathlib import Path
 
 from setuptools import find_packages, setup
 
-APPS = ["config", "core", "accounts", "indicators", "cpi", "outcomes", "scorecard", "dashboard"]
+APPS = [
+    "config",
+    "core",
+    "accounts",
+    "indicators",
+    "surveys",
+    "cpi",
+    "outcomes",
+    "scorecard",
+    "dashboard",
+]
 ASSETS = {"config.templates": "templates", "config.static": "static", "config.locale": "locale"}
 
 

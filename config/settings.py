@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "indicators",
+    "surveys",
     "cpi",
     "outcomes",
     "scorecard",

@@ -22,7 +22,17 @@ EXTRACTED = {
     "npgettext_lazy",
 }
 TRANSLATION = "django.utils.translation"
-APPS = ("accounts", "config", "core", "cpi", "dashboard", "indicators", "outcomes", "scorecard")
+APPS = (
+    "accounts",
+    "config",
+    "core",
+    "cpi",
+    "dashboard",
+    "indicators",
+    "outcomes",
+    "scorecard",
+    "surveys",
+)
 
 
 def names_not_extracted(source: str) -> list[str]:
