@@ -1,0 +1,1 @@
+"""Every survey write that has rules: surveys and questions, responses, indicator feeds."""
