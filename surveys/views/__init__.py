@@ -1,0 +1,1 @@
+"""The surveys' pages: `pages` (list, results, response browser), `upload` and `engagement`."""
