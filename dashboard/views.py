@@ -298,7 +298,7 @@ SURVEYS_SHOWN = 4
 def has_survey(organisation):
     """An expression, true when `organisation` has a survey: it rides on the indicators' query
     of the home page, so an organisation without any pays no query for the panel."""
-    return Exists(survey_selectors.survey_rows_of(organisation))
+    return Exists(survey_selectors.survey_rows(organisation))
 
 
 def survey_panel(organisation, *, has_any: bool | None = None) -> dict:

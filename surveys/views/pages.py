@@ -22,7 +22,7 @@ from indicators import selectors as indicator_selectors
 from indicators.charts import figure_json
 
 from .. import charts, compute, selectors
-from ..models import DEFAULT_SCALES, QuestionType, SurveyKind
+from ..models import QuestionType, SurveyKind
 from ..words import HEADLINE_DAYS, difference_words, headline_period, score_words
 from .filters import ResponsesFilter, ResultsFilter
 
@@ -30,12 +30,6 @@ RESPONSES_PER_PAGE = 25
 TEXT_ANSWERS_SHOWN = 5
 TEXT_RESPONSES_READ = 200  # the latest responses searched for free-text answers
 ENGAGEMENT_CODE = "engagement"
-
-
-def scale_of(question) -> tuple[int, int]:
-    if question.scale_min is not None and question.scale_max is not None:
-        return (question.scale_min, question.scale_max)
-    return DEFAULT_SCALES.get(question.type, (0, 0))
 
 
 def _url_or_empty(name: str, *args) -> str:
@@ -151,7 +145,10 @@ def _period_block(results, earlier, labels: dict, min_n: int) -> dict:
     question = results.question
     counts = lambda score: dict(score.distribution)  # noqa: E731 - the counts the score came from
     difference = compute.difference(
-        question.type, scale_of(question), counts(results.overall), counts(earlier.overall)
+        question.type,
+        selectors.scale_of(question),
+        counts(results.overall),
+        counts(earlier.overall),
     )
     rows = [(labels["earlier"], earlier.overall), (labels["this"], results.overall)]
     return {
@@ -170,8 +167,8 @@ def _question_card(results, min_n: int, *, compared=None, labels=None) -> dict:
         "question": question,
         "wording": question.wording(),
         "words": score_words(results.overall, min_n),
-        "figure": figure_json(charts.results_figure(results, scale_of(question))),
-        "scale": scale_of(question),
+        "figure": figure_json(charts.results_figure(results, selectors.scale_of(question))),
+        "scale": selectors.scale_of(question),
         "segments": segments,
         "reference": results.reference,
     }
@@ -250,10 +247,10 @@ def survey_results(request, code: str):
             % {"period": _period_words(*compare)},
         }
         if compare[0]:
-            for r in results:
-                earlier[r.question.pk] = selectors.question_results(
-                    survey, r.question, start=compare[0], end=compare[1]
-                )
+            earlier = {
+                r.question.pk: r
+                for r in selectors.survey_results(survey, start=compare[0], end=compare[1])
+            }
         cards = [
             _question_card(r, survey.min_n, compared=earlier.get(r.question.pk), labels=labels)
             for r in results
