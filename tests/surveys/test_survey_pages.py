@@ -85,7 +85,7 @@ def test_too_few_answers_shows_the_words_not_the_number(client, viewer, organisa
     survey = make_survey(organisation, code="rel", questions=NPS_ONLY)
     make_responses(survey, rows_of("nps", [10] * 20 + [0] * 9))  # 29 answers, NPS 38
     html = page(client, viewer, "survey-results", "rel").content.decode()
-    assert TOO_FEW in html and "too few answers: 29 of the 30 needed" in html
+    assert TOO_FEW in html and "29 of the 30 answers needed" in html
     assert "NPS 38" not in html and "NPS 37" not in html
     make_responses(survey, [{"answers": {"nps": 10}, "respondent": "the-30th"}])
     html = page(client, viewer, "survey-results", "rel").content.decode()
