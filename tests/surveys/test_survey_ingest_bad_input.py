@@ -101,3 +101,13 @@ def test_a_body_of_the_wrong_shape_is_a_400(api, body):
     answer = api.generic("POST", URL, body, content_type="application/json")
     assert answer.status_code == 400, answer.content
     assert answer.json()["errors"]
+
+
+def test_a_nul_in_a_named_field_is_answered_and_remembered_for_an_idempotency_key(api):
+    item = {**GOOD, "attributes": {"a\x00": "x"}, "answers": {"q\x00": 1}, "x\x00": 1}
+    answer = api.post(URL, {"responses": [item]}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert answer.status_code == 400
+    fields = [e["field"] for e in answer.json()["errors"]]
+    assert fields == ["x\\u0000", "attributes.a\\u0000", "answers.q\\u0000"]
+    again = api.post(URL, {"responses": [item]}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert again.json() == answer.json()
