@@ -54,6 +54,7 @@ MAX_QUESTIONS = 200
 MAX_SEGMENT_BY = 3
 SETTINGS = ("name", "kind", "description", "min_n", "unit_attribute", "contact_attribute")
 QUESTION_FIELDS = ("text", "texts", "type", "scale_min", "scale_max", "group")
+SCALE_FIELDS = ("type", "scale_min", "scale_max")
 NPS_SCALES = ((None, None), (0, None), (None, 10), (0, 10))
 BOUND_AGGREGATIONS = (Aggregation.MEAN, Aggregation.RATIO)
 
@@ -217,7 +218,8 @@ def _question_plan(item: dict, question, indicators: dict, organisation, answere
         and not errors
         and (question.type, question.scale_min, question.scale_max) != before
     ):
-        field = "type" if question.type != before[0] else "scale_min"
+        after = (question.type, question.scale_min, question.scale_max)
+        field = next(n for n, b, a in zip(SCALE_FIELDS, before, after, strict=True) if a != b)
         errors[field] = [
             _(
                 "This question has answers: its type and scale cannot change. Add a new "
