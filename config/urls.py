@@ -18,6 +18,7 @@ from indicators.api import (
 from outcomes.api import ChainLinkViewSet, ChainNodeViewSet, ChainView, InitiativeViewSet
 from scorecard.api import ObjectiveViewSet, PerspectiveViewSet, ScorecardViewSet
 from scorecard.api.library import IndicatorLibraryViewSet
+from surveys.api import SLUG_PATTERN, SurveyResponsesView, SurveyViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("indicators", IndicatorViewSet, basename="indicator")
@@ -32,6 +33,7 @@ router.register("scorecards", ScorecardViewSet, basename="scorecard")
 router.register("perspectives", PerspectiveViewSet, basename="perspective")
 router.register("objectives", ObjectiveViewSet, basename="objective")
 router.register("indicator-library", IndicatorLibraryViewSet, basename="indicator-library")
+router.register("surveys", SurveyViewSet, basename="survey")
 
 urlpatterns = [
     path("api/v1/measurements/", MeasurementsView.as_view(), name="measurements"),
@@ -39,6 +41,11 @@ urlpatterns = [
         rf"^api/v1/indicators/(?P<code>{CODE_PATTERN})/comments/$",
         ValueCommentsView.as_view(),
         name="indicator-comments",
+    ),
+    re_path(
+        rf"^api/v1/surveys/(?P<code>{SLUG_PATTERN})/responses/$",
+        SurveyResponsesView.as_view(),
+        name="survey-responses",
     ),
     path("api/v1/chain/", ChainView.as_view(), name="chain-api"),
     path(

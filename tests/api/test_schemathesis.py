@@ -2,8 +2,9 @@
 
 The examples, fuzzing and stateful phases run over every operation on both databases. The coverage
 phase (the schema's boundary and wrongly typed values, 85 % of the test cases and six minutes a
-database) covers every operation once per `make test`: the ingest core, the deviations and the
-results chain on PostgreSQL, the production database; CPIs, experiments and the scorecard on SQLite.
+database) covers every operation once per `make test`: the ingest core (measurements and survey
+responses), the deviations and the results chain on PostgreSQL, the production database; CPIs,
+experiments, the scorecard and the surveys themselves on SQLite.
 Every operation is still sent every boundary value in each run, and each suite is ~3 minutes
 shorter.
 """
@@ -26,7 +27,7 @@ POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresq
 # about 2,500 test cases each.
 ON_POSTGRES = (
     "^/api/v1/(indicators|measurements|deviations|customer-centricity|initiatives|chain|"
-    "indicator-library)/"
+    "indicator-library)/|^/api/v1/surveys/[^/]+/responses/"
 )
 SPREAD_PHASES = "examples,fuzzing,stateful"
 
