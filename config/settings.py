@@ -290,6 +290,9 @@ SPECTACULAR_SETTINGS = {
         "EvidenceEnum": "indicators.models.Evidence",
         "PerspectiveKindEnum": "scorecard.models.PerspectiveKind",
         "ScorecardPartEnum": "scorecard.models.Part",
+        # Surveys: a survey's `kind` and a question's `type` are their own sets.
+        "SurveyKindEnum": "surveys.models.SurveyKind",
+        "QuestionTypeEnum": "surveys.models.QuestionType",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
