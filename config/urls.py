@@ -18,7 +18,7 @@ from indicators.api import (
 from outcomes.api import ChainLinkViewSet, ChainNodeViewSet, ChainView, InitiativeViewSet
 from scorecard.api import ObjectiveViewSet, PerspectiveViewSet, ScorecardViewSet
 from scorecard.api.library import IndicatorLibraryViewSet
-from surveys.api import SLUG_PATTERN, SurveyResponsesView, SurveyViewSet
+from surveys.api import SLUG_PATTERN, SurveyResponsesView, SurveyResultsView, SurveyViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("indicators", IndicatorViewSet, basename="indicator")
@@ -52,6 +52,11 @@ urlpatterns = [
         "api/v1/customer-centricity/",
         CustomerCentricityView.as_view(),
         name="customer-centricity-api",
+    ),
+    re_path(
+        rf"^api/v1/surveys/(?P<code>{SLUG_PATTERN})/results/$",
+        SurveyResultsView.as_view(),
+        name="survey-results-api",
     ),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
