@@ -62,6 +62,7 @@ urlpatterns = [
     path("", include("outcomes.urls")),
     path("", include("cpi.urls")),
     path("", include("scorecard.urls")),
+    path("", include("surveys.urls")),
 ]
 
 # Under /api/ an unknown route or an error outside DRF answers the JSON error envelope.
