@@ -1,7 +1,7 @@
 """The engagement report's reads: staff with and without customer contact compared question by
 question, and the customer-focus index of each unit beside indicators measured per unit.
 
-Counts come from `selectors.answer_counts` (one GROUP BY per question), indicator values from
+Counts come from `selectors.all_answer_counts` (one GROUP BY for all questions), indicator values from
 `indicators.selectors`, every score, difference and correlation from `compute`.
 
 Customer-focus index of a unit (over one period) = the mean, over the customer-focus questions
@@ -18,7 +18,7 @@ from indicators import selectors as indicator_selectors
 from indicators.compute.periods import next_period_start, period_start
 
 from . import compute, selectors
-from .models import DEFAULT_SCALES, QuestionGroup, QuestionType, Response, Survey
+from .models import QuestionGroup, QuestionType, Response, Survey
 
 REPORT_PERIODS = ("quarter", "year")
 INDEX_TYPES = (QuestionType.LIKERT, QuestionType.CSAT)  # agreement scales, higher = more
@@ -59,14 +59,11 @@ def chosen_period(periods: list[ReportPeriod], key: str | None) -> ReportPeriod 
     return periods[0] if periods else None
 
 
-def scale_of(question) -> tuple[int, int]:
-    if question.scale_min is not None and question.scale_max is not None:
-        return (question.scale_min, question.scale_max)
-    return DEFAULT_SCALES[question.type]
-
-
-def _counts(survey: Survey, question, by: str, period: ReportPeriod) -> dict:
-    return selectors.answer_counts(survey, question, by=by, start=period.start, end=period.end)
+def _counts(survey: Survey, questions: list, by: str, period: ReportPeriod) -> dict:
+    """{question code: {segment: counts}} in one GROUP BY."""
+    return selectors.all_answer_counts(
+        survey, questions, by=by, start=period.start, end=period.end
+    )
 
 
 # --- with and without customer contact ---------------------------------------------------------
@@ -99,15 +96,15 @@ def contact_comparison(
     survey: Survey, groups: ContactGroups, period: ReportPeriod
 ) -> list[ContactRow]:
     """Each scored question's score for staff with and without customer contact and the
-    difference (with - without) with its 95 % interval; one GROUP BY per question."""
+    difference (with - without) with its 95 % interval; one GROUP BY."""
     if groups.with_contact is None or groups.without_contact is None:
         return []
+    questions = selectors.scored_questions(survey)
+    counted = _counts(survey, questions, survey.contact_attribute, period)
     rows = []
-    for question in survey.questions.all():
-        if not question.scored:
-            continue
-        counts = _counts(survey, question, survey.contact_attribute, period)
-        scale = scale_of(question)
+    for question in questions:
+        counts = counted[question.code]
+        scale = selectors.scale_of(question)
         yes, no = counts.get(groups.with_contact, {}), counts.get(groups.without_contact, {})
         rows.append(
             ContactRow(
@@ -146,12 +143,13 @@ class UnitFocus:
 
 
 def unit_focus(survey: Survey, period: ReportPeriod) -> list[UnitFocus]:
-    """The customer-focus index of each unit with answers, by unit name; one GROUP BY per
-    customer-focus question."""
+    """The customer-focus index of each unit with answers, by unit name; one GROUP BY."""
+    questions = focus_questions(survey)
+    counted = _counts(survey, questions, survey.unit_attribute, period) if questions else {}
     by_unit: dict[str, list] = {}
-    for question in focus_questions(survey):
-        scale = scale_of(question)
-        for unit, counts in _counts(survey, question, survey.unit_attribute, period).items():
+    for question in questions:
+        scale = selectors.scale_of(question)
+        for unit, counts in counted[question.code].items():
             if unit is None or unit == "":
                 continue
             # The mean of the answers, whatever the type's own score (csat scores a share).
@@ -159,7 +157,7 @@ def unit_focus(survey: Survey, period: ReportPeriod) -> list[UnitFocus]:
             if mean.n:
                 by_unit.setdefault(unit, []).append((mean, scale))
     units = []
-    for unit in sorted(by_unit):
+    for unit in sorted(by_unit, key=selectors.natural_key):
         scores = by_unit[unit]
         n = max(s.n for s, _scale in scores)
         index = focus_index([(s.score, scale) for s, scale in scores])

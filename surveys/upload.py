@@ -185,18 +185,14 @@ def parse_submitted_at(raw, tz) -> str | None:
 def _check_repeated_respondents(parsed: ParsedFile) -> None:
     """The same respondent twice in one file (the service only sees one batch at a time)."""
     seen: dict[str, int] = {}
-    for number, item in zip(parsed.row_numbers, parsed.items, strict=True):
+    for position, (number, item) in enumerate(zip(parsed.row_numbers, parsed.items, strict=True)):
         if item is None:
             continue
         respondent = item[RESPONDENT]
         if respondent in seen:
-            parsed.errors.append(
-                RowError(
-                    number,
-                    RESPONDENT,
-                    _("Same respondent as row %(row)s.") % {"row": seen[respondent]},
-                )
-            )
+            message = _("Same respondent as row %(row)s.") % {"row": seen[respondent]}
+            parsed.errors.append(RowError(number, RESPONDENT, message))
+            parsed.items[position] = None  # not sent to the dry run, which would say it again
         else:
             seen[respondent] = number
 

@@ -50,7 +50,7 @@ def _contact_context(survey, period) -> dict:
     rows = engagement.contact_comparison(survey, groups, period)
     by_scale: dict[tuple, list] = {}
     for row in rows:
-        by_scale.setdefault((row.question.type, engagement.scale_of(row.question)), []).append(row)
+        by_scale.setdefault((row.question.type, selectors.scale_of(row.question)), []).append(row)
     figures = []
     for position, ((question_type, scale), members) in enumerate(by_scale.items()):
         figure = engagement_charts.contact_figure(
