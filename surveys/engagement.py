@@ -61,9 +61,7 @@ def chosen_period(periods: list[ReportPeriod], key: str | None) -> ReportPeriod 
 
 def _counts(survey: Survey, questions: list, by: str, period: ReportPeriod) -> dict:
     """{question code: {segment: counts}} in one GROUP BY."""
-    return selectors.all_answer_counts(
-        survey, questions, by=by, start=period.start, end=period.end
-    )
+    return selectors.all_answer_counts(survey, questions, by=by, start=period.start, end=period.end)
 
 
 # --- with and without customer contact ---------------------------------------------------------
@@ -221,9 +219,7 @@ def unit_value(indicator, dimension: str, unit: str, period: ReportPeriod) -> fl
     return rows[0]["value"] if rows else None
 
 
-def scatter(
-    survey: Survey, indicator, units: list[UnitFocus], period: ReportPeriod
-) -> Scatter:
+def scatter(survey: Survey, indicator, units: list[UnitFocus], period: ReportPeriod) -> Scatter:
     """One point per unit with both an index and a value, and Pearson's r over the points."""
     result = Scatter(indicator=indicator, period=period)
     for unit in units:

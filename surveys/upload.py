@@ -77,7 +77,9 @@ def layout_of(header_cells: list, survey: Survey) -> Layout:
             )
         )
     questions = [name for name in columns if name in codes.values()]
-    attributes = [name for name in columns if name not in REQUIRED_COLUMNS and name not in questions]
+    attributes = [
+        name for name in columns if name not in REQUIRED_COLUMNS and name not in questions
+    ]
     return Layout(columns=columns, questions=questions, attributes=attributes)
 
 

@@ -4,7 +4,9 @@ from .views import engagement, upload
 
 urlpatterns = [
     path("surveys/<slug:code>/upload/", upload.upload_page, name="survey-upload"),
-    path("surveys/<slug:code>/upload/confirm/", upload.upload_confirm, name="survey-upload-confirm"),
+    path(
+        "surveys/<slug:code>/upload/confirm/", upload.upload_confirm, name="survey-upload-confirm"
+    ),
     path(
         "surveys/<slug:code>/upload/template.csv",
         upload.upload_template,

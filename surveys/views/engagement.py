@@ -135,9 +135,7 @@ def _focus_context(survey, period, wanted: list[str]) -> dict:
     available = engagement.unit_indicators(survey)
     chosen = [i for i in available if i.code in wanted] or engagement.default_indicators(available)
     scatters = [engagement.scatter(survey, indicator, units, period) for indicator in chosen]
-    values = {
-        (s.indicator.code, point.unit): point.value for s in scatters for point in s.points
-    }
+    values = {(s.indicator.code, point.unit): point.value for s in scatters for point in s.points}
     return {
         "focus_questions": engagement.focus_questions(survey),
         "units": [

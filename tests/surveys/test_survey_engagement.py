@@ -86,9 +86,7 @@ def generated_rows(units, per_unit=8, seed=7, when=datetime(2026, 2, 10, 9, tzin
             }
             if i == 3:
                 answers["cf_offer"] = None  # skipped: not counted
-            rows.append(
-                (f"{unit}-{i}", when, {"unit": unit, "customer_contact": contact}, answers)
-            )
+            rows.append((f"{unit}-{i}", when, {"unit": unit, "customer_contact": contact}, answers))
     return rows
 
 
@@ -193,7 +191,9 @@ def test_the_default_indicators_are_nps_and_a_profitability_indicator(viewer, cl
     assert 'data-indicator="nps"' in only_nps and 'data-indicator="profit_margin"' not in only_nps
 
 
-def test_fewer_than_ten_units_are_flagged_and_ten_are_not(viewer, client, organisation, django_capture_on_commit_callbacks):
+def test_fewer_than_ten_units_are_flagged_and_ten_are_not(
+    viewer, client, organisation, django_capture_on_commit_callbacks
+):
     many = {f"unit{k:02d}": (float(k * 3 - 10), 0.0) for k in range(compute.FEW_POINTS)}
     survey = make_survey(organisation)
     add_responses(survey, generated_rows(many, per_unit=4))
@@ -228,7 +228,9 @@ def test_contact_comparison_matches_welch_and_the_nps_formula(report):
     period = engagement.report_periods(survey)[0]
     groups = engagement.contact_groups(survey)
     assert (groups.with_contact, groups.without_contact) == ("yes", "no")
-    found = {row.question.code: row for row in engagement.contact_comparison(survey, groups, period)}
+    found = {
+        row.question.code: row for row in engagement.contact_comparison(survey, groups, period)
+    }
     assert list(found) == ["cf_central", "cf_offer", "eng_proud", "enps"]
 
     def answers(code, contact):
@@ -246,9 +248,7 @@ def test_contact_comparison_matches_welch_and_the_nps_formula(report):
         pytest.approx(high),
     )
     assert row.difference.distinguishable == (low > 0 or high < 0)
-    assert row.difference.p_value == pytest.approx(
-        stats.ttest_ind(yes, no, equal_var=False).pvalue
-    )
+    assert row.difference.p_value == pytest.approx(stats.ttest_ind(yes, no, equal_var=False).pvalue)
 
     def nps(values):
         return 100 * (sum(v >= 9 for v in values) - sum(v <= 6 for v in values)) / len(values)

@@ -138,9 +138,7 @@ def test_bad_cells_are_named_by_file_line_and_column_and_nothing_is_written(sign
     assert Response.objects.count() == 0
     workbook = openpyxl.load_workbook(
         io.BytesIO(
-            signed_in.get(
-                reverse("survey-upload-errors", args=[survey.code, token])
-            ).content
+            signed_in.get(reverse("survey-upload-errors", args=[survey.code, token])).content
         )
     )
     rows = list(workbook["responses"].iter_rows(min_row=2, values_only=True))
@@ -150,9 +148,9 @@ def test_bad_cells_are_named_by_file_line_and_column_and_nothing_is_written(sign
 
 
 def test_semicolons_decimal_commas_and_cp1252_are_read(signed_in, survey):
-    content = (
-        "respondent;submitted_at;nps;ease;unit\r\n" + "ö-1;2.3.2026;8;4,0;Östra\r\n"
-    ).encode("cp1252")
+    content = ("respondent;submitted_at;nps;ease;unit\r\n" + "ö-1;2.3.2026;8;4,0;Östra\r\n").encode(
+        "cp1252"
+    )
     response = send(signed_in, survey, content)
     # 2.3.2026 is not ISO: named at line 2, column submitted_at; the rest reads.
     assert errors_of(response) == [(2, "submitted_at")]
@@ -195,7 +193,9 @@ def test_a_file_without_the_required_columns_is_refused_as_a_whole(signed_in, su
 
 def test_a_preview_of_one_survey_cannot_be_confirmed_into_another(signed_in, survey, organisation):
     other = Survey.objects.create(organisation=organisation, code="other", name="Other")
-    Question.objects.create(survey=other, code="nps", type="nps", text="?", scale_min=0, scale_max=10)
+    Question.objects.create(
+        survey=other, code="nps", type="nps", text="?", scale_min=0, scale_max=10
+    )
     token = token_of(send(signed_in, survey, GOOD))
     assert confirm(signed_in, other, token).status_code == 302
     assert Response.objects.count() == 0
