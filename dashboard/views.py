@@ -21,6 +21,8 @@ from outcomes import selectors as chain_selectors
 from outcomes.models import Level, NodeStatus
 from scorecard import selectors as scorecard_selectors
 from scorecard.models import Scope
+from surveys import selectors as survey_selectors
+from surveys.words import HEADLINE_DAYS, headline_period, score_words
 
 SPARKLINE_PERIODS = 12
 STATUS_PILLS = {
@@ -290,6 +292,46 @@ def scorecard_panel(organisation) -> dict:
     }
 
 
+SURVEYS_SHOWN = 4
+
+
+def has_survey(organisation):
+    """An expression, true when `organisation` has a survey: it rides on the indicators' query
+    of the home page, so an organisation without any pays no query for the panel."""
+    return Exists(survey_selectors.survey_rows(organisation))
+
+
+def survey_panel(organisation, *, has_any: bool | None = None) -> dict:
+    """The "Surveys" panel: up to four surveys, each with its headline score of the last 90 days
+    (its first NPS question, else its first CSAT question), the interval and the too-few flag.
+    A fixed number of queries; none when `has_any` says there is no survey."""
+    if has_any is False:
+        return {"total": 0}
+    surveys = list(survey_selectors.surveys_of(organisation))
+    if not surveys:
+        return {"total": 0}
+    shown = surveys[:SURVEYS_SHOWN]
+    start, end = headline_period(selectors.today_of(organisation))
+    scores = survey_selectors.headline_scores(shown, start=start, end=end)
+    rows = []
+    for survey in shown:
+        question, score = scores.get(survey.pk, (None, None))
+        rows.append(
+            {
+                "survey": survey,
+                "question": question,
+                "words": score_words(score, survey.min_n) if score else None,
+                "url": reverse("survey-results", args=[survey.code]),
+            }
+        )
+    return {
+        "total": len(surveys),
+        "rows": rows,
+        "more": len(surveys) > SURVEYS_SHOWN,
+        "days": HEADLINE_DAYS,
+    }
+
+
 @role_required(Role.VIEWER)
 def scorecards_panel(request):
     """The scorecards' panel alone, which the dashboard loads after the page."""
@@ -307,6 +349,7 @@ def home(request):
         .annotate(has_chain=chain_selectors.has_chain(organisation=organisation))
         .annotate(has_hypothesis=has_hypothesis(organisation))
         .annotate(has_scorecard=has_scorecard(organisation))
+        .annotate(has_survey=has_survey(organisation))
     )
     recent = selectors.recent_values_with_limits(indicators=indicators, count=SPARKLINE_PERIODS)
     cards = [_card(indicator, recent.get(indicator.pk, [])) for indicator in indicators]
@@ -333,5 +376,8 @@ def home(request):
             "evidence": evidence_panel(organisation, has_any=indicators[0].has_hypothesis)
             if cards
             else {"total": 0},
+            "surveys": survey_panel(
+                organisation, has_any=indicators[0].has_survey if indicators else None
+            ),
         },
     )

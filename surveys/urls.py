@@ -1,8 +1,10 @@
 from django.urls import path
 
-from .views import engagement, upload
+from .views import engagement, pages, upload
 
 urlpatterns = [
+    path("surveys/", pages.survey_list, name="survey-list"),
+    path("surveys/from-template/", pages.create_engagement, name="survey-create-engagement"),
     path("surveys/<slug:code>/upload/", upload.upload_page, name="survey-upload"),
     path(
         "surveys/<slug:code>/upload/confirm/", upload.upload_confirm, name="survey-upload-confirm"
@@ -17,5 +19,7 @@ urlpatterns = [
         upload.upload_errors,
         name="survey-upload-errors",
     ),
+    path("surveys/<slug:code>/", pages.survey_results, name="survey-results"),
+    path("surveys/<slug:code>/responses/", pages.survey_responses, name="survey-responses"),
     path("surveys/<slug:code>/engagement/", engagement.engagement_page, name="survey-engagement"),
 ]

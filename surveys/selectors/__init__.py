@@ -17,6 +17,7 @@ from .catalogue import (
     survey_of,
     surveys_of,
 )
+from .headlines import headline_question, headline_scores, survey_rows
 from .results import (
     PeriodComparison,
     QuestionResults,
@@ -37,6 +38,8 @@ __all__ = [
     "attribute_names",
     "attribute_values",
     "difference_dict",
+    "headline_question",
+    "headline_scores",
     "natural_key",
     "period_comparison",
     "period_difference",
@@ -47,5 +50,6 @@ __all__ = [
     "scored_questions",
     "survey_of",
     "survey_results",
+    "survey_rows",
     "surveys_of",
 ]

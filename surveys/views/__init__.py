@@ -1,1 +1,1 @@
-"""The surveys app's pages."""
+"""The surveys' pages: `pages` (list, results, response browser), `upload` and `engagement`."""
