@@ -8,6 +8,8 @@
 Figures are plain dicts in Plotly's figure format, drawn by static/js/charts.js.
 """
 
+from html import escape
+
 from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext
 
@@ -18,7 +20,7 @@ WITHOUT_COLOUR = "#b26a00"
 UNIT_COLOUR = "#6a4fa3"
 ROW_PX = 44
 OFFSET = 0.16  # how far apart the two dots of one question sit
-LABEL_CHARACTERS = 48
+LINE_CHARACTERS = 34  # a question's label wraps onto lines of about this many characters
 
 
 def _layout(**properties) -> dict:
@@ -33,8 +35,19 @@ def _layout(**properties) -> dict:
     }
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= LABEL_CHARACTERS else text[: LABEL_CHARACTERS - 1] + "…"
+def _wrapped(text: str) -> str:
+    """The wording on lines of about LINE_CHARACTERS, at most two (then cut with an ellipsis)."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > LINE_CHARACTERS:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    if len(lines) > 2:
+        lines = [lines[0], lines[1][: LINE_CHARACTERS - 1] + "…"]
+    return "<br>".join(escape(part) for part in lines)
 
 
 def _number(value) -> str:
@@ -83,8 +96,9 @@ def _dots(rows: list, side: str, name: str, colour: str, shift: float) -> dict |
     }
 
 
-def contact_figure(rows: list, *, axis_title: str) -> dict | None:
-    """The questions of one scale (all rows share it), with and without contact side by side."""
+def contact_figure(rows: list, *, axis_title: str, legend: bool = True) -> dict | None:
+    """The questions of one scale (all rows share it), with and without contact side by side;
+    the legend above the plot (`legend=False` for the second figure of a page)."""
     traces = [
         trace
         for trace in (
@@ -97,12 +111,13 @@ def contact_figure(rows: list, *, axis_title: str) -> dict | None:
     ]
     if not traces:
         return None
-    labels = [_short(row.question.wording()) for row in rows]
+    labels = [_wrapped(row.question.wording()) for row in rows]
     return {
         "data": traces,
         "layout": _layout(
-            height=110 + ROW_PX * len(rows),
-            margin={"l": 10, "r": 20, "t": 10, "b": 50},
+            height=(100 if legend else 70) + ROW_PX * len(rows),
+            margin={"l": 10, "r": 20, "t": 40 if legend else 10, "b": 50},
+            showlegend=legend,
             xaxis={"title": {"text": axis_title}, "zeroline": False},
             yaxis={
                 "tickvals": list(range(len(rows))),
@@ -110,7 +125,7 @@ def contact_figure(rows: list, *, axis_title: str) -> dict | None:
                 "automargin": True,
                 "range": [len(rows) - 0.5, -0.5],
             },
-            legend={"orientation": "h", "y": -0.25 if len(rows) < 4 else -0.12},
+            legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         ),
     }
 

@@ -10,7 +10,7 @@ with a dry run and written on confirm, all rows or none.
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -37,6 +37,13 @@ from .services import ResponsesRefused, ingest_responses
 RESPONDENT, SUBMITTED_AT = "respondent", "submitted_at"
 REQUIRED_COLUMNS = (RESPONDENT, SUBMITTED_AT)
 SHEET = "responses"
+
+
+@dataclass
+class ParsedResponses(ParsedFile):
+    # Every row's readable cells, a row with a bad cell too: the dry run checks the rest of it,
+    # so one upload names every problem of a row, not only the first ones found.
+    readable: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -83,7 +90,7 @@ def layout_of(header_cells: list, survey: Survey) -> Layout:
     return Layout(columns=columns, questions=questions, attributes=attributes)
 
 
-def read_responses(uploaded, *, survey: Survey, tz) -> tuple[ParsedFile, Layout]:
+def read_responses(uploaded, *, survey: Survey, tz) -> tuple[ParsedResponses, Layout]:
     """A file's rows as `ingest_responses` items, every reading problem a RowError (row = line)."""
     table = [
         (number, cells)
@@ -102,19 +109,22 @@ def read_responses(uploaded, *, survey: Survey, tz) -> tuple[ParsedFile, Layout]
             % {"rows": len(body), "max": MAX_ROWS}
         )
     types = {question.code: question.type for question in survey.questions.all()}
-    parsed = ParsedFile(header=layout.columns)
+    parsed = ParsedResponses(header=layout.columns)
     width = len(layout.columns)
     for number, cells in body:
         cells = list(cells[:width]) + [None] * (width - len(cells))
         parsed.rows.append([cell_text(cell) for cell in cells])
         parsed.row_numbers.append(number)
         row = dict(zip(layout.columns, cells, strict=True))
-        parsed.items.append(_item(number, row, layout, types, tz, parsed.errors))
+        item, readable = _item(number, row, layout, types, tz, parsed.errors)
+        parsed.items.append(item)
+        parsed.readable.append(readable)
     _check_repeated_respondents(parsed)
     return parsed, layout
 
 
-def _item(number: int, row: dict, layout: Layout, types: dict, tz, errors: list) -> dict | None:
+def _item(number: int, row: dict, layout: Layout, types: dict, tz, errors: list):
+    """(the item, or None when a cell is bad; the item of the readable cells)."""
     before = len(errors)
     item: dict = {"attributes": {}, "answers": {}}
     for column, raw in row.items():
@@ -136,7 +146,7 @@ def _item(number: int, row: dict, layout: Layout, types: dict, tz, errors: list)
     for column in REQUIRED_COLUMNS:
         if column not in item and column not in blamed:
             errors.append(RowError(number, column, _("This cell is required.")))
-    return None if len(errors) > before else item
+    return (None if len(errors) > before else item), item
 
 
 def _read_cell(item: dict, column: str, raw, layout: Layout, types: dict, tz) -> None:
@@ -227,19 +237,20 @@ def _ingest_in_batches(*, survey: Survey, pairs: list, dry_run: bool):
     return total, errors
 
 
-def preview(*, survey: Survey, parsed: ParsedFile) -> tuple[BulkResult, list[RowError]]:
-    """What a confirm would create, update and leave unchanged, and every error; writes nothing."""
-    pairs = [
-        (number, item)
-        for number, item in zip(parsed.row_numbers, parsed.items, strict=True)
-        if item is not None
-    ]
-    result, errors = _ingest_in_batches(survey=survey, pairs=pairs, dry_run=True)
+def preview(*, survey: Survey, parsed: ParsedResponses) -> tuple[BulkResult, list[RowError]]:
+    """What a confirm would create, update and leave unchanged, and every error; writes nothing.
+
+    Rows with a bad cell go to the dry run with their readable cells, so the service's checks
+    (scales, ...) name the rest of their problems; one error per row and column is kept."""
+    rows = zip(parsed.row_numbers, parsed.items, parsed.readable, strict=True)
+    pairs = [(number, item if item is not None else readable) for number, item, readable in rows]
+    result, checked = _ingest_in_batches(survey=survey, pairs=pairs, dry_run=True)
     order = {name: position for position, name in enumerate(parsed.header)}
-    errors = sorted(
-        [*parsed.errors, *errors], key=lambda e: (e.row, order.get(e.column, len(order)))
-    )
-    return result, errors
+    errors: dict[tuple[int, str], RowError] = {}
+    for error in [*parsed.errors, *checked]:
+        errors.setdefault((error.row, error.column), error)
+    ordered = sorted(errors.values(), key=lambda e: (e.row, order.get(e.column, len(order))))
+    return result, ordered
 
 
 def confirm(

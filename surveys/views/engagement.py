@@ -27,6 +27,7 @@ def engagement_page(request, code: str):
     period = engagement.chosen_period(periods, request.GET.get("period"))
     context = {
         "survey": survey,
+        "engagement_url": request.path,
         "period": period,
         "periods": [(p.key, _period_name(p)) for p in periods],
     }
@@ -54,7 +55,7 @@ def _contact_context(survey, period) -> dict:
     figures = []
     for position, ((question_type, scale), members) in enumerate(by_scale.items()):
         figure = engagement_charts.contact_figure(
-            members, axis_title=_axis_title(question_type, scale)
+            members, axis_title=_axis_title(question_type, scale), legend=not figures
         )
         if figure:
             figures.append({"id": f"contact-figure-{position}", "json": figure_json(figure)})
@@ -164,6 +165,7 @@ def _scatter_context(scatter, position: int) -> dict:
         "json": figure_json(figure) if figure else None,
         "correlation": scatter.correlation,
         "summary": _correlation_text(scatter.correlation),
+        "reading": _correlation_reading(scatter.correlation, scatter.indicator.name),
         "small": scatter.correlation.few,
         "small_note": _small_note(scatter.correlation),
         "without_value": scatter.without_value,
@@ -181,6 +183,24 @@ def _correlation_text(correlation: compute.Correlation) -> str:
         "r": formats.number_format(correlation.r, 2, use_l10n=True).replace("-", "−"),
         "p": _p_text(correlation.p_value),
         "n": correlation.n,
+    }
+
+
+def _correlation_reading(correlation: compute.Correlation, name: str) -> str:
+    """The correlation in words: a direction when p < ALPHA, else that it may be chance."""
+    if correlation.r is None or correlation.p_value is None:
+        return ""
+    if correlation.p_value >= compute.ALPHA:
+        return _(
+            "No clear link between the index and %(name)s: a pattern like this among these "
+            "units could be chance (p ≥ %(alpha)s)."
+        ) % {"name": name, "alpha": formats.number_format(compute.ALPHA, 2, use_l10n=True)}
+    if correlation.r > 0:
+        return _("Units with a higher customer-focus index tend to have a higher %(name)s.") % {
+            "name": name
+        }
+    return _("Units with a higher customer-focus index tend to have a lower %(name)s.") % {
+        "name": name
     }
 
 

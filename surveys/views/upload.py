@@ -1,5 +1,7 @@
 """Uploading a survey's responses as CSV/XLSX: preview, confirm, error workbook, template."""
 
+from datetime import datetime
+
 from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
@@ -101,10 +103,19 @@ def _first_rows(parsed, layout) -> list[dict]:
                 cells.append(item["answers"].get(column))
             elif column in layout.attributes:
                 cells.append(item["attributes"].get(column, ""))
+            elif column == upload.SUBMITTED_AT:
+                cells.append(_moment(item[column]))
             else:
                 cells.append(item.get(column, ""))
         rows.append({"number": number, "cells": cells, "unread": False})
     return rows
+
+
+def _moment(text: str) -> str:
+    """An ISO time as 2026-03-02 14:30 +02:00, short enough for a table cell."""
+    moment = datetime.fromisoformat(text)
+    offset = moment.isoformat()[-6:] if moment.utcoffset() is not None else ""
+    return f"{moment:%Y-%m-%d %H:%M} {offset}".strip()
 
 
 @role_required(Role.ANALYST)

@@ -147,6 +147,13 @@ def test_bad_cells_are_named_by_file_line_and_column_and_nothing_is_written(sign
     assert rows[1][-1].startswith("nps:")
 
 
+def test_a_row_with_a_bad_cell_still_has_its_other_cells_checked(signed_in, survey):
+    content = (HEADER + "r1,2026-03-02,11,four,,north,yes\n").encode()
+    response = send(signed_in, survey, content)
+    # ease is not a number (reading), nps is off the scale (the service's dry run)
+    assert errors_of(response) == [(2, "nps"), (2, "ease")]
+
+
 def test_semicolons_decimal_commas_and_cp1252_are_read(signed_in, survey):
     content = ("respondent;submitted_at;nps;ease;unit\r\n" + "ö-1;2.3.2026;8;4,0;Östra\r\n").encode(
         "cp1252"
