@@ -115,7 +115,7 @@ def _moment(text: str) -> str:
     """An ISO time as 2026-03-02 14:30 +02:00, short enough for a table cell."""
     moment = datetime.fromisoformat(text)
     offset = moment.isoformat()[-6:] if moment.utcoffset() is not None else ""
-    return f"{moment:%Y-%m-%d %H:%M} {offset}".strip()
+    return f"{moment:%Y-%m-%d}\u00a0{moment:%H:%M}\u00a0{offset}".strip()
 
 
 @role_required(Role.ANALYST)
@@ -147,7 +147,7 @@ def upload_confirm(request, code: str):
         _("Saved: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.")
         % result.as_dict(),
     )
-    return _redirect(request, back)
+    return _redirect(request, reverse("survey-results", args=[survey.code]))
 
 
 def _redirect(request, url: str):

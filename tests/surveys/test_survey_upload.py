@@ -80,7 +80,9 @@ def test_preview_counts_and_writes_nothing_until_confirm(signed_in, survey):
     assert response.status_code == 200
     assert (count(response, "created"), count(response, "updated")) == (3, 0)
     assert Response.objects.count() == 0
-    assert confirm(signed_in, survey, token_of(response)).status_code == 302
+    saved = confirm(signed_in, survey, token_of(response))
+    assert saved.status_code == 302
+    assert saved["Location"] == reverse("survey-results", args=[survey.code])
     stored = {r.respondent: r for r in Response.objects.filter(survey=survey)}
     assert set(stored) == {"r1", "r2", "r3"}
     assert stored["r1"].answers == {"nps": 9, "ease": 4, "comment": "great service"}
