@@ -18,6 +18,7 @@ from indicators.api import (
 from outcomes.api import ChainLinkViewSet, ChainNodeViewSet, ChainView, InitiativeViewSet
 from scorecard.api import ObjectiveViewSet, PerspectiveViewSet, ScorecardViewSet
 from scorecard.api.library import IndicatorLibraryViewSet
+from surveys.api.results import SURVEY_CODE_PATTERN, SurveyResultsView
 
 router = DefaultRouter(trailing_slash=True)
 router.register("indicators", IndicatorViewSet, basename="indicator")
@@ -45,6 +46,11 @@ urlpatterns = [
         "api/v1/customer-centricity/",
         CustomerCentricityView.as_view(),
         name="customer-centricity-api",
+    ),
+    re_path(
+        rf"^api/v1/surveys/(?P<code>{SURVEY_CODE_PATTERN})/results/$",
+        SurveyResultsView.as_view(),
+        name="survey-results",
     ),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -6,7 +6,7 @@ counts into scores. `catalogue` finds surveys, background variables and response
 counts; `results` scores overall, per segment and per period.
 """
 
-from .answers import AnswerNumber, all_answer_counts, answer_counts
+from .answers import AnswerIsNumber, AnswerNumber, all_answer_counts, answer_counts
 from .catalogue import (
     attribute_names,
     attribute_values,
@@ -30,6 +30,7 @@ from .results import (
 )
 
 __all__ = [
+    "AnswerIsNumber",
     "AnswerNumber",
     "PeriodComparison",
     "QuestionResults",

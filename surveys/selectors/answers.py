@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db import connections
 from django.db.models import (
+    BooleanField,
     CharField,
     Count,
     F,
@@ -21,30 +22,49 @@ from ..models import Question, Survey
 from .catalogue import Counts, json_path, responses_between, scale_of
 
 
-class AnswerNumber(Func):
-    """The numeric answer to one question: NULL when it is missing, null, text or a boolean."""
-
-    output_field = FloatField()
+class _AnswerFunc(Func):
+    """An expression over one question's answer in `answers`."""
 
     def __init__(self, code: str):
         super().__init__(F("answers"))
         self.code = code
 
-    def as_postgresql(self, compiler, connection, **extra):
+    def _compiled(self, compiler, template: str, path: str):
         column, params = compiler.compile(self.source_expressions[0])
-        sql = (
-            f"CASE WHEN jsonb_typeof({column} -> %s) = 'number' THEN ({column} -> %s)::numeric END"
-        )
-        return sql, (*params, self.code, *params, self.code)
+        return template.format(column=column), (*params, path) * template.count("%s")
+
+
+class AnswerIsNumber(_AnswerFunc):
+    """Whether the answer is a JSON number (not missing, null, text or a boolean)."""
+
+    output_field = BooleanField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self._compiled(compiler, "jsonb_typeof({column} -> %s) = 'number'", self.code)
 
     def as_sqlite(self, compiler, connection, **extra):
-        column, params = compiler.compile(self.source_expressions[0])
-        path = json_path(self.code)
-        sql = (
-            f"CASE WHEN json_type({column}, %s) IN ('integer', 'real') "
-            f"THEN json_extract({column}, %s) END"
+        template = "json_type({column}, %s) IN ('integer', 'real')"
+        return self._compiled(compiler, template, json_path(self.code))
+
+
+class AnswerNumber(_AnswerFunc):
+    """The numeric answer to one question: NULL when it is missing, null, text or a boolean."""
+
+    output_field = FloatField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = (
+            "CASE WHEN jsonb_typeof({column} -> %s) = 'number' THEN ({column} -> %s)::float8 END"
         )
-        return sql, (*params, path, *params, path)
+        return self._compiled(compiler, template, self.code)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # json_extract gives the number itself, or text, NULL or 0/1 for the others.
+        template = (
+            "CASE WHEN json_type({column}, %s) IN ('integer', 'real') "
+            "THEN json_extract({column}, %s) END"
+        )
+        return self._compiled(compiler, template, json_path(self.code))
 
 
 def _segment(by: str | None):
@@ -81,8 +101,8 @@ def answer_counts(
     """
     rows = (
         responses_between(survey, start, end)
+        .filter(AnswerIsNumber(question.code))
         .annotate(point=AnswerNumber(question.code), segment=_segment(by))
-        .filter(point__isnull=False)
         .values_list("segment", "point")
         .annotate(count=Count("*"))
     )
