@@ -57,7 +57,7 @@ def score_words(score, min_n: int) -> dict:
     if score.n == 0:
         return {"value": "", "note": _("no answers yet"), "n": 0, "too_few": True}
     if score.too_few:
-        note = _("too few answers: %(n)s of the %(min_n)s needed") % {"n": score.n, "min_n": min_n}
+        note = _("%(n)s of the %(min_n)s answers needed") % {"n": score.n, "min_n": min_n}
         return {"value": "", "note": note, "n": score.n, "too_few": True}
     note = ""
     if score.type == LIKERT and score.top_box is not None:
