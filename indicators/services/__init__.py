@@ -10,6 +10,7 @@ from .definitions import create_indicator, delete_indicator, update_indicator
 from .deviations import update_deviation
 from .dirty import enqueue_recompute, mark_dirty
 from .ingest import IngestError, IngestResult, ingest_measurements
+from .measurement_removal import delete_measurements, delete_measurements_with_key_prefix
 from .notifications import notify
 from .recompute import mark_indicator_dirty, recompute_all, recompute_dirty
 from .stale import remind_all_stale, remind_stale
@@ -20,6 +21,8 @@ __all__ = [
     "add_comment",
     "create_indicator",
     "delete_indicator",
+    "delete_measurements",
+    "delete_measurements_with_key_prefix",
     "enqueue_recompute",
     "ingest_measurements",
     "mark_dirty",

@@ -5,7 +5,14 @@ an error by row and column), `flow` previews and confirms through `ingest_measur
 `pending` keeps parsed files between the two, `workbooks` makes the downloads.
 """
 
-from .cells import cell_text, parse_number, parse_observed_at, parse_segment, parse_text
+from .cells import (
+    Formula,
+    cell_text,
+    parse_number,
+    parse_observed_at,
+    parse_segment,
+    parse_text,
+)
 from .files import (
     COLUMNS,
     MAX_FILE_BYTES,
@@ -13,6 +20,7 @@ from .files import (
     ParsedFile,
     RowError,
     UploadRefused,
+    read_table,
     read_upload,
 )
 from .flow import confirm, preview
@@ -22,6 +30,7 @@ from .workbooks import ERROR_COLUMN, error_workbook, template_workbook
 __all__ = [
     "COLUMNS",
     "ERROR_COLUMN",
+    "Formula",
     "MAX_FILE_BYTES",
     "MAX_ROWS",
     "PENDING_SECONDS",
@@ -39,6 +48,7 @@ __all__ = [
     "parse_segment",
     "parse_text",
     "preview",
+    "read_table",
     "read_upload",
     "store",
     "template_workbook",

@@ -47,6 +47,16 @@ class ParsedFile:
 
 def read_upload(uploaded, tz=None) -> ParsedFile:
     """Read an uploaded CSV or XLSX file into items; raises UploadRefused for unreadable files."""
+    return _parse_table(read_table(uploaded), tz)
+
+
+def read_table(uploaded, *, sheet: str = "measurements") -> list[tuple[int, list]]:
+    """The rows of an uploaded CSV or XLSX file as (line number, cells), for any column layout.
+
+    CSV: UTF-8 (with or without BOM) or cp1252, comma, semicolon or tab separated; cells are text.
+    XLSX: the sheet named `sheet`, else the active one; cells keep their types, a formula is a
+    `Formula`. Raises UploadRefused for a file that cannot be read as a whole (empty, too large,
+    old .xls, damaged, merged cells)."""
     if uploaded.size == 0:
         raise UploadRefused(_("The file is empty."))
     if uploaded.size > MAX_FILE_BYTES:
@@ -57,12 +67,10 @@ def read_upload(uploaded, tz=None) -> ParsedFile:
     data = uploaded.read()
     name = (uploaded.name or "").lower()
     if data[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm")):
-        table = _xlsx_table(data)
-    elif name.endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return _xlsx_table(data, sheet)
+    if name.endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise UploadRefused(_("Old .xls files cannot be read. Save the sheet as .xlsx or CSV."))
-    else:
-        table = _csv_table(data)
-    return _parse_table(table, tz)
+    return _csv_table(data)
 
 
 def _decode(data: bytes) -> str:
@@ -90,7 +98,7 @@ def _csv_table(data: bytes) -> list[tuple[int, list]]:
         ) from None
 
 
-def _xlsx_table(data: bytes) -> list[tuple[int, list]]:
+def _xlsx_table(data: bytes, sheet_name: str) -> list[tuple[int, list]]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -102,7 +110,7 @@ def _xlsx_table(data: bytes) -> list[tuple[int, list]]:
         ) from None
     except Exception:  # zipfile.BadZipFile and other damage in a foreign file
         raise UploadRefused(_("The file is not a readable Excel workbook (.xlsx).")) from None
-    sheet = workbook["measurements"] if "measurements" in workbook.sheetnames else workbook.active
+    sheet = workbook[sheet_name] if sheet_name in workbook.sheetnames else workbook.active
     merged = [str(cells) for cells in sheet.merged_cells.ranges]
     if merged:
         raise UploadRefused(

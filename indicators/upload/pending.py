@@ -19,14 +19,22 @@ PENDING_SECONDS = 24 * 3600
 
 
 def store(
-    *, organisation: Organisation, parsed: ParsedFile, filename: str, errors: list[dict]
+    *,
+    organisation: Organisation,
+    parsed: ParsedFile,
+    filename: str,
+    errors: list[dict],
+    scope: str = "",
 ) -> str:
-    """Keep the parsed file until the user confirms; returns a random token."""
+    """Keep the parsed file until the user confirms; returns a random token.
+
+    `scope` names what the file was uploaded into (e.g. one survey): `load` refuses it elsewhere."""
     STORE.mkdir(parents=True, exist_ok=True)
     _forget_abandoned()
     token = secrets.token_urlsafe(16)
     payload = {
         "organisation": organisation.pk,
+        "scope": scope,
         "filename": filename,
         "header": parsed.header,
         "rows": parsed.rows,
@@ -38,7 +46,7 @@ def store(
     return token
 
 
-def load(*, organisation: Organisation, token: str) -> dict | None:
+def load(*, organisation: Organisation, token: str, scope: str = "") -> dict | None:
     if not token or not token.replace("-", "").replace("_", "").isalnum():
         return None
     path = STORE / f"{token}.json"
@@ -48,7 +56,9 @@ def load(*, organisation: Organisation, token: str) -> dict | None:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return payload if payload.get("organisation") == organisation.pk else None
+    if payload.get("organisation") != organisation.pk or payload.get("scope", "") != scope:
+        return None
+    return payload
 
 
 def _forget_abandoned() -> None:

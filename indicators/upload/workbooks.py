@@ -10,7 +10,7 @@ ERROR_COLUMN = "error"
 
 
 def error_workbook(
-    *, header: list[str], rows: list, row_numbers: list, errors: list[dict]
+    *, header: list[str], rows: list, row_numbers: list, errors: list[dict], sheet="measurements"
 ) -> bytes:
     """The uploaded rows with an error column filled in, as .xlsx bytes."""
     import openpyxl
@@ -19,10 +19,10 @@ def error_workbook(
     for error in errors:
         by_row.setdefault(error["row"], []).append(f"{error['column']}: {error['message']}")
     workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet("measurements")
-    sheet.append([*header, ERROR_COLUMN])
+    out_sheet = workbook.create_sheet(sheet)
+    out_sheet.append([*header, ERROR_COLUMN])
     for number, cells in zip(row_numbers, rows, strict=True):
-        sheet.append([_safe_cell(c) for c in cells] + ["; ".join(by_row.get(number, []))])
+        out_sheet.append([_safe_cell(c) for c in cells] + ["; ".join(by_row.get(number, []))])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
