@@ -4,7 +4,7 @@ from .views import engagement, pages, upload
 
 urlpatterns = [
     path("surveys/", pages.survey_list, name="survey-list"),
-    path("surveys/from-template/", pages.create_engagement, name="survey-create-engagement"),
+    path("survey-templates/engagement/", pages.create_engagement, name="survey-create-engagement"),
     path("surveys/<slug:code>/upload/", upload.upload_page, name="survey-upload"),
     path(
         "surveys/<slug:code>/upload/confirm/", upload.upload_confirm, name="survey-upload-confirm"
