@@ -39,11 +39,19 @@ QUESTIONS = [
     {"code": "csat", "text": "How satisfied are you?", "type": "csat"},
     {"code": "ces", "text": "How easy was it?", "type": "ces"},
     *(
-        {"code": code, "text": f"Statement {code}", "type": "likert", "scale_min": 1, "scale_max": 5}
+        {
+            "code": code,
+            "text": f"Statement {code}",
+            "type": "likert",
+            "scale_min": 1,
+            "scale_max": 5,
+        }
         for code in LIKERT
     ),
 ]
-COPY_COLUMNS = "survey_id, respondent, submitted_at, local_date, attributes, answers, created_at, updated_at"
+COPY_COLUMNS = (
+    "survey_id, respondent, submitted_at, local_date, attributes, answers, created_at, updated_at"
+)
 REPEATS = 7
 GROUP_SQL = (
     "SELECT (answers->>%s)::int, count(*) FROM surveys_response WHERE survey_id = %s"

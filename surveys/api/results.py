@@ -184,9 +184,7 @@ class SurveyResultsView(OrganisationScopedMixin, APIView):
     @extend_schema(
         operation_id="v1_surveys_results_retrieve",
         parameters=[
-            OpenApiParameter(
-                "code", str, OpenApiParameter.PATH, pattern=f"^{SLUG_PATTERN}$"
-            ),
+            OpenApiParameter("code", str, OpenApiParameter.PATH, pattern=f"^{SLUG_PATTERN}$"),
             OpenApiParameter(
                 "question",
                 str,
