@@ -128,6 +128,8 @@ def _answer_checks(questions: dict) -> frozenset:
 
 
 FAST_ANSWER_TYPES = frozenset({int, type(None)})  # not bool: type(True) is bool, not int
+# Whole numbers are kept as their text (3 as "3"), as the full checker keeps them.
+FAST_ATTRIBUTE_TYPES = frozenset({str, int})
 
 
 def _fast_item(
@@ -189,11 +191,16 @@ def _fast_timestamp(text, tz, latest):
 def _fast_attributes_text(attributes) -> str | None:
     if not attributes:
         return "{}"
-    if not all(type(v) is str for v in attributes.values()):
-        return None  # numbers and nulls are normalised by the full checker
+    kinds = set(map(type, attributes.values()))
+    if not kinds <= FAST_ATTRIBUTE_TYPES:
+        return None  # fractions, nulls and the rest are normalised by the full checker
     try:
-        return _checked_attributes_text(tuple(attributes.items()))
-    except TypeError:
+        pairs = tuple(
+            (name, value if type(value) is str else str(value))
+            for name, value in attributes.items()
+        )
+        return _checked_attributes_text(pairs)
+    except (TypeError, ValueError):  # unhashable, or an integer too long to write as text
         return None
 
 
