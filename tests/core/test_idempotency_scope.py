@@ -95,3 +95,16 @@ def test_the_beat_runs_the_sweep_hourly():
     ]
     assert entry["schedule"].hour == set(range(24))
     assert len(entry["schedule"].minute) == 1
+
+
+def test_an_answer_quoting_a_nul_is_remembered_and_replayed_alike(api):
+    # An unknown field name with a NUL in it is quoted by the error; PostgreSQL cannot keep a NUL
+    # in a JSON document, so the answer writes it as the text \u0000, the first time and after.
+    items = [{**ITEMS[0], "co\x00lour": "red"}]
+    first = push(api, items, HTTP_IDEMPOTENCY_KEY="k-nul")
+    assert first.status_code == 400
+    fields = [error["field"] for error in first.json()["errors"]]
+    assert fields == ["co\\u0000lour"]
+    again = push(api, items, HTTP_IDEMPOTENCY_KEY="k-nul")
+    assert (again.status_code, again.json()) == (400, first.json())
+    assert IdempotencyRecord.objects.filter(key="k-nul").count() == 1
