@@ -27,7 +27,6 @@ def engagement_page(request, code: str):
     period = engagement.chosen_period(periods, request.GET.get("period"))
     context = {
         "survey": survey,
-        "engagement_url": request.path,
         "period": period,
         "periods": [(p.key, _period_name(p)) for p in periods],
     }

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import formats
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -30,14 +30,6 @@ RESPONSES_PER_PAGE = 25
 TEXT_ANSWERS_SHOWN = 5
 TEXT_RESPONSES_READ = 200  # the latest responses searched for free-text answers
 ENGAGEMENT_CODE = "engagement"
-
-
-def _url_or_empty(name: str, *args) -> str:
-    """The URL of a route another part of the app may not have registered yet."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 def _date(value) -> str:
@@ -69,16 +61,10 @@ def survey_list(request):
     scores = headlines(organisation, surveys)
     for survey in surveys:
         survey.headline = scores.get(survey.pk)
-        survey.engagement_url = (
-            _url_or_empty("survey-engagement", survey.code)
-            if survey.kind == SurveyKind.ENGAGEMENT
-            else ""
-        )
     context = {
         "surveys": surveys,
         "headline_days": HEADLINE_DAYS,
         "has_engagement": any(s.kind == SurveyKind.ENGAGEMENT for s in surveys),
-        "upload_url": _url_or_empty("survey-upload"),
     }
     return page(request, "surveys/survey_list.html", context)
 
@@ -265,9 +251,6 @@ def survey_results(request, code: str):
         "comparing": bool(compare[0]),
         "text_blocks": _text_answers(survey, texts, start, end) if valid else [],
         "has_questions": bool(questions),
-        "engagement_url": _url_or_empty("survey-engagement", survey.code)
-        if survey.kind == SurveyKind.ENGAGEMENT
-        else "",
     }
     return page(request, "surveys/survey_results.html", context, status=200 if valid else 400)
 
