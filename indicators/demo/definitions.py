@@ -17,7 +17,7 @@ def indicator_definitions(*, start: date, today: date) -> list[dict]:
     `{last_year}` in its source is the year before `today`'s.
     """
     entries = json.loads(DEFINITIONS.read_text(encoding="utf-8"))
-    return [_dated(entry, start=start, today=today) for entry in entries]
+    return [dated_definition(entry, start=start, today=today) for entry in entries]
 
 
 DATED = (
@@ -30,7 +30,9 @@ DATED = (
 )
 
 
-def _dated(entry: dict, *, start: date, today: date) -> dict:
+def dated_definition(entry: dict, *, start: date, today: date) -> dict:
+    """One `definitions.json`-shaped entry as `create_indicator` data (see above); demo data of
+    the apps above defines its own indicators in the same shape."""
     targets, benchmark = entry["targets"], entry["benchmark"]
     bands = [{"from": None, **entry["band"]}]
     if "band_from_1_january" in entry:

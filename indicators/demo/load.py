@@ -20,7 +20,7 @@ from ..models import (
 )
 from ..services import create_indicator, ingest_measurements, recompute_dirty, update_deviation
 from ..services.stale import remind_stale
-from .parts import load_demo_parts
+from .parts import claimed_demo_series, load_claimed_series, load_demo_parts
 from .story import TIME_ZONE, Demo, build_demo
 
 SLUG = "demo"
@@ -67,10 +67,11 @@ def load_demo(*, today: date, seed: int = 7) -> LoadedDemo:
     Users `admin` (also Django staff and superuser), `analyst` and `viewer` are created or reused
     with the password `demo-password`; the analyst owns the CPIs, the admin the KPIs. Everything is written in one transaction, so the in-process
     (or Celery) recompute runs once after commit; `recompute_dirty` then catches anything left.
-    Then the demo parts of the apps above (`parts.py`) add their data on top.
+    A series claimed by an app above (`parts.py`) is loaded by that app in the same
+    transaction, right after the story's measurements; then the demo parts of the apps above add their data on top.
     """
     began = monotonic()
-    demo = build_demo(today=today, seed=seed)
+    demo = build_demo(today=today, seed=seed, withhold=claimed_demo_series())
     with transaction.atomic():
         existing = Organisation.objects.filter(slug=SLUG).first()
         if existing is not None:
@@ -99,11 +100,14 @@ def load_demo(*, today: date, seed: int = 7) -> LoadedDemo:
         ]
         for batch in batches:
             ingest_measurements(organisation=organisation, items=batch)
+        claimed = load_claimed_series(
+            organisation=organisation, people=people, today=today, withheld=demo.withheld
+        )
     recompute_dirty()
     _opened_when_their_period_ended(organisation)
     _handle_some_deviations(organisation, people)
     remind_stale(organisation=organisation)
-    parts = load_demo_parts(organisation=organisation, people=people, today=today)
+    parts = {**claimed, **load_demo_parts(organisation=organisation, people=people, today=today)}
     deviations = Deviation.objects.filter(indicator__organisation=organisation)
     return LoadedDemo(
         organisation=organisation,

@@ -23,7 +23,7 @@
 """
 
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -72,13 +72,17 @@ class Demo:
     end: date
     indicators: list[dict]
     measurements: list[dict]
+    # The measurements of the series a higher app loads instead (`parts.claim_demo_series`),
+    # by indicator code; left out of `measurements`.
+    withheld: dict[str, list[dict]] = field(default_factory=dict)
 
 
-def build_demo(*, today: date, seed: int = 7) -> Demo:
+def build_demo(*, today: date, seed: int = 7, withhold=frozenset()) -> Demo:
     """Indicators and 18 months of measurements ending `today`, the same for the same inputs.
 
     Every indicator draws from its own random stream, so the monthly story does not shift with the
-    number of days in the range.
+    number of days in the range. The measurements of the indicators in `withhold` are set aside
+    in `withheld`, for the app that claimed them to load its own way.
     """
     months = _month_starts(today)
     start, end = months[0], today - timedelta(days=1)
@@ -108,12 +112,14 @@ def build_demo(*, today: date, seed: int = 7) -> Demo:
         *_customers_and_premium(rng(9), complete, customers),
         *_quote_conversion(rng(13), days, today),
     ]
+    withheld = {code: [i for i in items if i["indicator"] == code] for code in sorted(withhold)}
     return Demo(
         today=today,
         start=start,
         end=end,
         indicators=indicator_definitions(start=start, today=today),
-        measurements=items,
+        measurements=[i for i in items if i["indicator"] not in withhold] if withhold else items,
+        withheld=withheld,
     )
 
 
