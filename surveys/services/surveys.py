@@ -117,13 +117,16 @@ def update_survey(survey: Survey, data: dict) -> Survey:
                 position += 1
             question.save()
             if rebound:
-                transaction.on_commit(lambda pk=question.pk: feed.refeed_question(pk))
+                feed.enqueue_refeed(question.pk)
     return survey
 
 
 def delete_survey(survey: Survey) -> None:
-    """Delete it with its questions, responses and their revisions."""
-    survey.delete()
+    """Delete it with its questions, responses and their revisions, and the measurements its
+    questions fed to indicators."""
+    with transaction.atomic():
+        feed.unfeed(survey)
+        survey.delete()
 
 
 # -- the survey's settings ---------------------------------------------------------------------

@@ -302,3 +302,25 @@ def test_a_segment_takes_only_the_attributes_a_response_has():
         "tenure": "3",
     }
     assert feed.segment_of({"unit": "x" * 300}, ["unit"]) == {}
+
+
+def test_deleting_the_survey_removes_what_it_fed(
+    answered, organisation, django_capture_on_commit_callbacks
+):
+    from surveys.services import delete_survey
+
+    nps = IndicatorFactory(organisation=organisation, code="nps", kind="kpi", aggregation="mean")
+    other = IndicatorFactory(organisation=organisation, code="calls", aggregation="mean")
+    Measurement.objects.create(
+        indicator=other, natural_key="k", key="k", observed_at=datetime(2026, 1, 5, tzinfo=UTC),
+        local_date=date(2026, 1, 5), value=3.0,
+    )  # fmt: skip
+    bind(answered.questions.get(code="nps"), nps, django_capture_on_commit_callbacks)
+    assert Measurement.objects.filter(indicator=nps).count() == 17
+
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_survey(answered)
+
+    assert not Measurement.objects.filter(indicator=nps).exists()
+    assert not PeriodValue.objects.filter(indicator=nps).exists()  # no measurements, no row
+    assert Measurement.objects.filter(indicator=other).count() == 1
