@@ -22,7 +22,7 @@ from outcomes.models import Level, NodeStatus
 from scorecard import selectors as scorecard_selectors
 from scorecard.models import Scope
 from surveys import selectors as survey_selectors
-from surveys.words import HEADLINE_DAYS, headline_period, score_words
+from surveys.words import HEADLINE_DAYS, headline_windows, score_words
 
 SPARKLINE_PERIODS = 12
 STATUS_PILLS = {
@@ -311,8 +311,8 @@ def survey_panel(organisation, *, has_any: bool | None = None) -> dict:
     if not surveys:
         return {"total": 0}
     shown = surveys[:SURVEYS_SHOWN]
-    start, end = headline_period(selectors.today_of(organisation))
-    scores = survey_selectors.headline_scores(shown, start=start, end=end)
+    windows = headline_windows(shown, organisation.tz)
+    scores = survey_selectors.headline_scores(shown, windows=windows)
     rows = []
     for survey in shown:
         question, score = scores.get(survey.pk, (None, None))

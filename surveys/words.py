@@ -8,16 +8,24 @@ Sales (5 to 19): a real difference" or "... cannot be told apart from noise".
 from datetime import date, timedelta
 
 from django.template.defaultfilters import floatformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .compute import CES, CSAT, LIKERT, NPS
 
-HEADLINE_DAYS = 90  # a survey's headline score covers its last 90 days
+HEADLINE_DAYS = 90  # a survey's headline score covers the 90 days up to its last response
 
 
-def headline_period(today: date) -> tuple[date, date]:
-    """The last `HEADLINE_DAYS` days up to `today`, both inclusive."""
-    return today - timedelta(days=HEADLINE_DAYS - 1), today
+def headline_windows(surveys: list, tz) -> dict[int, tuple[date, date]]:
+    """{survey pk: the `HEADLINE_DAYS` days up to the day of its last response, inclusive} for
+    the surveys (annotated with `last_submitted`) that have responses: a survey that runs in
+    rounds (the engagement survey twice a year) is summed up by its latest round."""
+    windows = {}
+    for survey in surveys:
+        if survey.last_submitted is not None:
+            end = timezone.localtime(survey.last_submitted, tz).date()
+            windows[survey.pk] = (end - timedelta(days=HEADLINE_DAYS - 1), end)
+    return windows
 
 
 def number(value, digits: int = 0) -> str:

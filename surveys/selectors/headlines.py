@@ -2,8 +2,10 @@
 number of surveys (their scored questions, then one GROUP BY over all their answers)."""
 
 from datetime import date
+from functools import reduce
+from operator import or_
 
-from django.db.models import Case, Count, When
+from django.db.models import Case, Count, Q, When
 
 from .. import compute
 from ..models import SCORED_TYPES, Question, QuestionType, Response, Survey
@@ -35,9 +37,10 @@ def _headline_questions(surveys: list[Survey]) -> dict[int, Question]:
 
 
 def headline_scores(
-    surveys: list[Survey], *, start: date | None = None, end: date | None = None
+    surveys: list[Survey], *, windows: dict[int, tuple[date, date]]
 ) -> dict[int, tuple[Question, compute.Score]]:
-    """{survey pk: (headline question, its Score over [start, end])}; a survey without a scored
+    """{survey pk: (headline question, its Score over its window [start, end])}, `windows` by
+    survey pk (a survey without a window has no answers to score); a survey without a scored
     question is left out. Two queries whatever the number of surveys."""
     if not surveys:
         return {}
@@ -48,11 +51,12 @@ def headline_scores(
         *(When(survey_id=pk, then=AnswerNumber(q.code)) for pk, q in questions.items()),
         default=None,
     )
-    responses = Response.objects.filter(survey__in=list(questions))
-    if start is not None:
-        responses = responses.filter(local_date__gte=start)
-    if end is not None:
-        responses = responses.filter(local_date__lte=end)
+    within = [
+        Q(survey_id=pk, local_date__gte=windows[pk][0], local_date__lte=windows[pk][1])
+        for pk in questions
+        if pk in windows
+    ]
+    responses = Response.objects.filter(reduce(or_, within)) if within else Response.objects.none()
     rows = (
         responses.order_by()
         .annotate(point=point)

@@ -18,12 +18,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.pages import page, role_required
-from indicators import selectors as indicator_selectors
 from indicators.charts import figure_json
 
 from .. import charts, compute, selectors
 from ..models import QuestionType, SurveyKind
-from ..words import HEADLINE_DAYS, difference_words, headline_period, score_words
+from ..words import HEADLINE_DAYS, difference_words, headline_windows, score_words
 from .filters import ResponsesFilter, ResultsFilter
 
 RESPONSES_PER_PAGE = 25
@@ -38,8 +37,8 @@ def _date(value) -> str:
 
 def headlines(organisation, surveys: list) -> dict:
     """{survey pk: {"question", "words"}} over the last 90 days, for the list and the dashboard."""
-    start, end = headline_period(indicator_selectors.today_of(organisation))
-    scores = selectors.headline_scores(surveys, start=start, end=end)
+    windows = headline_windows(surveys, organisation.tz)
+    scores = selectors.headline_scores(surveys, windows=windows)
     return {
         survey.pk: {
             "question": scores[survey.pk][0],

@@ -167,19 +167,22 @@ def test_free_text_answers_are_listed_and_linked_to_the_browser(client, viewer, 
     assert reverse("survey-responses", args=["rel"]) + "?respondent=c-1" in html
 
 
-def test_the_list_shows_each_survey_with_its_headline_of_the_last_90_days(
+def test_the_list_shows_each_survey_with_its_headline_of_the_90_days_to_its_last_response(
     client, viewer, organisation
 ):
+    # A survey that ran in a round 200 days ago is still summed up by that round: its window is
+    # the 90 days up to its own last response (day -200 back to day -289), not up to today.
     today = today_of(organisation)
+    last = today - timedelta(days=200)
     survey = make_survey(organisation, code="rel", questions=NPS_ONLY, name="Relationship")
     make_responses(
         survey,
         [
-            *rows_of("nps", [10] * 30, local_date=today - timedelta(days=89)),
+            *rows_of("nps", [10] * 30, local_date=last),
             *[
                 {
                     "answers": {"nps": 0},
-                    "local_date": today - timedelta(days=90),
+                    "local_date": last - timedelta(days=90),
                     "respondent": f"o{i}",
                 }
                 for i in range(30)
@@ -190,7 +193,7 @@ def test_the_list_shows_each_survey_with_its_headline_of_the_last_90_days(
     make_responses(small, rows_of("nps", [9] * 5, local_date=today))
     html = page(client, viewer, "survey-list").content.decode()
     assert "Relationship" in html and "Pulse" in html
-    assert "NPS 100 ± 0" in html  # the older 30 detractors fall outside the 90 days
+    assert "NPS 100 ± 0" in html  # the older 30 detractors fall outside its 90 days
     assert TOO_FEW in html
     assert ">60<" in html  # the response count counts every response
 
