@@ -8,6 +8,7 @@ from django.db import connections
 from django.db.models import (
     Count,
     Max,
+    Prefetch,
     QuerySet,
     TextField,
 )
@@ -29,10 +30,12 @@ def surveys_of(organisation) -> QuerySet[Survey]:
 
 
 def survey_of(organisation, code: str) -> Survey:
-    """The organisation's survey `code` with its questions prefetched; Http404 when none."""
+    """The organisation's survey `code` with its questions (and the indicators they feed)
+    prefetched; Http404 when none."""
+    questions = Prefetch("questions", queryset=Question.objects.select_related("indicator"))
     survey = (
         Survey.objects.filter(organisation=organisation, code=code)
-        .prefetch_related("questions")
+        .prefetch_related(questions)
         .first()
     )
     if survey is None:

@@ -301,3 +301,16 @@ def test_results_cost_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12) as many:
         client.get(reverse("survey-results", args=["big"]), {"by": "channel"})
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_question_that_feeds_an_indicator_links_it(client, viewer, organisation):
+    from tests.factories import IndicatorFactory
+
+    nps = IndicatorFactory(organisation=organisation, code="nps", name="Net Promoter Score")
+    survey = make_survey(organisation, code="rel", questions=NPS_ONLY)
+    make_responses(survey, rows_of("nps", [10] * 3))
+    html = page(client, viewer, "survey-results", "rel").content.decode()
+    assert reverse("indicator-detail", args=["nps"]) not in html
+    survey.questions.filter(code="nps").update(indicator=nps)
+    html = page(client, viewer, "survey-results", "rel").content.decode()
+    assert f'<a href="{reverse("indicator-detail", args=["nps"])}">Net Promoter Score</a>' in html
