@@ -178,7 +178,7 @@ def _correlation_text(correlation: compute.Correlation) -> str:
             "No correlation: %(n)s units have both numbers; it takes at least 3 units that differ.",
             correlation.n,
         ) % {"n": correlation.n}
-    return _("Pearson r = %(r)s, p = %(p)s, n = %(n)s units.") % {
+    return _("Pearson r = %(r)s, p %(p)s, n = %(n)s units.") % {
         "r": formats.number_format(correlation.r, 2, use_l10n=True).replace("-", "−"),
         "p": _p_text(correlation.p_value),
         "n": correlation.n,
@@ -204,11 +204,12 @@ def _correlation_reading(correlation: compute.Correlation, name: str) -> str:
 
 
 def _p_text(p_value: float | None) -> str:
+    """"= 0.017" or "< 0.001", in the active language's number format."""
     if p_value is None:
-        return "—"
+        return "= —"
     if p_value < 0.001:
         return "< " + formats.number_format(0.001, 3, use_l10n=True)
-    return formats.number_format(p_value, 3, use_l10n=True)
+    return "= " + formats.number_format(p_value, 3, use_l10n=True)
 
 
 def _small_note(correlation: compute.Correlation) -> str:
