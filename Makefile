@@ -82,3 +82,4 @@ bench: services venv
 	$(BIN)/python bench/recompute.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/evidence.py
+	$(BIN)/python bench/surveys.py
