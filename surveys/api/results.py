@@ -159,8 +159,6 @@ def results_params(query, survey) -> dict:
     for name, other in (("compare_from", "compare_to"), ("compare_to", "compare_from")):
         if other in query and name not in query:
             errors[name] = [_("Give compare_from and compare_to together.")]
-    if params["reference"] is not None and params["by"] is None:
-        errors["reference"] = [_("A reference segment needs `by`.")]
     if errors:
         raise ValidationError(errors)
     params["compare"] = compare if compare[0] is not None else None

@@ -3,9 +3,6 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
-
 from .. import compute
 from ..models import Question, Survey
 from .answers import Counts, all_answer_counts, answer_counts
@@ -58,10 +55,8 @@ def _results(
     scale = scale_of(question)
     overall = compute.score(question.type, scale, counts[None], survey.min_n)
     names = sorted((key for key in counts if key is not None), key=natural_key)
-    if reference is not None and reference not in names:
-        raise ValidationError(
-            {"reference": [_("No answer has the segment '%(segment)s'.") % {"segment": reference}]}
-        )
+    if reference not in names:  # none asked for, or no answer in the range has it
+        reference = None
     if reference is None and names:
         # The largest segment (ties: the first in order) is the steadiest to compare against.
         reference = max(names, key=lambda name: (sum(counts[name].values()), -names.index(name)))
@@ -90,9 +85,8 @@ def question_results(
     reference: str | None = None,
 ) -> QuestionResults:
     """The question's score overall and per segment of `by`, each segment's difference to the
-    `reference` segment (default: the one with the most answers); one query.
-
-    A `reference` no answer has raises ValidationError naming `reference`.
+    `reference` segment (default, and when no answer in the range has the one asked for: the
+    segment with the most answers; the answer's `reference` says which); one query.
     """
     counts = answer_counts(survey, question, by=by, start=start, end=end)
     return _results(survey, question, counts, reference)

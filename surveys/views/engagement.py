@@ -204,7 +204,7 @@ def _correlation_reading(correlation: compute.Correlation, name: str) -> str:
 
 
 def _p_text(p_value: float | None) -> str:
-    """"= 0.017" or "< 0.001", in the active language's number format."""
+    """ "= 0.017" or "< 0.001", in the active language's number format."""
     if p_value is None:
         return "= —"
     if p_value < 0.001:

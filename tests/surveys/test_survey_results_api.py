@@ -153,8 +153,6 @@ def test_an_unknown_survey_is_not_found(api, survey):
         ({"from": "2026-03-02", "to": "2026-03-01"}, "from"),
         ({"by": ""}, "by"),
         ({"by": "unit\x00"}, "by"),
-        ({"reference": "yes"}, "reference"),  # without by
-        ({"by": "customer_contact", "reference": "maybe"}, "reference"),
         ({"compare_from": "2026-02-01"}, "compare_to"),
         ({"compare_to": "2026-02-01"}, "compare_from"),
         ({"compare_from": "2026-02-02", "compare_to": "2026-02-01"}, "compare_from"),
@@ -212,3 +210,12 @@ def test_the_schema_describes_the_answer_exactly(api, survey):
     assert set(components["SegmentResults"]["properties"]) == set(body["segments"][1])
     assert set(components["Difference"]["properties"]) == set(body["segments"][1]["difference"])
     assert set(components["PeriodComparison"]["properties"]) == set(body["comparison"])
+
+
+def test_a_reference_without_answers_or_without_by_is_the_default(api, survey):
+    # Any text is a valid reference: one that no answer has gives the default (the larger
+    # segment, "no"), and the answer says so; without `by` there are no segments at all.
+    body = api.get(URL, {"by": "customer_contact", "reference": "maybe"}).json()
+    assert body["reference"] == "no"
+    body = api.get(URL, {"reference": "yes"}).json()
+    assert body["reference"] is None and body["segments"] == []
