@@ -1,7 +1,11 @@
-"""Django admin for surveys: a survey with its questions inline, and the responses read-only.
+"""Django admin for surveys: a survey's settings with its questions shown inline, and the
+responses read-only.
 
-Responses arrive through the responses service (API and upload), which keeps their revisions and
-feeds the bound indicators; the admin only lists and shows them, filtered by survey and day.
+Questions carry rules (scales that answers were given on, indicator feeds that must be refed when
+they change) that `surveys.services.update_survey` applies; the admin shows them and leaves their
+changes to the API (`PATCH /api/v1/surveys/{code}/`). Responses arrive through the responses
+service (API and upload), which keeps their revisions and feeds the bound indicators; the admin
+only lists and shows them, filtered by survey and day.
 """
 
 from django.contrib import admin
@@ -13,13 +17,18 @@ class QuestionInline(admin.TabularInline):
     model = Question
     extra = 0
     fields = ["position", "code", "type", "text", "scale_min", "scale_max", "group", "indicator"]
-    autocomplete_fields = ["indicator"]
+    readonly_fields = fields
     ordering = ["position", "pk"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Survey)
 class SurveyAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "organisation", "kind", "min_n"]
+    readonly_fields = ["organisation", "code", "kind"]
     list_filter = ["organisation", "kind"]
     search_fields = ["name", "code"]
     inlines = [QuestionInline]
