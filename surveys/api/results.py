@@ -85,8 +85,12 @@ class PeriodComparisonSerializer(serializers.Serializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.DateField()
-        fields["to"] = serializers.DateField()
+        fields["from"] = serializers.DateField(
+            allow_null=True, help_text=_("The comparison period's first day; null: open.")
+        )
+        fields["to"] = serializers.DateField(
+            allow_null=True, help_text=_("The comparison period's last day; null: open.")
+        )
         return fields
 
 
@@ -137,14 +141,11 @@ def _question(query, survey, errors: dict):
     return found
 
 
-def _ordered(first, last, first_name: str, errors: dict) -> None:
-    if first is not None and last is not None and first > last:
-        errors[first_name] = [_("The range starts after it ends.")]
-
-
 def results_params(query, survey) -> dict:
     """The query's question, `by`, dates and comparison period; ValidationError naming each
-    parameter at fault (a sent parameter must be valid, even empty)."""
+    parameter at fault (a sent parameter must be valid, even empty). A range that starts after
+    it ends holds no answer (n = 0), as in the values API; either end of the comparison period
+    may be left open, like `from` and `to`."""
     errors: dict[str, list] = {}
     params = {
         "question": _question(query, survey, errors),
@@ -154,14 +155,10 @@ def results_params(query, survey) -> dict:
         "end": _date(query, "to", errors),
     }
     compare = (_date(query, "compare_from", errors), _date(query, "compare_to", errors))
-    _ordered(params["start"], params["end"], "from", errors)
-    _ordered(*compare, "compare_from", errors)
-    for name, other in (("compare_from", "compare_to"), ("compare_to", "compare_from")):
-        if other in query and name not in query:
-            errors[name] = [_("Give compare_from and compare_to together.")]
     if errors:
         raise ValidationError(errors)
-    params["compare"] = compare if compare[0] is not None else None
+    asked = "compare_from" in query or "compare_to" in query
+    params["compare"] = compare if asked else None
     return params
 
 
@@ -169,8 +166,8 @@ def _comparison(survey, params) -> dict:
     first, second = (params["start"], params["end"]), params["compare"]
     found = selectors.period_comparison(survey, params["question"], first=first, second=second)
     return {
-        "from": second[0].isoformat(),
-        "to": second[1].isoformat(),
+        "from": second[0].isoformat() if second[0] else None,
+        "to": second[1].isoformat() if second[1] else None,
         "overall": selectors.score_dict(found.second),
         "difference": selectors.difference_dict(found.difference),
     }
@@ -210,12 +207,12 @@ class SurveyResultsView(OrganisationScopedMixin, APIView):
             OpenApiParameter(
                 "compare_from",
                 OpenApiTypes.DATE,
-                description=_("A second period to compare with: its first day (with compare_to)."),
+                description=_("A second period to compare with: its first day (open without)."),
             ),
             OpenApiParameter(
                 "compare_to",
                 OpenApiTypes.DATE,
-                description=_("The second period's last day (with compare_from)."),
+                description=_("The second period's last day (open without)."),
             ),
         ],
         responses=SurveyResultsSerializer,
