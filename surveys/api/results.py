@@ -16,8 +16,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import OrganisationScopedMixin
+from core.api import OrganisationScopedMixin, error
 from core.dates import iso_date
+from core.schema import error_response
 
 from .. import selectors
 from ..models import SCORED_TYPES
@@ -125,18 +126,23 @@ def _text(query, name: str, errors: dict) -> str | None:
     return text
 
 
+class QuestionNotFound(Exception):
+    """The survey has no such question (or none scored): a 404 naming `question`."""
+
+
 def _question(query, survey, errors: dict):
     code = query.get("question")
     questions = list(survey.questions.all())
     if code is None:
         scored = [question for question in questions if question.scored]
         if not scored:
-            errors["question"] = [_("The survey has no scored question.")]
-        return scored[0] if scored else None
+            raise QuestionNotFound(_("The survey has no scored question."))
+        return scored[0]
     found = next((question for question in questions if question.code == code), None)
     if found is None:
-        errors["question"] = [_("The survey has no question '%(code)s'.") % {"code": code[:50]}]
-    elif not found.scored:
+        code = code.replace("\x00", "")[:50]
+        raise QuestionNotFound(_("The survey has no question '%(code)s'.") % {"code": code})
+    if not found.scored:
         errors["question"] = [_("A free-text question has no score.")]
     return found
 
@@ -215,14 +221,20 @@ class SurveyResultsView(OrganisationScopedMixin, APIView):
                 description=_("The second period's last day (open without)."),
             ),
         ],
-        responses=SurveyResultsSerializer,
+        responses={
+            200: SurveyResultsSerializer,
+            404: error_response("No such survey, or the survey has no such (scored) question."),
+        },
     )
     def get(self, request, code):
         """The score of a question (NPS, CSAT, CES, likert) with its 95 % interval, overall and
         per segment of `by`, each segment's difference to the reference segment, and the
         difference to a second period when `compare_from` and `compare_to` are given."""
         survey = selectors.survey_of(self.get_organisation(), code)
-        params = results_params(request.query_params, survey)
+        try:
+            params = results_params(request.query_params, survey)
+        except QuestionNotFound as missing:
+            return Response({"errors": [error("question", str(missing))]}, status=404)
         results = selectors.question_results(
             survey,
             params["question"],

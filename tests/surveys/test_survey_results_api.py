@@ -145,9 +145,7 @@ def test_an_unknown_survey_is_not_found(api, survey):
 @pytest.mark.parametrize(
     ("query", "field"),
     [
-        ({"question": "missing"}, "question"),
         ({"question": "why"}, "question"),  # free text has no score
-        ({"question": ""}, "question"),
         ({"from": "2026-13-01"}, "from"),
         ({"to": "yesterday"}, "to"),
         ({"by": ""}, "by"),
@@ -164,8 +162,9 @@ def test_a_bad_query_is_a_400_naming_the_parameter(api, survey, query, field):
 def test_a_survey_without_scored_questions_has_no_default_question(api, organisation):
     make_survey(organisation, questions=[{"code": "why", "type": "text"}])
     response = api.get(URL)
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.json()["errors"][0]["field"] == "question"
+    assert api.get(URL, {"question": ""}).status_code == 404
 
 
 def many_rows(size: int) -> list[dict]:
@@ -230,3 +229,9 @@ def test_either_end_of_the_comparison_period_may_stay_open(api, survey):
     assert body["comparison"]["difference"]["estimate"] == pytest.approx(0)
     body = api.get(URL, {"compare_to": "1999-12-31"}).json()
     assert body["comparison"]["overall"]["n"] == 0 and body["comparison"]["difference"] is None
+
+
+def test_a_question_the_survey_does_not_have_is_a_404_naming_it(api, survey):
+    response = api.get(URL, {"question": "missing"})
+    assert response.status_code == 404
+    assert [error["field"] for error in response.json()["errors"]] == ["question"]
