@@ -49,8 +49,10 @@ def _values(raw: dict, indicator, limit: float = MAX_MAGNITUDE):
     return float(value), None, None
 
 
-def _observed(text, tz):
-    """(UTC time, local date) of a full ISO timestamp with an offset, or None."""
+def full_timestamp(text, tz):
+    """(UTC time, local date in `tz`) of a full ISO timestamp with an offset, within the
+    supported years, or None (a bare date, no offset, anything else: the full checker looks).
+    The surveys' responses take the same fast path for their `submitted_at`."""
     if type(text) is not str or "T" not in text:
         return None
     try:
@@ -91,7 +93,7 @@ def fast_item(raw, index: int, indicators: dict, tz) -> CleanItem | None:
     indicator = indicators.get(code) if type(code) is str else None
     if indicator is None or indicator.formula:
         return None
-    observed = _observed(raw.get("observed_at"), tz)
+    observed = full_timestamp(raw.get("observed_at"), tz)
     key, comment = raw.get("key"), raw.get("comment")
     if observed is None or key == "" or not _optional_text(key, 200):
         return None

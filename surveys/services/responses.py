@@ -30,6 +30,8 @@ from django.utils.translation import gettext as _
 
 from core.bulk import BatchRefused, BulkResult, ItemErrors, bulk_upsert
 from indicators.compute.periods import parse_observed_at
+from indicators.services.ingest_fast import full_timestamp
+from indicators.services.items import EARLIEST_DAY
 
 from ..models import QuestionType, Survey
 from . import feed
@@ -41,7 +43,6 @@ RESPONDENT_MAX = 200
 ATTRIBUTE_VALUE_MAX = 200
 MAX_ATTRIBUTES = 50
 TEXT_ANSWER_MAX = 5000
-EARLIEST_DAY = date(1900, 1, 1)
 FUTURE_GRACE = timedelta(days=1)
 
 
@@ -174,18 +175,8 @@ def _fast_item(
 
 
 def _fast_timestamp(text, tz, latest):
-    if type(text) is not str or "T" not in text:
-        return None
-    try:
-        stamp = datetime.fromisoformat(text)
-        if stamp.tzinfo is None or stamp.utcoffset() is None:
-            return None
-        local = stamp.astimezone(tz)
-    except (ValueError, OverflowError):
-        return None
-    if local.date() < EARLIEST_DAY or stamp > latest:
-        return None
-    return stamp.astimezone(UTC), local.date()
+    found = full_timestamp(text, tz)
+    return None if found is None or found[0] > latest else found
 
 
 def _fast_attributes_text(attributes) -> str | None:
