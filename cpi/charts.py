@@ -17,7 +17,7 @@ from html import escape
 from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext, ngettext
 
-from indicators.charts import FONT, number_separators, period_label, plotly_template
+from indicators.charts import base_layout, period_label
 from indicators.compute.periods import next_period_start, previous_period_start
 
 from .compute.status import ALPHA, adjusted_p
@@ -40,15 +40,7 @@ START_X, END_X = 0.1, 0.92  # where an arrow leaves its cause and reaches its ef
 
 
 def _layout(**properties) -> dict:
-    return {
-        "template": plotly_template(),
-        "paper_bgcolor": "#fff",
-        "plot_bgcolor": "#fff",
-        "font": {"family": FONT, "size": 12},
-        "separators": number_separators(),
-        "hoverlabel": {"align": "left", "bgcolor": "#fff", "font": {"color": "#1d2733"}},
-        **properties,
-    }
+    return base_layout(**properties)
 
 
 def _number(value) -> str:

@@ -81,6 +81,20 @@ def plotly_template() -> dict:
     return go.Figure().to_plotly_json()["layout"]["template"]
 
 
+def base_layout(**properties) -> dict:
+    """The layout every figure of the app starts from: the template, white paper and plot, the
+    app's font, the active language's number separators and left-aligned white hover labels."""
+    return {
+        "template": plotly_template(),
+        "paper_bgcolor": "#fff",
+        "plot_bgcolor": "#fff",
+        "font": {"family": FONT, "size": 12},
+        "separators": number_separators(),
+        "hoverlabel": {"align": "left", "bgcolor": "#fff", "font": {"color": "#1d2733"}},
+        **properties,
+    }
+
+
 def _colours(results: list[dict]) -> list[str]:
     return [
         ASSESSMENT_COLOURS.get(r.get("assessment") or "", NO_ASSESSMENT_COLOUR) for r in results

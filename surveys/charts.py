@@ -16,7 +16,10 @@ from html import escape
 from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext
 
-from indicators.charts import ASSESSMENT_COLOURS, FONT, number_separators, plotly_template
+from indicators.charts import (
+    ASSESSMENT_COLOURS,
+    base_layout,
+)
 
 from .compute import NPS
 
@@ -35,18 +38,12 @@ BASE_PX = 110
 
 
 def _layout(rows: int, **properties) -> dict:
-    return {
-        "template": plotly_template(),
-        "paper_bgcolor": "#fff",
-        "plot_bgcolor": "#fff",
-        "font": {"family": FONT, "size": 12},
-        "separators": number_separators(),
-        "hoverlabel": {"align": "left", "bgcolor": "#fff", "font": {"color": "#1d2733"}},
+    defaults = {
         "height": BASE_PX + ROW_PX * max(rows, 1),
         "margin": {"l": 10, "r": 20, "t": 40, "b": 30},
         "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-        **properties,
     }
+    return base_layout(**(defaults | properties))
 
 
 def _number(value, digits: str = "0") -> str:

@@ -13,7 +13,7 @@ from html import escape
 from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext
 
-from indicators.charts import FONT, number_separators, plotly_template
+from indicators.charts import base_layout
 
 WITH_COLOUR = "#1f5fa8"
 WITHOUT_COLOUR = "#b26a00"
@@ -24,15 +24,7 @@ LINE_CHARACTERS = 34  # a question's label wraps onto lines of about this many c
 
 
 def _layout(**properties) -> dict:
-    return {
-        "template": plotly_template(),
-        "paper_bgcolor": "#fff",
-        "plot_bgcolor": "#fff",
-        "font": {"family": FONT, "size": 12},
-        "separators": number_separators(),
-        "hoverlabel": {"align": "left", "bgcolor": "#fff", "font": {"color": "#1d2733"}},
-        **properties,
-    }
+    return base_layout(**properties)
 
 
 def _wrapped(text: str) -> str:
