@@ -22,6 +22,14 @@ def language_choices() -> list[tuple[str, str]]:
     return [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
 
 
+def indicator_label(indicator) -> str:
+    """“Net Promoter Score (nps) · mean, points”: what an analyst needs to tell them apart."""
+    facts = ", ".join(
+        str(fact) for fact in (indicator.get_aggregation_display(), indicator.unit) if fact
+    )
+    return f"{indicator.name} ({indicator.code}) · {facts}" if facts else indicator.name
+
+
 class SurveySettingsForm(forms.Form):
     name = forms.CharField(label=_("Name"), strip=False)
     description = forms.CharField(
@@ -75,7 +83,14 @@ class QuestionForm(forms.Form):
     type = forms.ChoiceField(label=_("Type"), choices=QuestionType.choices)
     scale_min = forms.IntegerField(label=_("Scale minimum"), required=False)
     scale_max = forms.IntegerField(label=_("Scale maximum"), required=False)
-    indicator = forms.ChoiceField(label=_("Feeds the indicator"), required=False)
+    indicator = forms.ChoiceField(
+        label=_("Feeds the indicator"),
+        required=False,
+        help_text=_(
+            "Choose an indicator that measures this question's score (an NPS, a satisfaction "
+            "share, …): the answers are added to whatever measurements it already has."
+        ),
+    )
     segment_by = forms.MultipleChoiceField(
         label=_("Segment the indicator by"),
         required=False,
@@ -108,7 +123,7 @@ class QuestionForm(forms.Form):
         ]
         self.fields["indicator"].choices = [
             NO_INDICATOR,
-            *[(i.code, f"{i.name} ({i.code})") for i in offered],
+            *[(i.code, indicator_label(i)) for i in offered],
         ]
         self.fields["indicator"].valid_value = lambda value: value in self.known_codes
         names = sorted({*attributes, *question.segment_by})

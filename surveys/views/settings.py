@@ -12,6 +12,7 @@ from django.db import IntegrityError
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -137,7 +138,8 @@ def add_question(request, code: str):
                 request,
                 _("The question “%(code)s” was added.") % {"code": new.cleaned_data["code"]},
             )
-            return redirect("survey-settings", code=survey.code)
+            url = reverse("survey-settings", args=[survey.code])
+            return redirect(f"{url}#q-{new.cleaned_data['code']}")
     form = SurveySettingsForm(initial=SurveySettingsForm.initial_for(survey))
     return _settings_page(request, survey, form, _question_forms(survey), new, status=400)
 

@@ -268,6 +268,7 @@ def test_adding_a_question_puts_it_after_the_others(client, analyst, answered):
         scale_max=7,
     )
     assert response.status_code == 302
+    assert response["Location"] == reverse("survey-settings", args=["rel"]) + "#q-effort"
     codes = list(answered.questions.order_by("position").values_list("code", flat=True))
     assert codes == ["nps", "team", "why", "effort"]
     effort = answered.questions.get(code="effort")
