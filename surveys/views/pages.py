@@ -5,16 +5,11 @@ Views read through `selectors` (scoped to the organisation; another organisation
 from `compute` through the selectors; a page computes no statistics of its own.
 """
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import formats
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.pages import page, role_required
@@ -28,7 +23,6 @@ from .filters import ResponsesFilter, ResultsFilter
 RESPONSES_PER_PAGE = 25
 TEXT_ANSWERS_SHOWN = 5
 TEXT_RESPONSES_READ = 200  # the latest responses searched for free-text answers
-ENGAGEMENT_CODE = "engagement"
 
 
 def _date(value) -> str:
@@ -66,32 +60,6 @@ def survey_list(request):
         "has_engagement": any(s.kind == SurveyKind.ENGAGEMENT for s in surveys),
     }
     return page(request, "surveys/survey_list.html", context)
-
-
-@require_POST
-@role_required(Role.ANALYST)
-def create_engagement(request):
-    """Create the engagement survey with the customer-focus pack from the ready template."""
-    from ..services.templates import create_from_template  # part C's; imported when used
-
-    organisation = request.membership.organisation
-    try:
-        survey = create_from_template(
-            organisation,
-            template="engagement",
-            code=ENGAGEMENT_CODE,
-            name=_("Engagement survey"),
-            language=organisation.language,
-        )
-    except (ValidationError, IntegrityError):
-        messages.error(
-            request, _("The organisation already has a survey with the code “engagement”.")
-        )
-        return redirect("survey-list")
-    messages.success(
-        request, _("The engagement survey “%(name)s” was created.") % {"name": survey.name}
-    )
-    return redirect("survey-list")
 
 
 # --- results ----------------------------------------------------------------------------------
