@@ -17,6 +17,7 @@ from .catalogue import (
     survey_of,
     surveys_of,
 )
+from .fed import fed_measurements
 from .headlines import headline_question, headline_scores, survey_rows
 from .results import (
     PeriodComparison,
@@ -30,6 +31,7 @@ from .results import (
 )
 
 __all__ = [
+    "fed_measurements",
     "AnswerIsNumber",
     "AnswerNumber",
     "PeriodComparison",

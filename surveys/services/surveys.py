@@ -56,7 +56,7 @@ SETTINGS = ("name", "kind", "description", "min_n", "unit_attribute", "contact_a
 QUESTION_FIELDS = ("text", "texts", "type", "scale_min", "scale_max", "group")
 SCALE_FIELDS = ("type", "scale_min", "scale_max")
 NPS_SCALES = ((None, None), (0, None), (None, 10), (0, 10))
-BOUND_AGGREGATIONS = (Aggregation.MEAN, Aggregation.RATIO)
+RATIO = Aggregation.RATIO
 
 
 def create_survey(organisation: Organisation, data: dict) -> Survey:
@@ -353,11 +353,21 @@ def _indicator_problem(question: Question, indicator, organisation) -> str | Non
         return _("A free-text question is not scored, so it cannot feed an indicator.")
     if indicator.is_formula:
         return _("A formula indicator is computed and takes no measurements.")
-    if indicator.aggregation not in BOUND_AGGREGATIONS:
-        return _(
-            "The survey feeds one measurement per answer, so only an indicator aggregated as a "
-            "mean or a ratio gives the period's score; this one is aggregated as %(aggregation)s."
-        ) % {"aggregation": indicator.aggregation}
+    allowed = feed.AGGREGATIONS.get(question.type, ())
+    if indicator.aggregation not in allowed:
+        if RATIO in allowed:
+            message = _(
+                "The survey feeds one measurement per answer, so only an indicator aggregated "
+                "as a mean or a ratio gives the period's score; this one is aggregated as "
+                "%(aggregation)s."
+            )
+        else:
+            message = _(
+                "The survey feeds one measurement per answer, so only an indicator aggregated "
+                "as a mean gives the period's mean answer; this one is aggregated as "
+                "%(aggregation)s."
+            )
+        return message % {"aggregation": indicator.aggregation}
     return None
 
 

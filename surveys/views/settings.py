@@ -9,7 +9,6 @@ ValidationError lands on the field it names and the page answers 400 with the fo
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -21,13 +20,11 @@ from accounts.models import Role
 from accounts.pages import page, role_required
 from core.service_forms import add_service_errors
 from indicators import selectors as indicator_selectors
-from indicators.models import Measurement
 
 from .. import selectors
 from ..forms import NewQuestionForm, QuestionForm, SurveySettingsForm, TemplateForm
 from ..models import Question, QuestionGroup
 from ..services import delete_survey, update_survey
-from ..services.feed import key_prefix
 from ..services.templates import TEMPLATES, create_from_template
 
 # -- settings and questions ----------------------------------------------------------------------
@@ -147,23 +144,6 @@ def add_question(request, code: str):
 # -- deleting ------------------------------------------------------------------------------------
 
 
-def fed_measurements(survey) -> list[dict]:
-    """What the survey's questions fed: [{"code", "name", "count"}] per indicator, by name."""
-    rows = (
-        Measurement.objects.filter(
-            indicator__organisation=survey.organisation,
-            natural_key__startswith=f"k:{key_prefix(survey.code)}",
-        )
-        .values("indicator__code", "indicator__name")
-        .annotate(count=Count("pk"))
-        .order_by("indicator__name", "indicator__code")
-    )
-    return [
-        {"code": row["indicator__code"], "name": row["indicator__name"], "count": row["count"]}
-        for row in rows
-    ]
-
-
 @role_required(Role.ANALYST)
 @require_http_methods(["GET", "POST"])
 def survey_delete(request, code: str):
@@ -177,7 +157,7 @@ def survey_delete(request, code: str):
         "survey": survey,
         "responses": survey.responses.count(),
         "questions": len(survey.questions.all()),
-        "fed": fed_measurements(survey),
+        "fed": selectors.fed_measurements(survey),
     }
     return page(request, "surveys/survey_confirm_delete.html", context)
 

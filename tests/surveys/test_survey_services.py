@@ -135,8 +135,12 @@ def test_a_question_binds_to_a_mean_or_ratio_indicator_of_the_same_organisation(
         ("nope", "nps"),
         ("nps_kpi", "text"),
         (theirs, "nps"),
+        ("promoters", "ces"),  # a ratio of effort answers would be 100 * their mean
+        ("promoters", "likert"),
     ):
         question = {"code": "q", "text": "?", "type": kind, "indicator": code}
+        if kind == "likert":
+            question |= {"scale_min": 1, "scale_max": 5}
         errors = refused(create_survey, organisation, {**survey_data(question), "code": "x"})
         assert list(errors) == ["questions.0.indicator"], code
 
