@@ -9,7 +9,8 @@ counts, so a score of 100,000 answers costs the same as one of 100. Formulas are
 - CES and likert: the mean, with a 95 % t interval (likert also gives its top-2-box share).
 
 Shares and CSAT are percentages 0..100, NPS in points -100..100, means on the question's scale.
-Differences between two groups come with their own 95 % interval and a p-value; they are
+Differences between two groups come with their own 95 % interval (the exact normal or t
+quantile) and a p-value; they are
 `distinguishable` from noise when the interval excludes 0. Statistics come from scipy and
 statsmodels (frequency weights); nothing here re-derives a distribution.
 """
@@ -128,7 +129,7 @@ def _nps(n: int, counts: dict[int, int], common: dict) -> Score:
         ci_low=_clip(score - moe, -100, 100),
         ci_high=_clip(score + moe, -100, 100),
         promoters=100 * p,
-        passives=100 * (1 - p - d),
+        passives=100 * sum(c for v, c in counts.items() if DETRACTOR_UP_TO < v < PROMOTER_FROM) / n,
         detractors=100 * d,
         moe95=moe,
         **common,
@@ -182,9 +183,10 @@ def _nps_difference(a: dict, b: dict, n_a: int, n_b: int) -> Difference:
     pb, db = _nps_parts(b, n_b)
     estimate = 100 * ((pa - da) - (pb - db))
     error = math.sqrt(_nps_variance(a, n_a) / n_a + _nps_variance(b, n_b) / n_b)
-    moe = NPS_Z * error
+    # The exact normal quantile (DESIGN section 6): the literal 1.96 is only the NPS's own MoE.
+    half = stats.norm.ppf(1 - ALPHA / 2) * error
     p_value = 2 * stats.norm.sf(abs(estimate) / error) if error else (0.0 if estimate else 1.0)
-    return _interval(estimate, estimate - moe, estimate + moe, p_value, n_a, n_b)
+    return _interval(estimate, estimate - half, estimate + half, p_value, n_a, n_b)
 
 
 def _csat_difference(scale, a: dict, b: dict, n_a: int, n_b: int) -> Difference:

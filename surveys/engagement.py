@@ -69,17 +69,38 @@ def _counts(survey: Survey, questions: list, by: str, period: ReportPeriod) -> d
 
 @dataclass(frozen=True)
 class ContactGroups:
-    with_contact: str | None  # the attribute's value that means contact, None when not found
-    without_contact: str | None
+    """The values of the contact attribute that mean yes and no, each spelling of them."""
+
+    yes_values: tuple[str, ...]
+    no_values: tuple[str, ...]
     values: list[str]  # every value the attribute has
+
+    @property
+    def with_contact(self) -> str | None:
+        """The values that mean contact, as shown ("yes / Yes"); None when there is none."""
+        return " / ".join(self.yes_values) or None
+
+    @property
+    def without_contact(self) -> str | None:
+        return " / ".join(self.no_values) or None
 
 
 def contact_groups(survey: Survey) -> ContactGroups:
-    """Which values of the survey's contact attribute mean yes and no (one query)."""
+    """Which values of the survey's contact attribute mean yes and no (one query): every
+    spelling counts ("yes", "Yes", "ja"), so no respondent falls out of either group."""
     values = selectors.attribute_values(survey, survey.contact_attribute)
-    yes = [v for v in values if v.strip().lower() in CONTACT_YES]
-    no = [v for v in values if v.strip().lower() in CONTACT_NO]
-    return ContactGroups(yes[0] if yes else None, no[0] if no else None, values)
+    yes = tuple(v for v in values if v.strip().lower() in CONTACT_YES)
+    no = tuple(v for v in values if v.strip().lower() in CONTACT_NO)
+    return ContactGroups(yes, no, values)
+
+
+def _pooled(counts: dict, values: tuple[str, ...]) -> dict[int, int]:
+    """The answer counts of all `values` (segments) added up."""
+    pooled: dict[int, int] = {}
+    for value in values:
+        for point, count in counts.get(value, {}).items():
+            pooled[point] = pooled.get(point, 0) + count
+    return pooled
 
 
 @dataclass(frozen=True)
@@ -95,7 +116,7 @@ def contact_comparison(
 ) -> list[ContactRow]:
     """Each scored question's score for staff with and without customer contact and the
     difference (with - without) with its 95 % interval; one GROUP BY."""
-    if groups.with_contact is None or groups.without_contact is None:
+    if not groups.yes_values or not groups.no_values:
         return []
     questions = selectors.scored_questions(survey)
     counted = _counts(survey, questions, survey.contact_attribute, period)
@@ -103,7 +124,7 @@ def contact_comparison(
     for question in questions:
         counts = counted[question.code]
         scale = selectors.scale_of(question)
-        yes, no = counts.get(groups.with_contact, {}), counts.get(groups.without_contact, {})
+        yes, no = _pooled(counts, groups.yes_values), _pooled(counts, groups.no_values)
         rows.append(
             ContactRow(
                 question=question,

@@ -161,7 +161,9 @@ def _read_cell(item: dict, column: str, raw, layout: Layout, types: dict, tz) ->
     elif column in layout.questions:
         item["answers"][column] = parse_answer(raw, types[column])
     else:
-        value = parse_text(raw)
+        # An XLSX TRUE / FALSE cell goes to the service as a boolean, which it refuses as the API
+        # does ("yes" or "no"), rather than as the text "True".
+        value = raw if isinstance(raw, bool) else parse_text(raw)
         if value is not None:  # an empty background variable is left out, not stored as ""
             item["attributes"][column] = value
 

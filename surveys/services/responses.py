@@ -98,6 +98,7 @@ def validate_responses(*, survey: Survey, items: list) -> list[CleanResponse]:
             raw, index, survey.pk, questions, tz, latest, errors
         )
         if item is None:
+            _note_respondent(raw, index, seen)
             continue
         if item.respondent in seen:
             message = _("Same respondent as item %(index)s in this batch.")
@@ -172,6 +173,14 @@ def _fast_item(
         answers=answers,
         answers_text=json_text(answers),
     )
+
+
+def _note_respondent(raw, index: int, seen: dict) -> None:
+    """Remember the respondent of a refused item, so a later item with the same one is named
+    as a duplicate too."""
+    respondent = raw.get("respondent") if isinstance(raw, dict) else None
+    if isinstance(respondent, str) and respondent not in seen:
+        seen[respondent] = index
 
 
 def _fast_timestamp(text, tz, latest):
@@ -258,14 +267,14 @@ def _respondent(raw, index: int, errors: ItemErrors) -> str | None:
 
 
 def _submitted_at(raw, index: int, tz, latest, errors: ItemErrors) -> datetime | None:
-    if not isinstance(raw, str):
-        message = _("'submitted_at' must be an ISO-8601 date or timestamp.")
+    if not isinstance(raw, str) or not raw.strip():
+        message = _("'submitted_at' must be an ISO-8601 date or timestamp, e.g. 2026-03-01.")
         errors.add(index, "submitted_at", message)
         return None
     try:
         submitted = parse_observed_at(raw, tz)
-    except ValueError as error:
-        errors.add(index, "submitted_at", str(error))
+    except ValueError:
+        errors.add(index, "submitted_at", _timestamp_problem(raw))
         return None
     if submitted.date() < EARLIEST_DAY:
         message = _("'%(text)s' is before %(year)s.")
@@ -276,6 +285,21 @@ def _submitted_at(raw, index: int, tz, latest, errors: ItemErrors) -> datetime |
         errors.add(index, "submitted_at", message % {"text": raw})
         return None
     return submitted
+
+
+def _timestamp_problem(text: str) -> str:
+    """Why `text` is no submitted_at, in the request's language."""
+    try:
+        naive = datetime.fromisoformat(text.strip()).utcoffset() is None
+    except ValueError:
+        naive = False
+    if naive:
+        return _("A timestamp needs a time zone offset, e.g. 2026-03-01T12:00:00+02:00.")
+    message = _(
+        "'%(text)s' is not an ISO-8601 date or timestamp in the supported years, "
+        "e.g. 2026-03-01 or 2026-03-01T12:00:00+02:00."
+    )
+    return message % {"text": text[:100]}
 
 
 def _attributes(raw, index: int, errors: ItemErrors) -> dict:

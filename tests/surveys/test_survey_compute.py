@@ -137,11 +137,12 @@ def test_nps_difference_from_the_raw_answers():
     error = math.sqrt(np.var(ca) / len(a) + np.var(cb) / len(b))
     found = compute.difference("nps", (0, 10), counts(a), counts(b))
     assert found.estimate == pytest.approx(estimate)
+    z = stats.norm.ppf(0.975)  # the exact quantile: only the NPS's own MoE uses the literal 1.96
     assert (found.ci_low, found.ci_high) == pytest.approx(
-        (estimate - 1.96 * error, estimate + 1.96 * error)
+        (estimate - z * error, estimate + z * error)
     )
     assert found.p_value == pytest.approx(2 * stats.norm.sf(abs(estimate) / error))
-    assert found.distinguishable is bool(abs(estimate) > 1.96 * error)
+    assert found.distinguishable is bool(found.p_value < 0.05)
     assert (found.n_a, found.n_b) == (len(a), len(b))
 
 
@@ -195,3 +196,10 @@ def test_correlation_is_pearsons_r_with_its_p_value():
     small = compute.correlation(xs[:5], ys[:5])
     assert small.few is True
     assert compute.correlation([1, 1, 1], [1, 2, 3]).r is None
+
+
+def test_shares_stay_within_0_and_100():
+    # 29 promoters and 1 detractor: no passive at all, exactly 0 (not a rounding residue below).
+    found = compute.score("nps", (0, 10), {10: 29, 0: 1}, 30)
+    assert found.passives == 0
+    assert found.promoters + found.detractors == pytest.approx(100)

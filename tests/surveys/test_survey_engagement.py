@@ -336,3 +336,24 @@ def test_the_index_rescales_each_question_and_weighs_them_alike():
         (50 + 500 / 6) / 2
     )
     assert engagement.focus_index([]) is None
+
+
+def test_every_spelling_of_yes_and_no_counts_in_its_group(organisation):
+    # 10 "yes", 10 "Yes", 10 "Ja" against 10 "no" and 5 "NEJ": 30 with contact, 15 without.
+    survey = make_survey(organisation, code="spelled")
+    when = datetime(2026, 2, 10, 9, tzinfo=HELSINKI)
+    spellings = {"yes": 10, "Yes": 10, "Ja": 10, "no": 10, "NEJ": 5}
+    rows = [
+        (f"{value}-{n}", when, {"customer_contact": value, "unit": "A"}, {"eng_proud": 4})
+        for value, count in spellings.items()
+        for n in range(count)
+    ]
+    add_responses(survey, rows)
+    groups = engagement.contact_groups(survey)
+    assert set(groups.yes_values) == {"yes", "Yes", "Ja"} and set(groups.no_values) == {
+        "no",
+        "NEJ",
+    }
+    period = engagement.report_periods(survey)[0]
+    found = {r.question.code: r for r in engagement.contact_comparison(survey, groups, period)}
+    assert (found["eng_proud"].with_contact.n, found["eng_proud"].without_contact.n) == (30, 15)

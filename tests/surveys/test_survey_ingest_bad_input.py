@@ -53,6 +53,8 @@ def soon(days) -> str:
         ({"submitted_at": "yesterday"}, "submitted_at"),
         ({"submitted_at": "2026-03-02T10:00:00"}, "submitted_at"),
         ({"submitted_at": 20260302}, "submitted_at"),
+        ({"submitted_at": ""}, "submitted_at"),
+        ({"submitted_at": "   "}, "submitted_at"),
         ({"respondent": ""}, "respondent"),
         ({"respondent": 42}, "respondent"),
         ({"respondent": "x" * 201}, "respondent"),
@@ -78,6 +80,19 @@ def test_a_respondent_twice_in_one_batch_is_refused_at_the_second(api):
     assert answer.status_code == 400
     assert [(e["index"], e["field"]) for e in answer.json()["errors"]] == [(1, "respondent")]
     assert not Response.objects.exists()
+
+
+def test_a_submitted_at_error_names_submitted_at_in_its_message(api):
+    for text in ("", "yesterday", "2026-03-02T10:00:00"):
+        items = [{**GOOD, "submitted_at": text}]
+        (error,) = api.post(URL, {"responses": items}, format="json").json()["errors"]
+        assert error["field"] == "submitted_at" and "observed_at" not in error["message"]
+
+
+def test_a_respondent_twice_is_named_even_when_its_first_item_is_refused(api):
+    items = [{**GOOD, "answers": {"nps": 20}}, GOOD]
+    errors = api.post(URL, {"responses": items}, format="json").json()["errors"]
+    assert [(e["index"], e["field"]) for e in errors] == [(0, "answers.nps"), (1, "respondent")]
 
 
 def test_every_bad_item_is_named(api):

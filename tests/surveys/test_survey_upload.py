@@ -242,3 +242,16 @@ def test_another_organisations_survey_answers_404(signed_in, other_organisation)
     theirs = Survey.objects.create(organisation=other_organisation, code="theirs", name="T")
     assert signed_in.get(reverse("survey-upload", args=[theirs.code])).status_code == 404
     assert send(signed_in, theirs, GOOD).status_code == 404
+
+
+def test_an_xlsx_true_false_background_variable_is_refused_on_its_cell(signed_in, survey):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["respondent", "submitted_at", "nps", "customer_contact"])
+    sheet.append(["x1", "2026-03-02", 10, True])
+    sheet.append(["x2", "2026-03-02", 9, "yes"])
+    out = io.BytesIO()
+    workbook.save(out)
+    response = send(signed_in, survey, out.getvalue(), name="responses.xlsx")
+    assert errors_of(response) == [(2, "customer_contact")], response.content.decode()[:3000]
+    assert not Response.objects.exists()
