@@ -25,6 +25,7 @@ from indicators.upload import (
     RowError,
     UploadRefused,
     cell_text,
+    formula_error,
     parse_number,
     parse_observed_at,
     parse_text,
@@ -129,14 +130,7 @@ def _item(number: int, row: dict, layout: Layout, types: dict, tz, errors: list)
     item: dict = {"attributes": {}, "answers": {}}
     for column, raw in row.items():
         if isinstance(raw, Formula):
-            errors.append(
-                RowError(
-                    number,
-                    column,
-                    _("The cell holds a formula (%(formula)s); paste the values instead.")
-                    % {"formula": raw},
-                )
-            )
+            errors.append(formula_error(number, column, raw))
             continue
         try:
             _read_cell(item, column, raw, layout, types, tz)

@@ -20,6 +20,7 @@ from .files import (
     ParsedFile,
     RowError,
     UploadRefused,
+    formula_error,
     read_table,
     read_upload,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "confirm",
     "discard",
     "error_workbook",
+    "formula_error",
     "load",
     "parse_number",
     "parse_observed_at",

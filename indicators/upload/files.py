@@ -36,6 +36,12 @@ class RowError:
         return {"row": self.row, "column": self.column, "message": self.message}
 
 
+def formula_error(number: int, column: str, formula: "Formula") -> RowError:
+    """The error of a cell that holds a formula instead of a value (XLSX)."""
+    message = _("The cell holds a formula (%(formula)s); paste the values instead.")
+    return RowError(number, column, message % {"formula": formula})
+
+
 @dataclass
 class ParsedFile:
     header: list[str]
@@ -183,14 +189,7 @@ def _item(number: int, cells: dict, errors: list[RowError], tz) -> dict | None:
     before = len(errors)
     for column, raw in cells.items():
         if isinstance(raw, Formula):
-            errors.append(
-                RowError(
-                    number,
-                    column,
-                    _("The cell holds a formula (%(formula)s); paste the values instead.")
-                    % {"formula": raw},
-                )
-            )
+            errors.append(formula_error(number, column, raw))
             continue
         try:
             if column in NUMBER_COLUMNS:
