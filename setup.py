@@ -19,6 +19,7 @@ APPS = [
     "cpi",
     "outcomes",
     "scorecard",
+    "connectors",
     "dashboard",
 ]
 ASSETS = {"config.templates": "templates", "config.static": "static", "config.locale": "locale"}

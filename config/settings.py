@@ -35,6 +35,10 @@ if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_ENV=production refuses DEBUG=1.")
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("DJANGO_ENV=production needs ALLOWED_HOSTS.")
+    if not env.list("CONNECTOR_SECRET_KEYS", default=[]):
+        raise ImproperlyConfigured(
+            "DJANGO_ENV=production needs CONNECTOR_SECRET_KEYS (Fernet keys for connector secrets)."
+        )
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
@@ -57,6 +61,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django_celery_beat",
     "core",
     "accounts",
     "indicators",
@@ -64,6 +69,7 @@ INSTALLED_APPS = [
     "cpi",
     "outcomes",
     "scorecard",
+    "connectors",
     "dashboard",
 ]
 
@@ -184,6 +190,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 # Workers keep the root logger of LOGGING (config/celery.py replaces Celery's logging set-up).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Beat reads its schedule from the database (django-celery-beat), so a connector's schedule
+# changes without a restart; the entries below are written there when beat starts.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "refresh-evidence": {
         "task": "cpi.tasks.refresh_evidence",
@@ -303,6 +312,18 @@ INGEST_MAX_ITEMS = 10_000
 RECOMPUTE_CLAIM_SECONDS = env.int("RECOMPUTE_CLAIM_SECONDS", default=120)
 IDEMPOTENCY_TTL = timedelta(hours=24)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
+
+# Connectors (connectors/): secrets are encrypted with the first of CONNECTOR_SECRET_KEYS (Fernet
+# keys, comma-separated; every one decrypts, for rotation); without them (embedded mode) a key is
+# derived from SECRET_KEY. A run holds its connector's lease for at most CONNECTOR_LEASE_SECONDS;
+# an attempt whose source was unreachable is retried after base x 2^(n-1) seconds until
+# CONNECTOR_MAX_ATTEMPTS. A SQL pull's statement may run CONNECTOR_STATEMENT_TIMEOUT_SECONDS.
+CONNECTOR_SECRET_KEYS = env.list("CONNECTOR_SECRET_KEYS", default=[])
+CONNECTOR_LEASE_SECONDS = env.int("CONNECTOR_LEASE_SECONDS", default=3600)
+CONNECTOR_RETRY_BASE_SECONDS = env.int("CONNECTOR_RETRY_BASE_SECONDS", default=60)
+CONNECTOR_MAX_ATTEMPTS = env.int("CONNECTOR_MAX_ATTEMPTS", default=4)
+CONNECTOR_STATEMENT_TIMEOUT_SECONDS = env.int("CONNECTOR_STATEMENT_TIMEOUT_SECONDS", default=300)
+CONNECTOR_HTTP_TIMEOUT_SECONDS = env.float("CONNECTOR_HTTP_TIMEOUT_SECONDS", default=30.0)
 
 LOGGING = {
     "version": 1,

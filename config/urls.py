@@ -75,6 +75,7 @@ urlpatterns = [
     path("", include("cpi.urls")),
     path("", include("scorecard.urls")),
     path("", include("surveys.urls")),
+    path("", include("connectors.urls")),
 ]
 
 # Under /api/ an unknown route or an error outside DRF answers the JSON error envelope.

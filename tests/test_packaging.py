@@ -65,7 +65,7 @@ def build(target: Path) -> Path:
 def test_the_installed_package_serves_swedish_and_finnish_pages_from_any_directory(tmp_path):
     site = build(tmp_path)
     assert {p.name for p in site.iterdir()} == {
-        "config", "core", "accounts", "indicators", "surveys", "cpi", "outcomes", "scorecard", "dashboard",
+        "config", "core", "accounts", "indicators", "surveys", "cpi", "outcomes", "scorecard", "connectors", "dashboard",
     }  # fmt: skip
     assert (site / "indicators/demo/definitions.json").is_file()
     elsewhere = tmp_path / "elsewhere"

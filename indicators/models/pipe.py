@@ -130,6 +130,7 @@ class ValueComment(models.Model):
 class NotificationKind(models.TextChoices):
     DEVIATION_OPENED = "deviation_opened", _("deviation opened")
     STALE = "stale", _("stale data")
+    SOURCE_FAILED = "source_failed", _("data source failing")
     OTHER = "other", _("other")
 
 

@@ -16,6 +16,7 @@ from .deviations import (
 from .indicators import (
     band_in_force,
     indicator_by_code,
+    indicators_by_code,
     indicator_is_stale,
     indicators_of,
     indicators_with_latest,
@@ -52,6 +53,7 @@ __all__ = [
     "deviations_of",
     "deviations_with_history",
     "indicator_by_code",
+    "indicators_by_code",
     "indicator_values",
     "indicators_of",
     "indicators_with_latest",

@@ -53,6 +53,11 @@ def indicator_by_code(*, organisation: Organisation, code: str) -> Indicator:
     return indicator
 
 
+def indicators_by_code(*, organisation: Organisation, codes) -> dict[str, Indicator]:
+    """{code: indicator} of the organisation's indicators among `codes` (unknown ones left out)."""
+    return {i.code: i for i in indicators_of(organisation=organisation).filter(code__in=codes)}
+
+
 def today_of(organisation: Organisation) -> date:
     """Today's date in the organisation's time zone."""
     return datetime.now(organisation.tz).date()

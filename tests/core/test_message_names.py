@@ -25,6 +25,7 @@ TRANSLATION = "django.utils.translation"
 APPS = (
     "accounts",
     "config",
+    "connectors",
     "core",
     "cpi",
     "dashboard",

@@ -1,0 +1,191 @@
+"""Run a connector: the lock, the run log, the one transaction, failures and who is told.
+
+    run = run_connector(connector, trigger=RunTrigger.MANUAL)
+
+1. The lock: a conditional UPDATE claims `lease_until` (committed at once), so two scheduler
+   ticks, or a tick and "run now", never run one connector at the same time; the loser logs a
+   skipped run. A worker that dies leaves a lease that runs out after CONNECTOR_LEASE_SECONDS.
+2. The run row is written (status running, visible at once), then the puller for the kind reads
+   the source and delivers every batch inside ONE transaction: a run writes all of its rows or
+   none (an unreachable source, a refused batch, a crash half-way write nothing).
+3. The run is finished with its counts, errors and a masked message. A failed attempt whose
+   source was unreachable gets `retry_at` (back-off) while attempts remain; the task schedules
+   it. A run that fails for good adds one to `failures_in_row`; reaching `notify_after` tells
+   the owner once through the metric pipe's notifications. A success sets it back to 0.
+
+Dry runs read and validate everything and write nothing; they count neither way.
+"""
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from indicators.models import NotificationKind
+from indicators.services import notify
+
+from .. import secrets
+from ..models import MAX_RUN_ERRORS, Connector, ConnectorKind, Run, RunStatus, RunTrigger
+from .errors import PullFailed, SourceUnavailable
+
+logger = logging.getLogger(__name__)
+
+Puller = Callable[..., None]  # puller(connector, *, run, dry_run) fills `run`; raises on failure
+
+
+def puller_for(kind: str) -> Puller:
+    from ..pull import files, sql
+
+    return {ConnectorKind.SQL: sql.pull, ConnectorKind.FILE: files.pull}[kind]
+
+
+def run_connector(
+    connector: Connector,
+    *,
+    trigger: str = RunTrigger.MANUAL,
+    dry_run: bool = False,
+    attempt: int = 1,
+) -> Run:
+    """Run a pull connector once (see the module doc); returns the finished Run."""
+    pull = puller_for(connector.kind)
+    with running(connector, trigger=trigger, dry_run=dry_run, attempt=attempt) as run:
+        if run.status == RunStatus.RUNNING:
+            pull(connector, run=run, dry_run=dry_run)
+    return run
+
+
+@contextmanager
+def running(
+    connector: Connector,
+    *,
+    trigger: str,
+    dry_run: bool = False,
+    attempt: int = 1,
+    lock: bool = True,
+) -> Iterator[Run]:
+    """The run around a body that delivers: lock, run row, one transaction, finish.
+
+    The body sees `run.status == RUNNING` unless the lock was held (then it must do nothing:
+    the run is already logged as skipped). Webhook calls use `lock=False`: two calls may arrive
+    at once, and each is its own run. The body may set `run.status = SKIPPED` (nothing new)."""
+    started = timezone.now()
+    run = Run(connector=connector, trigger=trigger, dry_run=dry_run, attempt=attempt)
+    run.started_at = started
+    if lock and not _claim(connector, started):
+        run.status, run.finished_at = RunStatus.SKIPPED, started
+        run.message = _("Skipped: another run of this connector was still going.")
+        run.save()
+        yield run
+        return
+    run.save()
+    try:
+        with transaction.atomic():
+            yield run
+            if dry_run:
+                transaction.set_rollback(True)
+        if run.status == RunStatus.RUNNING:
+            run.status = RunStatus.SUCCEEDED
+    except SourceUnavailable as error:
+        _failed(connector, run, str(error))
+        run.retry_at = _retry_at(attempt) if not dry_run else None
+    except PullFailed as error:
+        _failed(connector, run, str(error), error.errors)
+    except Exception as error:  # a defect or an unforeseen driver error: log it, masked
+        logger.error(
+            "connector %s run failed: %s: %s",
+            connector.pk,
+            type(error).__name__,
+            _masked(connector, str(error)),
+        )
+        _failed(connector, run, _("Unexpected error (%(type)s).") % {"type": type(error).__name__})
+    finally:
+        _finish(connector, run, lock=lock)
+
+
+def _claim(connector: Connector, now) -> bool:
+    until = now + timedelta(seconds=settings.CONNECTOR_LEASE_SECONDS)
+    claimed = (
+        Connector.objects.filter(pk=connector.pk)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=until)
+    )
+    return claimed == 1
+
+
+def _masked(connector: Connector, text: str) -> str:
+    try:
+        values = secrets.decrypt(connector.secrets)
+    except secrets.SecretsUnreadable:
+        values = {}
+    return secrets.mask(text, values)
+
+
+def _failed(connector: Connector, run: Run, message: str, errors: list | None = None) -> None:
+    run.status = RunStatus.FAILED
+    run.message = _masked(connector, message)
+    errors = errors or []
+    run.error_count = len(errors)
+    run.errors = [
+        {**error, "message": _masked(connector, str(error.get("message", "")))}
+        for error in errors[:MAX_RUN_ERRORS]
+    ]
+    # Counts of a run that wrote nothing are what it read, not what it wrote.
+    run.created = run.updated = run.unchanged = 0
+
+
+def _retry_at(attempt: int):
+    if attempt >= settings.CONNECTOR_MAX_ATTEMPTS:
+        return None
+    delay = settings.CONNECTOR_RETRY_BASE_SECONDS * 2 ** (attempt - 1)
+    return timezone.now() + timedelta(seconds=delay)
+
+
+def _finish(connector: Connector, run: Run, *, lock: bool) -> None:
+    if run.status == RunStatus.SKIPPED and run.pk and run.finished_at:
+        return  # the lock was held: nothing of ours to release
+    run.finished_at = timezone.now()
+    run.save()
+    fields = {"last_run_at": run.started_at}
+    if lock:
+        fields["lease_until"] = None
+    if not run.dry_run:
+        _count(connector, run, fields)
+    Connector.objects.filter(pk=connector.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(connector, name, value)
+
+
+def _count(connector: Connector, run: Run, fields: dict) -> None:
+    if run.status in (RunStatus.SUCCEEDED, RunStatus.SKIPPED):
+        fields["failures_in_row"] = 0
+        fields["last_success_at"] = run.finished_at
+    elif run.status == RunStatus.FAILED and run.retry_at is None:
+        fields["failures_in_row"] = connector.failures_in_row + 1
+        if fields["failures_in_row"] == connector.notify_after:
+            _tell_owner(connector, run, fields["failures_in_row"])
+
+
+def _tell_owner(connector: Connector, run: Run, failures: int) -> None:
+    """One notification when the streak reaches `notify_after` (not again until a success)."""
+    with translation.override(connector.organisation.language):
+        subject = _("Connector %(name)s failed %(count)s times in a row") % {
+            "name": connector.name,
+            "count": failures,
+        }
+        body = _("The last run said: %(message)s") % {"message": run.message}
+        url = settings.SITE_URL + reverse("connector-detail", args=[connector.code])
+        notify(
+            organisation=connector.organisation,
+            user=connector.owner,
+            kind=NotificationKind.SOURCE_FAILED,
+            subject=subject,
+            body=body,
+            url=url,
+        )
