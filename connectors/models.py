@@ -187,3 +187,6 @@ class Feed(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["connector", "indicator"], name="feed_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.connector} -> {self.indicator_id}"
