@@ -11,8 +11,10 @@ logged, stored in a run or shown: error messages of drivers and HTTP clients may
 """
 
 import base64
+import hashlib
 import json
 from functools import cache
+from secrets import token_urlsafe
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
@@ -101,3 +103,13 @@ def masked(value: str, *, keep: int = 0) -> str:
     if not value:
         return ""
     return MASK + (value[-keep:] if keep else "")
+
+
+def new_token() -> str:
+    """A webhook URL token: 32 random URL-safe characters (192 bits)."""
+    return token_urlsafe(24)
+
+
+def hash_token(token: str) -> str:
+    """What is stored of a webhook token, and how an incoming call is looked up."""
+    return hashlib.sha256(token.encode()).hexdigest()

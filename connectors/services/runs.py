@@ -148,8 +148,6 @@ def _retry_at(attempt: int):
 
 
 def _finish(connector: Connector, run: Run, *, lock: bool) -> None:
-    if run.status == RunStatus.SKIPPED and run.pk and run.finished_at:
-        return  # the lock was held: nothing of ours to release
     run.finished_at = timezone.now()
     run.save()
     fields = {"last_run_at": run.started_at}
