@@ -176,9 +176,10 @@ def _fields(config, raw, index, errors, names, target) -> dict:
         expression = (fields.get(name) or "").strip()
         if not expression:
             continue
+        before = len(errors)
         value = _search(expression, raw, index, name, errors)
         if value is None:
-            if name in REQUIRED[target]:
+            if name in REQUIRED[target] and len(errors) == before:
                 message = _nothing_found(expression, name, index)
                 errors.append(_error(index, name, expression, message))
             continue
