@@ -54,7 +54,7 @@ class CallRefused(PullFailed):
 def connector_for_token(token: str) -> Connector | None:
     """The webhook connector whose URL carries `token`, or None."""
     return (
-        Connector.objects.select_related("organisation", "survey")
+        Connector.objects.select_related("organisation", "survey__organisation")
         .filter(token_hash=connector_secrets.hash_token(token), kind=ConnectorKind.WEBHOOK)
         .first()
     )

@@ -257,3 +257,14 @@ def test_a_preset_without_a_survey_still_has_every_required_field():
         assert set(config["fields"]) == {"respondent", "submitted_at"}
         assert config["answers"] == {}
         assert config["signature"]["encoding"] == "base64"
+
+
+def test_a_call_takes_a_fixed_number_of_queries(client, make_hook, django_assert_max_num_queries):
+    connector, url = make_hook("typeform")
+    body = sample("typeform")
+    headers = {"HTTP_TYPEFORM_SIGNATURE": typeform_signature(body)}
+    # The connector; the run written and finished; the survey's questions for the preset and
+    # for the ingest's checks; the ingest's read and write (savepoints included).
+    with django_assert_max_num_queries(12):
+        response = client.post(url, body, content_type="application/json", **headers)
+    assert response.status_code == 200
