@@ -84,8 +84,8 @@ def query_problem(query) -> str | None:
         statement = statement.this
     if not isinstance(statement, (exp.Select, *SET_OPERATIONS)):
         return _(
-            "Only a SELECT can be pulled (a UNION of SELECTs and WITH ... SELECT too); "
-            "this query is a %(kind)s."
+            "Only a SELECT can be pulled (a UNION of SELECTs and WITH ... SELECT too), "
+            "not %(kind)s."
         ) % {"kind": _statement_kind(statement)}
     return _read_only_problem(statement)
 
@@ -94,7 +94,7 @@ def _read_only_problem(statement: exp.Expression) -> str | None:
     write = next(statement.find_all(*WRITES), None)
     if write is not None:
         return _(
-            "The query contains a %(kind)s (in a WITH clause or a subquery): a SQL pull only "
+            "The query contains %(kind)s (in a WITH clause or a subquery): a SQL pull only "
             "reads. Remove it."
         ) % {"kind": _statement_kind(write)}
     if next(statement.find_all(exp.Command), None) is not None:
