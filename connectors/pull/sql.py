@@ -13,8 +13,9 @@
    at a time whatever the number of rows. The highest watermark is tracked in Python (no ORDER
    BY on the source). Every batch is written inside the run's one transaction: a refused row in
    the last batch writes nothing, and the stored watermark stays where it was.
-4. After the last batch the new watermark, `{"type", "value"}`, is stored on the connector
-   (not on a dry run). Text watermarks are compared in Python by code point, PostgreSQL compares
+4. After the last batch the new watermark, `{"type", "value", "column"}`, is stored on the
+   connector (not on a dry run); a watermark of another column than the configured one is
+   ignored (the next run reads everything). Text watermarks are compared in Python by code point, PostgreSQL compares
    them by collation: a row may then be read again, which the ingest counts as unchanged.
 
 Conversions: timestamps and dates become ISO text (a `timestamp without time zone` is read in the
@@ -62,15 +63,14 @@ def pull(connector: Connector, *, run: Run, dry_run: bool) -> None:
     dsn = values["dsn"]
     watermark_column = config.get("watermark_column") or ""
     stored = connector.watermark if watermark_column else None
+    if stored and stored.get("column", watermark_column) != watermark_column:
+        stored = None  # the watermark column was changed: its old value means nothing now
     if stored:
         run.watermark_from = _watermark_text(stored["value"])
     timeout = timeout_of(config)
     with _connect(dsn, values) as conn:
         conn.read_only = True
-        with _source_errors(timeout, values):
-            conn.execute(
-                "SELECT set_config('statement_timeout', %s, true)", [f"{timeout * 1000}ms"]
-            )
+        _begin(conn, timeout, values)
         top = _stream(
             connector,
             conn,
@@ -82,7 +82,7 @@ def pull(connector: Connector, *, run: Run, dry_run: bool) -> None:
             values=values,
         )
     if top is not None:
-        new = {"type": top[0], "value": top[1]}
+        new = {"type": top[0], "value": top[1], "column": watermark_column}
         run.watermark_to = _watermark_text(top[1])
         if not dry_run:
             Connector.objects.filter(pk=connector.pk).update(watermark=new)
@@ -96,6 +96,12 @@ def pull(connector: Connector, *, run: Run, dry_run: bool) -> None:
             if stored
             else _("The query returned no rows.")
         )
+
+
+def _begin(conn, timeout: int, values: dict) -> None:
+    """Start the read-only transaction with the statement timeout (SET LOCAL: this one only)."""
+    with _source_errors(timeout, values):
+        conn.execute("SELECT set_config('statement_timeout', %s, true)", [f"{timeout * 1000}ms"])
 
 
 def _secrets_of(connector: Connector) -> dict:
@@ -152,6 +158,7 @@ def _stream(
                 cursor.execute(statement, params)
         except _MissingWatermark:
             conn.rollback()
+            _begin(conn, timeout, values)
             with _source_errors(timeout, values):
                 returned = _columns(conn, query)
             raise PullFailed(_missing_message("watermark_column", column, returned)) from None
@@ -329,14 +336,29 @@ def _source_errors(timeout: int, values: dict, *, missing_column: str | None = N
         if missing_column is not None and missing_column in str(error):
             raise _MissingWatermark from None
         raise _query_failure(error, timeout, values) from None
+    except (pg_errors.UndefinedFunction, pg_errors.InvalidTextRepresentation) as error:
+        if missing_column is None:
+            raise _query_failure(error, timeout, values) from None
+        raise PullFailed(
+            _(
+                "The stored watermark does not compare with the column “%(column)s” "
+                "(%(reason)s): did the column's type change? Run the connector without a "
+                "watermark column once, then set it again."
+            )
+            % {"column": missing_column, "reason": _reason(error, values)}
+        ) from None
     except psycopg.Error as error:
         raise _query_failure(error, timeout, values) from None
 
 
+def _reason(error: psycopg.Error, values: dict) -> str:
+    primary = getattr(error.diag, "message_primary", None) or _first_line(str(error))
+    return connector_secrets.mask(primary, values)
+
+
 def _query_failure(error: psycopg.Error, timeout: int, values: dict) -> Exception:
     """The PullFailed (or SourceUnavailable) a driver error of the query becomes, masked."""
-    primary = getattr(error.diag, "message_primary", None) or _first_line(str(error))
-    reason = connector_secrets.mask(primary, values)
+    reason = _reason(error, values)
     if isinstance(error, pg_errors.QueryCanceled):
         return PullFailed(
             _(

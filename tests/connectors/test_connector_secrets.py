@@ -17,7 +17,7 @@ from connectors import secrets
 from connectors.models import Connector, Run, RunStatus, RunTrigger
 from connectors.pull import sql as sql_pull
 from connectors.services.connectors import create_connector
-from connectors.services.runs import running
+from connectors.services.runs import run_connector
 from tests.connectors import sql_source
 from tests.factories import IndicatorFactory
 
@@ -142,8 +142,7 @@ def test_a_failing_sql_pull_never_shows_the_dsns_password(
     for name in list(logging.root.manager.loggerDict):
         caplog.set_level(logging.DEBUG, logger=name)
 
-    with running(connector, trigger=RunTrigger.MANUAL) as run:
-        sql_pull.pull(connector, run=run, dry_run=False)
+    run_connector(connector, trigger=RunTrigger.MANUAL)
 
     run = Run.objects.get()
     assert run.status == RunStatus.FAILED

@@ -2,8 +2,8 @@
 
 The source database `oc_source_<random>` lives on the server of DATABASE_URL for this module; each
 test starts with a fresh `readings` table (six rows in two indicators and two months) and a
-sequence. Runs go through the run service's `running` (lock, run row, one transaction, finish)
-with `connectors.pull.sql.pull` as the body, as `run_connector` does for a SQL connector.
+sequence. Runs go through the run service's `run_connector` (lock, run row, one transaction,
+finish) as a scheduled or manual run does.
 """
 
 from datetime import UTC, datetime
@@ -14,7 +14,7 @@ import pytest
 
 from connectors.models import Connector, RunStatus, RunTrigger
 from connectors.pull import sql as sql_pull
-from connectors.services.runs import running
+from connectors.services.runs import run_connector
 from indicators.models import Measurement, PeriodValue
 from tests.connectors import sql_source
 from tests.factories import IndicatorFactory
@@ -44,16 +44,12 @@ def connector(make_connector, source, indicators):
 
 @pytest.fixture
 def pull(django_capture_on_commit_callbacks):
-    """One run of the connector as run_connector does it; the recompute runs after commit."""
+    """One run of the connector; the recompute it enqueues runs after commit."""
 
     def run(connector, *, dry_run=False):
         connector.refresh_from_db()
-        with (
-            django_capture_on_commit_callbacks(execute=True),
-            running(connector, trigger=RunTrigger.MANUAL, dry_run=dry_run) as run,
-        ):
-            if run.status == RunStatus.RUNNING:
-                sql_pull.pull(connector, run=run, dry_run=dry_run)
+        with django_capture_on_commit_callbacks(execute=True):
+            run = run_connector(connector, trigger=RunTrigger.MANUAL, dry_run=dry_run)
         run.refresh_from_db()
         return run
 
@@ -89,7 +85,11 @@ def test_a_second_run_without_new_rows_reads_nothing(connector, pull):
     made = connector(watermark_column="updated_at")
     pull(made)
     made.refresh_from_db()
-    assert made.watermark == {"type": "datetime", "value": "2026-03-01T08:05:00+00:00"}
+    assert made.watermark == {
+        "type": "datetime",
+        "value": "2026-03-01T08:05:00+00:00",
+        "column": "updated_at",
+    }
     run = pull(made)
     assert counts(run) == (RunStatus.SKIPPED, 0, 0, 0, 0)
     assert "No rows newer than" in run.message
@@ -148,7 +148,7 @@ def test_each_watermark_type_is_stored_and_bound_back(connector, pull, column, k
     )
     assert pull(made).rows == 6
     made.refresh_from_db()
-    assert made.watermark == {"type": kind, "value": value}
+    assert made.watermark == {"type": kind, "value": value, "column": column}
     assert pull(made).rows == 0
 
 
@@ -295,6 +295,28 @@ def test_a_watermark_column_the_query_lost_fails_listing_the_columns(connector, 
     assert run.status == RunStatus.FAILED
     assert "“updated_at”" in run.message
     assert "It returns: indicator, ref, measured_at, amount." in run.message
+
+
+def test_a_watermark_of_another_column_is_ignored(connector, pull):
+    made = connector(watermark_column="id")
+    Connector.objects.filter(pk=made.pk).update(
+        watermark={"type": "text", "value": "zzz", "column": "ref"}
+    )
+    run = pull(made)
+    assert counts(run) == (RunStatus.SUCCEEDED, 6, 6, 0, 0)
+    assert run.watermark_from == ""
+    made.refresh_from_db()
+    assert made.watermark == {"type": "int", "value": "6", "column": "id"}
+
+
+def test_a_stored_watermark_that_no_longer_compares_fails_saying_why(connector, pull):
+    made = connector(watermark_column="id")
+    Connector.objects.filter(pk=made.pk).update(
+        watermark={"type": "datetime", "value": "2026-03-01T08:00:00+00:00"}
+    )
+    run = pull(made)
+    assert run.status == RunStatus.FAILED
+    assert "The stored watermark does not compare with the column “id”" in run.message
 
 
 def test_a_query_error_fails_with_the_sources_words(connector, pull):
