@@ -12,7 +12,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from connectors.models import Connector, RunStatus, RunTrigger
+from connectors.models import Connector, Feed, RunStatus, RunTrigger
 from connectors.pull import sql as sql_pull
 from connectors.services.runs import run_connector
 from indicators.models import Measurement, PeriodValue
@@ -79,6 +79,10 @@ def test_first_run_delivers_every_row_and_the_values_are_computed(connector, pul
     assert stored.observed_at == datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
     assert run.watermark_from == ""
     assert run.watermark_to == "2026-03-01T08:05:00+00:00"
+    assert sorted(Feed.objects.values_list("indicator__code", flat=True)) == [
+        "claims",
+        "quote_time",
+    ]
 
 
 def test_a_second_run_without_new_rows_reads_nothing(connector, pull):
@@ -114,6 +118,8 @@ def test_the_next_run_picks_up_only_rows_newer_than_the_watermark(
     assert Measurement.objects.get(key="r1").value == 12.5
     # January (12.5 + 20.5) / 2 = 16.5; February (30 + 40) / 2 = 35.
     assert month_values(indicators["quote_time"]) == {1: 16.5, 2: 35.0}
+    feeds = dict(Feed.objects.values_list("indicator__code", "last_delivered_at"))
+    assert len(feeds) == 2 and feeds["quote_time"] > feeds["claims"]  # only it was delivered
     assert run.watermark_from == "2026-03-01T08:05:00+00:00"
     assert run.watermark_to == "2026-03-02T09:00:00+00:00"
 
