@@ -10,10 +10,15 @@
    none (an unreachable source, a refused batch, a crash half-way write nothing).
 3. The run is finished with its counts, errors and a masked message. A failed attempt whose
    source was unreachable gets `retry_at` (back-off) while attempts remain; the task schedules
-   it. A run that fails for good adds one to `failures_in_row`; reaching `notify_after` tells
-   the owner once through the metric pipe's notifications. A success sets it back to 0.
+   it. In-process mode (CELERY_TASK_ALWAYS_EAGER) cannot wait for a retry, so there every
+   failure is final. A run that fails for good adds one to `failures_in_row`; reaching
+   `notify_after` tells the owner once through the metric pipe's notifications (after the
+   lease is released). A success sets it back to 0.
 
 Dry runs read and validate everything and write nothing; they count neither way.
+
+`start_run(connector, dry_run=...)` is "run now" from a page: it wakes the task by name (or,
+in-process, runs at once and returns the Run).
 """
 
 import logging
@@ -22,18 +27,21 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.wake import wake
 from indicators.models import NotificationKind
 from indicators.services import notify
 
 from .. import secrets
 from ..models import MAX_RUN_ERRORS, Connector, ConnectorKind, Run, RunStatus, RunTrigger
 from .errors import PullFailed, SourceUnavailable
+from .schedules import RUN_TASK
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +67,29 @@ def run_connector(
         if run.status == RunStatus.RUNNING:
             pull(connector, run=run, dry_run=dry_run)
     return run
+
+
+def start_run(connector: Connector, *, dry_run: bool = False) -> Run | None:
+    """Run a pull connector now (or dry-run it), from a page.
+
+    With a worker, the task is woken by name and None returned: the run shows in the log when
+    the worker takes it (a paused connector runs too: someone asked). In-process mode runs it at
+    once and returns the finished Run. Refused (ValidationError) for a webhook, which has
+    nothing to pull, and when the task queue does not answer."""
+    if connector.kind == ConnectorKind.WEBHOOK:
+        raise ValidationError(
+            {"kind": _("A webhook runs when it is called; there is nothing to pull.")}
+        )
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return run_connector(connector, trigger=RunTrigger.MANUAL, dry_run=dry_run)
+    if not wake(RUN_TASK, connector.pk, trigger=RunTrigger.MANUAL, dry_run=dry_run):
+        raise ValidationError(
+            _(
+                "The task queue did not answer, so the run did not start. Try again in a "
+                "minute; if that fails too, check that Redis and the Celery worker are running."
+            )
+        )
+    return None
 
 
 @contextmanager
@@ -141,7 +172,8 @@ def _failed(connector: Connector, run: Run, message: str, errors: list | None = 
 
 
 def _retry_at(attempt: int):
-    if attempt >= settings.CONNECTOR_MAX_ATTEMPTS:
+    # In-process mode has no worker to wait for an eta: the failure is final, and counts.
+    if settings.CELERY_TASK_ALWAYS_EAGER or attempt >= settings.CONNECTOR_MAX_ATTEMPTS:
         return None
     delay = settings.CONNECTOR_RETRY_BASE_SECONDS * 2 ** (attempt - 1)
     return timezone.now() + timedelta(seconds=delay)
@@ -158,6 +190,14 @@ def _finish(connector: Connector, run: Run, *, lock: bool) -> None:
     Connector.objects.filter(pk=connector.pk).update(**fields)
     for name, value in fields.items():
         setattr(connector, name, value)
+    # Told after the lease is released and the streak stored: a failing mail must not keep
+    # the connector locked for an hour, nor lose the count.
+    streak = fields.get("failures_in_row", 0)
+    if not run.dry_run and run.status == RunStatus.FAILED and streak == connector.notify_after:
+        try:
+            _tell_owner(connector, run, streak)
+        except Exception:
+            logger.exception("connector %s: could not tell the owner", connector.pk)
 
 
 def _count(connector: Connector, run: Run, fields: dict) -> None:
@@ -166,8 +206,6 @@ def _count(connector: Connector, run: Run, fields: dict) -> None:
         fields["last_success_at"] = run.finished_at
     elif run.status == RunStatus.FAILED and run.retry_at is None:
         fields["failures_in_row"] = connector.failures_in_row + 1
-        if fields["failures_in_row"] == connector.notify_after:
-            _tell_owner(connector, run, fields["failures_in_row"])
 
 
 def _tell_owner(connector: Connector, run: Run, failures: int) -> None:
