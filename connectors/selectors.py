@@ -1,6 +1,9 @@
 """Connector reads that the pages, the dashboard and the indicator page share, scoped to an
 organisation. An unknown code (or another organisation's) raises `core.errors.NotFound`.
 
+`runs_since` (the chart of rows per run) and `feeds_of` (the indicators a connector fed) are the
+pages' reads, kept here as the pages work wrote them.
+
 State words used everywhere a connector is shown (`state_of`):
 - "paused": paused by an admin (no scheduled runs; webhook calls refused);
 - "failing": its last run failed for good (all attempts), `failures_in_row` > 0;
@@ -21,6 +24,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Organisation
 from core.errors import NotFound
+from indicators import selectors as indicator_selectors
 from indicators.sources import Source
 
 from .models import Connector, ConnectorKind, Feed, Run, RunStatus
@@ -67,6 +71,33 @@ def runs_of(connector: Connector, *, page=None, per_page: int = RUNS_PER_PAGE) -
     range gives the last page)."""
     runs = Run.objects.filter(connector=connector).order_by("-started_at", "-id")
     return Paginator(runs, per_page).get_page(page)
+
+
+def runs_since(connector: Connector, since: datetime) -> list[Run]:
+    """The runs started since `since`, oldest first (the chart of rows per run)."""
+    return list(
+        Run.objects.filter(connector=connector, started_at__gte=since)
+        .order_by("started_at", "id")
+        .only("started_at", "status", "rows", "created", "updated", "dry_run")
+    )
+
+
+def feeds_of(connector: Connector) -> list[Feed]:
+    """The indicators the connector has delivered to, by name; each Feed's `indicator` carries
+    `stale` (the indicators' own rule, today in the organisation). Two queries."""
+    feeds = list(Feed.objects.filter(connector=connector))
+    indicators = {
+        indicator.pk: indicator
+        for indicator in indicator_selectors.indicators_with_latest(
+            organisation=connector.organisation
+        ).filter(pk__in=[feed.indicator_id for feed in feeds])
+    }
+    for feed in feeds:
+        feed.indicator = indicators.get(feed.indicator_id)
+    return sorted(
+        (feed for feed in feeds if feed.indicator is not None),
+        key=lambda feed: feed.indicator.name.lower(),
+    )
 
 
 @dataclass
