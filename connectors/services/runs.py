@@ -49,9 +49,14 @@ Puller = Callable[..., None]  # puller(connector, *, run, dry_run) fills `run`; 
 
 
 def puller_for(kind: str) -> Puller:
-    from ..pull import files, sql
-
-    return {ConnectorKind.SQL: sql.pull, ConnectorKind.FILE: files.pull}[kind]
+    """The kind's `pull`; each kind's module is imported only when it runs."""
+    if kind == ConnectorKind.SQL:
+        from ..pull.sql import pull
+    elif kind == ConnectorKind.FILE:
+        from ..pull.files import pull
+    else:
+        raise ValueError(f"a {kind} connector is not pulled")
+    return pull
 
 
 def run_connector(
