@@ -5,8 +5,8 @@ lock turns a second run at the same time into a logged skip, and every delivery 
 and what "run now" wakes (`connectors.services.start_run`). A failed attempt whose source was
 unreachable carries `retry_at`; the task schedules the next attempt for then. In-process mode
 (CELERY_TASK_ALWAYS_EAGER, the embedded default) has no worker to wait for an eta, so there an
-attempt is never retried: the run service sets no `retry_at`, the failure counts at once, and the
-next scheduled run (cron calling `manage.py run_connector`) is the retry.
+attempt is never retried (`retry=False`): the failure counts at once, and the next scheduled run
+(cron calling `manage.py run_connector`) is the retry.
 """
 
 import logging
@@ -41,8 +41,11 @@ def run_connector(
         return None  # deleted since the message was sent; a webhook runs when it is called
     if connector.paused and trigger in WAIT_WHILE_PAUSED:
         return None
-    run = services.run_connector(connector, trigger=trigger, dry_run=dry_run, attempt=attempt)
-    if run.retry_at is not None and not settings.CELERY_TASK_ALWAYS_EAGER:
+    in_process = settings.CELERY_TASK_ALWAYS_EAGER
+    run = services.run_connector(
+        connector, trigger=trigger, dry_run=dry_run, attempt=attempt, retry=not in_process
+    )
+    if run.retry_at is not None and not in_process:
         run_connector.apply_async(
             kwargs={
                 "connector_id": connector.pk,

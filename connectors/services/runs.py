@@ -10,8 +10,8 @@
    none (an unreachable source, a refused batch, a crash half-way write nothing).
 3. The run is finished with its counts, errors and a masked message. A failed attempt whose
    source was unreachable gets `retry_at` (back-off) while attempts remain; the task schedules
-   it. In-process mode (CELERY_TASK_ALWAYS_EAGER) cannot wait for a retry, so there every
-   failure is final. A run that fails for good adds one to `failures_in_row`; reaching
+   it. A caller that cannot retry (in-process mode, the command) passes `retry=False`: then
+   every failure is final. A run that fails for good adds one to `failures_in_row`; reaching
    `notify_after` tells the owner once through the metric pipe's notifications (after the
    lease is released). A success sets it back to 0.
 
@@ -65,10 +65,12 @@ def run_connector(
     trigger: str = RunTrigger.MANUAL,
     dry_run: bool = False,
     attempt: int = 1,
+    retry: bool = True,
 ) -> Run:
-    """Run a pull connector once (see the module doc); returns the finished Run."""
+    """Run a pull connector once (see the module doc); returns the finished Run. `retry`: the
+    caller schedules a retry at `run.retry_at`; False: a failure is final and counts."""
     pull = puller_for(connector.kind)
-    with running(connector, trigger=trigger, dry_run=dry_run, attempt=attempt) as run:
+    with running(connector, trigger=trigger, dry_run=dry_run, attempt=attempt, retry=retry) as run:
         if run.status == RunStatus.RUNNING:
             pull(connector, run=run, dry_run=dry_run)
     return run
@@ -86,7 +88,7 @@ def start_run(connector: Connector, *, dry_run: bool = False) -> Run | None:
             {"kind": _("A webhook runs when it is called; there is nothing to pull.")}
         )
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        return run_connector(connector, trigger=RunTrigger.MANUAL, dry_run=dry_run)
+        return run_connector(connector, trigger=RunTrigger.MANUAL, dry_run=dry_run, retry=False)
     if not wake(RUN_TASK, connector.pk, trigger=RunTrigger.MANUAL, dry_run=dry_run):
         raise ValidationError(
             _(
@@ -105,12 +107,14 @@ def running(
     dry_run: bool = False,
     attempt: int = 1,
     lock: bool = True,
+    retry: bool = True,
 ) -> Iterator[Run]:
     """The run around a body that delivers: lock, run row, one transaction, finish.
 
     The body sees `run.status == RUNNING` unless the lock was held (then it must do nothing:
     the run is already logged as skipped). Webhook calls use `lock=False`: two calls may arrive
-    at once, and each is its own run. The body may set `run.status = SKIPPED` (nothing new)."""
+    at once, and each is its own run. The body may set `run.status = SKIPPED` (nothing new).
+    `retry=False`: nobody will retry an unreachable source, so its failure counts at once."""
     started = timezone.now()
     run = Run(connector=connector, trigger=trigger, dry_run=dry_run, attempt=attempt)
     run.started_at = started
@@ -130,7 +134,7 @@ def running(
             run.status = RunStatus.SUCCEEDED
     except SourceUnavailable as error:
         _failed(connector, run, str(error))
-        run.retry_at = _retry_at(attempt) if not dry_run else None
+        run.retry_at = _retry_at(attempt) if retry and not dry_run else None
     except PullFailed as error:
         _failed(connector, run, str(error), error.errors)
     except Exception as error:  # a defect or an unforeseen driver error: log it, masked
@@ -177,8 +181,7 @@ def _failed(connector: Connector, run: Run, message: str, errors: list | None = 
 
 
 def _retry_at(attempt: int):
-    # In-process mode has no worker to wait for an eta: the failure is final, and counts.
-    if settings.CELERY_TASK_ALWAYS_EAGER or attempt >= settings.CONNECTOR_MAX_ATTEMPTS:
+    if attempt >= settings.CONNECTOR_MAX_ATTEMPTS:
         return None
     delay = settings.CONNECTOR_RETRY_BASE_SECONDS * 2 ** (attempt - 1)
     return timezone.now() + timedelta(seconds=delay)

@@ -238,9 +238,9 @@ def test_a_refused_mapping_is_not_retried(sql, pullers, with_worker):
     assert run.retry_at is None and sql.failures_in_row == 1
 
 
-def test_in_process_an_unreachable_source_is_not_retried_and_counts_at_once(sql, pullers):
+def test_for_a_caller_that_cannot_retry_an_unreachable_source_counts_at_once(sql, pullers):
     pullers.use(fails(SourceUnavailable("connection refused")))
-    run = run_connector(sql, trigger=RunTrigger.SCHEDULE)
+    run = run_connector(sql, trigger=RunTrigger.SCHEDULE, retry=False)
     sql.refresh_from_db()
     assert run.retry_at is None and sql.failures_in_row == 1
 

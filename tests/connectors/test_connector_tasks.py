@@ -211,3 +211,16 @@ def test_the_task_is_registered_under_the_name_beat_and_run_now_use(sql, quotes,
     assert tasks.run_connector.name == "connectors.tasks.run_connector"
     assert wake("connectors.tasks.run_connector", sql.pk, trigger="manual")  # in-process: runs
     assert pulled.calls == [("manual", 1, False)] and Measurement.objects.count() == 2
+
+
+def test_the_command_and_run_now_in_process_do_not_wait_for_a_retry(sql, pulled):
+    def unreachable(connector, *, run, dry_run):
+        raise SourceUnavailable("connection refused")
+
+    pulled.pull = unreachable
+    with pytest.raises(CommandError, match="connection refused"):
+        command("acme", "crm")
+    run = start_run(sql)
+    assert run.retry_at is None and Run.objects.filter(retry_at__isnull=False).count() == 0
+    sql.refresh_from_db()
+    assert sql.failures_in_row == 2

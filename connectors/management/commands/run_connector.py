@@ -37,7 +37,9 @@ class Command(BaseCommand):
             raise CommandError(f"No connector '{code}' in {org_slug}.") from None
         if connector.kind == ConnectorKind.WEBHOOK:
             raise CommandError(f"'{code}' is a webhook: it runs when it is called.")
-        run = services.run_connector(connector, trigger=RunTrigger.MANUAL, dry_run=dry_run)
+        run = services.run_connector(
+            connector, trigger=RunTrigger.MANUAL, dry_run=dry_run, retry=False
+        )
         self.stdout.write(self._summary(run))
         for error in run.errors[:ERRORS_SHOWN]:
             self.stdout.write(
