@@ -193,9 +193,10 @@ def _finish(connector: Connector, run: Run, *, lock: bool) -> None:
     fields = {"last_run_at": run.started_at}
     if lock:
         fields["lease_until"] = None
-    if not run.dry_run:
-        _count(connector, run, fields)
-    Connector.objects.filter(pk=connector.pk).update(**fields)
+    with transaction.atomic():  # the streak is read and written under the row's lock
+        if not run.dry_run:
+            _count(connector, run, fields)
+        Connector.objects.filter(pk=connector.pk).update(**fields)
     for name, value in fields.items():
         setattr(connector, name, value)
     # Told after the lease is released and the streak stored: a failing mail must not keep
@@ -213,7 +214,15 @@ def _count(connector: Connector, run: Run, fields: dict) -> None:
         fields["failures_in_row"] = 0
         fields["last_success_at"] = run.finished_at
     elif run.status == RunStatus.FAILED and run.retry_at is None:
-        fields["failures_in_row"] = connector.failures_in_row + 1
+        # From the row, not from `connector`: another run (a tick, a webhook call) may have
+        # counted since this one's connector was read.
+        stored = (
+            Connector.objects.select_for_update()
+            .filter(pk=connector.pk)
+            .values_list("failures_in_row", flat=True)
+            .first()
+        )
+        fields["failures_in_row"] = (stored or 0) + 1
 
 
 def _tell_owner(connector: Connector, run: Run, failures: int) -> None:

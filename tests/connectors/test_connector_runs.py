@@ -257,3 +257,15 @@ def test_a_failing_notification_does_not_keep_the_lease(sql, pullers, owner, mon
     run_connector(sql, trigger=RunTrigger.SCHEDULE)
     sql.refresh_from_db()
     assert sql.lease_until is None and sql.failures_in_row == 3
+
+
+def test_a_failure_counts_on_the_stored_streak_not_on_a_stale_copy(sql, pullers, owner):
+    from connectors.models import Connector
+
+    read_earlier = Connector.objects.get(pk=sql.pk)  # e.g. a page opened before two ticks
+    pullers.use(fails(PullFailed("bad")))
+    run_connector(sql, trigger=RunTrigger.SCHEDULE)
+    run_connector(sql, trigger=RunTrigger.SCHEDULE)
+    run_connector(read_earlier, trigger=RunTrigger.MANUAL)
+    assert Connector.objects.get(pk=sql.pk).failures_in_row == 3
+    assert len(notifications(owner)) == 1
