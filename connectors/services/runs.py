@@ -193,9 +193,16 @@ def _finish(connector: Connector, run: Run, *, lock: bool) -> None:
     fields = {"last_run_at": run.started_at}
     if lock:
         fields["lease_until"] = None
-    with transaction.atomic():  # the streak is read and written under the row's lock
-        if not run.dry_run:
-            _count(connector, run, fields)
+    if run.dry_run:
+        Connector.objects.filter(pk=connector.pk).update(**fields)
+    elif run.status == RunStatus.FAILED and run.retry_at is None:
+        with transaction.atomic():  # the streak is read and written under the row's lock
+            _count_failure(connector, fields)
+            Connector.objects.filter(pk=connector.pk).update(**fields)
+    else:
+        if run.status in (RunStatus.SUCCEEDED, RunStatus.SKIPPED):
+            fields["failures_in_row"] = 0
+            fields["last_success_at"] = run.finished_at
         Connector.objects.filter(pk=connector.pk).update(**fields)
     for name, value in fields.items():
         setattr(connector, name, value)
@@ -209,20 +216,16 @@ def _finish(connector: Connector, run: Run, *, lock: bool) -> None:
             logger.exception("connector %s: could not tell the owner", connector.pk)
 
 
-def _count(connector: Connector, run: Run, fields: dict) -> None:
-    if run.status in (RunStatus.SUCCEEDED, RunStatus.SKIPPED):
-        fields["failures_in_row"] = 0
-        fields["last_success_at"] = run.finished_at
-    elif run.status == RunStatus.FAILED and run.retry_at is None:
-        # From the row, not from `connector`: another run (a tick, a webhook call) may have
-        # counted since this one's connector was read.
-        stored = (
-            Connector.objects.select_for_update()
-            .filter(pk=connector.pk)
-            .values_list("failures_in_row", flat=True)
-            .first()
-        )
-        fields["failures_in_row"] = (stored or 0) + 1
+def _count_failure(connector: Connector, fields: dict) -> None:
+    """One more failed run in a row, counted on the row, not on `connector`: another run (a
+    tick, a webhook call) may have counted since this one's connector was read."""
+    stored = (
+        Connector.objects.select_for_update()
+        .filter(pk=connector.pk)
+        .values_list("failures_in_row", flat=True)
+        .first()
+    )
+    fields["failures_in_row"] = (stored or 0) + 1
 
 
 def _tell_owner(connector: Connector, run: Run, failures: int) -> None:
