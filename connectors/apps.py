@@ -9,4 +9,9 @@ class ConnectorsConfig(AppConfig):
     def ready(self):
         # tasks: services wake runs by their registered name, and Celery discovers tasks only in
         # workers, so a web process registers them here.
-        from . import tasks  # noqa: F401
+        from indicators.sources import register_sources
+
+        from . import selectors, tasks  # noqa: F401
+
+        # The indicator page lists the connectors that deliver to it.
+        register_sources("connectors", selectors.sources_of)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
 from accounts.pages import page, role_required
+from connectors import selectors as connector_selectors
 from cpi import selectors as cpi_selectors
 from cpi.models import HypothesisStatus
 from indicators import charts, selectors
@@ -332,6 +333,38 @@ def survey_panel(organisation, *, has_any: bool | None = None) -> dict:
     }
 
 
+FAILING_SHOWN = 5
+
+
+def connectors_panel(organisation, *, has_any: bool | None = None) -> dict:
+    """The "Automatic measurement" panel: how many connectors work, fail and are paused, the
+    failing ones with their owner and last message, and when data last arrived. One query;
+    none when `has_any` (read along with the indicators) says there is no connector."""
+    if has_any is False:
+        return {"total": 0}
+    health = connector_selectors.health_summary(organisation)
+    if not health.total:
+        return {"total": 0}
+    return {
+        "total": health.total,
+        "ok": health.ok,
+        "failing": health.failing,
+        "paused": health.paused,
+        "failing_rows": [
+            {
+                "connector": connector,
+                "owner": (connector.owner.get_full_name() or connector.owner.get_username())
+                if connector.owner
+                else "",
+                "message": connector.last_message or "",
+            }
+            for connector in health.failing_connectors[:FAILING_SHOWN]
+        ],
+        "more_failing": max(health.failing - FAILING_SHOWN, 0),
+        "last_delivered_at": health.last_delivered_at,
+    }
+
+
 @role_required(Role.VIEWER)
 def scorecards_panel(request):
     """The scorecards' panel alone, which the dashboard loads after the page."""
@@ -350,6 +383,7 @@ def home(request):
         .annotate(has_hypothesis=has_hypothesis(organisation))
         .annotate(has_scorecard=has_scorecard(organisation))
         .annotate(has_survey=has_survey(organisation))
+        .annotate(has_connector=connector_selectors.has_connector(organisation))
     )
     recent = selectors.recent_values_with_limits(indicators=indicators, count=SPARKLINE_PERIODS)
     cards = [_card(indicator, recent.get(indicator.pk, [])) for indicator in indicators]
@@ -378,6 +412,9 @@ def home(request):
             else {"total": 0},
             "surveys": survey_panel(
                 organisation, has_any=indicators[0].has_survey if indicators else None
+            ),
+            "connectors": connectors_panel(
+                organisation, has_any=indicators[0].has_connector if indicators else None
             ),
         },
     )

@@ -12,7 +12,7 @@ from .connectors import (
     validator_for,
 )
 from .errors import PullFailed, SourceUnavailable
-from .runs import run_connector, running
+from .runs import run_connector, running, start_run
 from .schedules import cron_problem, describe, sync_schedule
 from .sink import deliver
 
@@ -28,6 +28,7 @@ __all__ = [
     "run_connector",
     "running",
     "set_paused",
+    "start_run",
     "sync_schedule",
     "update_connector",
     "validator_for",

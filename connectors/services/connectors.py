@@ -81,7 +81,7 @@ def update_connector(
         raise TypeError(f"unknown connector fields: {sorted(unknown)}")
     for field, value in fields.items():
         setattr(connector, field, value)
-    values = _merged(connector_secrets.decrypt(connector.secrets), secrets or {}, forget)
+    values = _merged(_stored_secrets(connector), secrets or {}, forget)
     _validate(connector, values, creating=False)
     connector.secrets = connector_secrets.encrypt(values)
     connector.save()
@@ -89,6 +89,7 @@ def update_connector(
     return connector
 
 
+@transaction.atomic
 def set_paused(connector: Connector, paused: bool) -> Connector:
     """Pause (no scheduled runs, webhook calls answered 503) or resume the connector."""
     connector.paused = paused
@@ -119,6 +120,15 @@ def _set_token(connector: Connector, token: str | None = None) -> str:
     connector.token_hash = connector_secrets.hash_token(token)
     connector.token_hint = token[-4:]
     return token
+
+
+def _stored_secrets(connector: Connector) -> dict:
+    """The stored secrets; none when no configured key reads them (a key was removed): the
+    admin enters them again, and the kind's check asks for each one missing."""
+    try:
+        return connector_secrets.decrypt(connector.secrets)
+    except connector_secrets.SecretsUnreadable:
+        return {}
 
 
 def _merged(stored: dict, given: dict, forget) -> dict:

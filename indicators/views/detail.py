@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from accounts.pages import page, role_required
 
-from .. import charts, selectors, services
+from .. import charts, selectors, services, sources
 from ..compute.periods import next_period_start
 from ..compute.stale import due_by, grace_days
 from ..models import Period
@@ -123,6 +123,8 @@ def _detail_context(request, indicator, *, comment_form=None) -> dict:
         "stale": stale_notice(indicator, selectors.today_of(indicator.organisation)),
         "comment_groups": _comment_groups(comments, period),
         "comment_form": comment_form,
+        # Where the numbers come from (apps above register their sources): the whole page only.
+        "sources": [] if request.htmx else sources.sources_of(indicator),
         **spc_panel(indicator, values),
     }
 

@@ -173,10 +173,10 @@ def test_detail_query_count_does_not_grow_with_measurements(
     client, viewer, organisation, django_assert_max_num_queries
 ):
     signed_in(client, viewer)
-    make_indicators(organisation, 1, months=2)  # 10: session, user, membership, indicator and
-    # its targets, benchmarks, bands, segments, values, comments
+    make_indicators(organisation, 1, months=2)  # 11: session, user, membership, indicator and
+    # its targets, benchmarks, bands, segments, values, comments; its sources (the connectors)
     url = reverse("indicator-detail", args=["ind_0"])
-    with django_assert_max_num_queries(10) as few:
+    with django_assert_max_num_queries(11) as few:
         client.get(url)
     ingest_measurements(
         organisation=organisation,
@@ -191,7 +191,7 @@ def test_detail_query_count_does_not_grow_with_measurements(
             for d in range(1, 6)
         ],
     )
-    with django_assert_max_num_queries(10) as many:
+    with django_assert_max_num_queries(11) as many:
         response = client.get(url + "?period=week&segment=channel:web")
     assert "channel:web" in response.content.decode()
     assert len(many.captured_queries) == len(few.captured_queries)
