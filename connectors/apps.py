@@ -8,5 +8,10 @@ class ConnectorsConfig(AppConfig):
 
     def ready(self):
         # tasks: services wake runs by their registered name, and Celery discovers tasks only in
-        # workers, so a web process registers them here.
+        # workers, so a web process registers them here. Demo: one connector of each kind.
+        from indicators.demo.parts import register_demo_part
+
         from . import tasks  # noqa: F401
+        from .demo.load import load_demo_connectors
+
+        register_demo_part("connectors", load_demo_connectors)
