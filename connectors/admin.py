@@ -113,6 +113,11 @@ class ConnectorAdmin(ReadOnly, admin.ModelAdmin):
         )
         self.message_user(request, text % {"count": count}, messages.SUCCESS)
 
+    def get_deleted_objects(self, objs, request):
+        # The run log goes with its connector: no separate right to delete runs is needed.
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
     def delete_model(self, request, obj):
         services.delete_connector(obj)
 

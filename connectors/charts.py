@@ -37,8 +37,14 @@ def _hover(run, tz) -> str:
     return text + (" · " + gettext("dry run") if run.dry_run else "")
 
 
+MAX_RUNS_DRAWN = 400  # more runs than this (a 15-minute schedule) are drawn per day
+
+
 def runs_figure(runs: list, *, tz) -> dict:
-    """Rows read per run over time, a bar trace per status (legend entries: the statuses)."""
+    """Rows read per run over time, a trace per status (the legend entries); with more than
+    MAX_RUNS_DRAWN runs, per day instead (rows summed, failed and skipped runs counted)."""
+    if len(runs) > MAX_RUNS_DRAWN:
+        return _daily_figure(runs, tz=tz)
     data = []
     for status in ORDER:
         chosen = [run for run in runs if run.status == status]
@@ -68,6 +74,64 @@ def runs_figure(runs: list, *, tz) -> dict:
                 "marker": {"color": STATUS_COLOURS[status], "size": 10, "symbol": SYMBOLS[status]},
             }
         data.append(trace)
+    return _figure(data, gettext("rows read"))
+
+
+def _daily_figure(runs: list, *, tz) -> dict:
+    days: dict = {}
+    for run in runs:
+        day = days.setdefault(run.started_at.astimezone(tz).date(), {"rows": 0, "runs": 0})
+        day["runs"] += 1
+        if run.status == RunStatus.SUCCEEDED and not run.dry_run:
+            day["rows"] += run.rows
+        elif run.status == RunStatus.FAILED:
+            day["failed"] = day.get("failed", 0) + 1
+    order = sorted(days)
+    x = [day.isoformat() for day in order]
+    data = [
+        {
+            "type": "bar",
+            "name": gettext("rows read by succeeded runs"),
+            "x": x,
+            "y": [days[day]["rows"] for day in order],
+            "marker": {"color": STATUS_COLOURS[RunStatus.SUCCEEDED]},
+            "hovertext": [
+                gettext("%(day)s: %(rows)s rows in %(runs)s runs")
+                % {
+                    "day": formats.date_format(day, "SHORT_DATE_FORMAT"),
+                    "rows": days[day]["rows"],
+                    "runs": days[day]["runs"],
+                }
+                for day in order
+            ],
+            "hoverinfo": "text",
+        }
+    ]
+    failed = [day for day in order if days[day].get("failed")]
+    if failed:
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": gettext("days with failed runs"),
+                "x": [day.isoformat() for day in failed],
+                "y": [0 for _day in failed],
+                "marker": {"color": STATUS_COLOURS[RunStatus.FAILED], "size": 11, "symbol": "x"},
+                "hovertext": [
+                    gettext("%(day)s: %(count)s failed run(s)")
+                    % {
+                        "day": formats.date_format(day, "SHORT_DATE_FORMAT"),
+                        "count": days[day]["failed"],
+                    }
+                    for day in failed
+                ],
+                "hoverinfo": "text",
+            }
+        )
+    return _figure(data, gettext("rows read per day"))
+
+
+def _figure(data: list, title: str) -> dict:
     return {
         "data": data,
         "layout": base_layout(
@@ -75,7 +139,7 @@ def runs_figure(runs: list, *, tz) -> dict:
             margin={"l": 50, "r": 20, "t": 30, "b": 40},
             barmode="overlay",
             legend={"orientation": "h", "y": 1.08, "yanchor": "bottom", "x": 0},
-            yaxis={"title": {"text": gettext("rows read")}, "rangemode": "tozero"},
+            yaxis={"title": {"text": title}, "rangemode": "tozero"},
             xaxis={"type": "date"},
         ),
     }

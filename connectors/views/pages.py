@@ -93,6 +93,7 @@ def connector_detail(request, code: str):
         "run_rows": _run_rows(runs),
         "figure": figure,
         "chart_days": CHART_DAYS,
+        "per_day": len(charted) > charts.MAX_RUNS_DRAWN,
         "feeds": selectors.feeds_of(connector),
         "is_pull": connector.kind != ConnectorKind.WEBHOOK,
     }

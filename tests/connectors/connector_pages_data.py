@@ -6,7 +6,6 @@ a URL that is not http(s), a JMESPath expression that does not compile, a missin
 import importlib
 
 import jmespath
-import pytest
 from jmespath.exceptions import JMESPathError
 
 from accounts.models import Role
@@ -75,8 +74,9 @@ def merged_kinds() -> set[str]:
     return found
 
 
-@pytest.fixture(autouse=True)
-def kind_validators(monkeypatch):
+def use_kind_validators(monkeypatch) -> None:
+    """The kinds' own validate_config where merged, the stand-in elsewhere (an autouse fixture
+    of each page test module)."""
     real = connector_service.validator_for
     merged = merged_kinds()
     monkeypatch.setattr(
@@ -86,8 +86,7 @@ def kind_validators(monkeypatch):
     )
 
 
-@pytest.fixture
-def admin(organisation):
+def make_admin(organisation):
     return create_user(
         organisation=organisation, username="ada", role=Role.ADMIN, password="s3cret-pass!"
     )

@@ -15,16 +15,14 @@ from connectors import secrets as connector_secrets
 from connectors.models import Connector, Feed, Run, RunStatus, RunTrigger
 from connectors.services import create_connector, set_paused
 from indicators.models import PeriodValue
-from tests.connectors.connector_pages_data import (  # noqa: F401 - fixtures
+from tests.connectors.connector_pages_data import (
     DSN,
-    DSN_PASSWORD,
-    HEADER_VALUE,
     SECRETS,
     SIGNING_SECRET,
-    admin,
     file_data,
-    kind_validators,
+    make_admin,
     sql_data,
+    use_kind_validators,
     webhook_data,
 )
 from tests.factories import IndicatorFactory
@@ -34,6 +32,16 @@ pytestmark = pytest.mark.django_db
 
 WRITES = ("connector-edit", "connector-delete")
 POSTS = ("connector-run", "connector-pause", "connector-resume", "connector-rotate")
+
+
+@pytest.fixture(autouse=True)
+def kind_validators(monkeypatch):
+    use_kind_validators(monkeypatch)
+
+
+@pytest.fixture
+def admin(organisation):
+    return make_admin(organisation)
 
 
 @pytest.fixture
@@ -203,14 +211,15 @@ def test_the_list_says_each_state_in_words_and_colour(
     )
     runs(sql_connector, 3, rows=7, created=2)  # the latest: rows 7, created 2
     runs(failing, 1, status=RunStatus.FAILED, rows=0, created=0)
-    Connector.objects.filter(pk=failing.pk).update(
-        failures_in_row=4, last_run_at=timezone.now()
-    )
+    Connector.objects.filter(pk=failing.pk).update(failures_in_row=4, last_run_at=timezone.now())
     Connector.objects.filter(pk=sql_connector.pk).update(last_run_at=timezone.now())
     set_paused(webhook, True)
     logged_in(client, admin)
     html = html_of(client.get(reverse("connector-list")))
-    assert '<span class="pill worse connector-state" data-state="failing">failing: 4 runs in a row' in html
+    assert (
+        '<span class="pill worse connector-state" data-state="failing">failing: 4 runs in a row'
+        in html
+    )
     assert 'data-state="ok">ok</span>' in html
     assert 'class="pill state connector-state" data-state="paused">paused' in html
     assert "At 06:00, Monday through Friday" in html  # the schedule in words
@@ -229,9 +238,7 @@ def test_a_connector_that_never_ran_says_so(client, admin, sql_connector):
 # --- the detail page --------------------------------------------------------------------------
 
 
-def test_the_page_shows_settings_masked_schedule_next_run_and_buttons(
-    client, admin, sql_connector
-):
+def test_the_page_shows_settings_masked_schedule_next_run_and_buttons(client, admin, sql_connector):
     logged_in(client, admin)
     html = html_of(client.get(reverse("connector-detail", args=["crm-quotes"])))
     assert "crm@db.example:5432/crm (password stored)" in html
@@ -264,7 +271,9 @@ def test_the_run_log_is_newest_first_twenty_a_page(client, viewer, sql_connector
     url = reverse("connector-detail", args=["crm-quotes"])
     first = html_of(client.get(url))
     assert first.count('<tr class="run-succeeded">') == 20
-    assert first.index("run 44</span>") < first.index("run 25</span>") and "run 24</span>" not in first
+    assert (
+        first.index("run 44</span>") < first.index("run 25</span>") and "run 24</span>" not in first
+    )
     assert "Page 1 of 3" in first
     last = html_of(client.get(url, {"page": 3}))
     assert last.count('<tr class="run-succeeded">') == 5 and "run 0</span>" in last
@@ -288,7 +297,9 @@ def test_the_chart_has_rows_per_run_by_status(client, viewer, sql_connector):
     runs(sql_connector, 1, status=RunStatus.FAILED, rows=0)
     logged_in(client, viewer)
     html = html_of(client.get(reverse("connector-detail", args=["crm-quotes"])))
-    figure = json.loads(html.split('<script type="application/json" id="runs-figure">')[1].split("</script>")[0])
+    figure = json.loads(
+        html.split('<script type="application/json" id="runs-figure">')[1].split("</script>")[0]
+    )
     by_name = {trace["name"]: trace for trace in figure["data"]}
     assert by_name["succeeded"]["y"] == [10, 10, 10] and by_name["succeeded"]["type"] == "bar"
     assert by_name["failed"]["y"] == [0] and by_name["failed"]["mode"] == "markers"
@@ -494,3 +505,20 @@ def test_delete_confirms_that_the_log_goes_and_the_data_stays(
 
     assert not PeriodicTask.objects.filter(pk=task).exists()
     assert fast_quote.__class__.objects.filter(pk=fast_quote.pk).exists()
+
+
+def test_more_runs_than_the_chart_draws_are_summed_per_day(organisation, sql_connector):
+    from datetime import datetime
+
+    from connectors.charts import MAX_RUNS_DRAWN, runs_figure
+
+    tz = organisation.tz
+    start = datetime(2026, 11, 1, 0, 0, tzinfo=tz)
+    made = runs(sql_connector, MAX_RUNS_DRAWN + 1, start=start, rows=2)  # 96 runs a day
+    made[100].status = RunStatus.FAILED  # on 2 November
+    figure = runs_figure(made, tz=tz)
+    rows, failed = figure["data"]
+    assert rows["x"][:2] == ["2026-11-01", "2026-11-02"] and len(rows["x"]) == 5
+    # 401 runs: four full days of 96, then 17; the failed run's 2 rows are not counted.
+    assert rows["y"] == [192, 190, 192, 192, 34]
+    assert failed["x"] == ["2026-11-02"] and failed["y"] == [0]
