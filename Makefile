@@ -39,7 +39,7 @@ worker: venv
 	$(BIN)/celery -A config worker --loglevel=info --concurrency=2
 
 beat: venv
-	$(BIN)/celery -A config beat --loglevel=info
+	$(BIN)/celery -A config beat --loglevel=info --scheduler django_celery_beat.schedulers:DatabaseScheduler
 
 services:
 	bash scripts/services.sh

@@ -91,11 +91,15 @@ def layout_of(header_cells: list, survey: Survey) -> Layout:
     return Layout(columns=columns, questions=questions, attributes=attributes)
 
 
-def read_responses(uploaded, *, survey: Survey, tz) -> tuple[ParsedResponses, Layout]:
-    """A file's rows as `ingest_responses` items, every reading problem a RowError (row = line)."""
+def read_responses(
+    uploaded, *, survey: Survey, tz, sheet: str = SHEET
+) -> tuple[ParsedResponses, Layout]:
+    """A file's rows as `ingest_responses` items, every reading problem a RowError (row = line).
+
+    `sheet`: the XLSX sheet to read (see `read_table`); a file pull may name another one."""
     table = [
         (number, cells)
-        for number, cells in read_table(uploaded, sheet=SHEET)
+        for number, cells in read_table(uploaded, sheet=sheet)
         if any(cell_text(cell).strip() for cell in cells)
     ]
     if not table:

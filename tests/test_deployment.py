@@ -33,6 +33,8 @@ def test_compose_file_has_the_production_processes_with_health_checks():
         assert environment["DATABASE_URL"].startswith("postgres://"), name
         assert environment["REDIS_URL"].startswith("redis://"), name
         assert "ALLOW_EMBEDDED_IN_PRODUCTION" not in environment, name
+        assert environment["CONNECTOR_SECRET_KEYS"].startswith("${CONNECTOR_SECRET_KEYS:?"), name
+    assert "django_celery_beat.schedulers:DatabaseScheduler" in services["beat"]["command"]
 
 
 def probe_host(monkeypatch, allowed_hosts: str) -> str:

@@ -16,8 +16,8 @@ from .deviations import (
 from .indicators import (
     band_in_force,
     indicator_by_code,
-    indicators_by_code,
     indicator_is_stale,
+    indicators_by_code,
     indicators_of,
     indicators_with_latest,
     indicators_with_latest_detail,

@@ -51,9 +51,11 @@ class ParsedFile:
     errors: list[RowError] = field(default_factory=list)
 
 
-def read_upload(uploaded, tz=None) -> ParsedFile:
-    """Read an uploaded CSV or XLSX file into items; raises UploadRefused for unreadable files."""
-    return _parse_table(read_table(uploaded), tz)
+def read_upload(uploaded, tz=None, *, sheet: str = "measurements") -> ParsedFile:
+    """Read an uploaded CSV or XLSX file into items; raises UploadRefused for unreadable files.
+
+    `sheet`: the XLSX sheet to read (see `read_table`); a file pull may name another one."""
+    return _parse_table(read_table(uploaded, sheet=sheet), tz)
 
 
 def read_table(uploaded, *, sheet: str = "measurements") -> list[tuple[int, list]]:

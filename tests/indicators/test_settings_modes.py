@@ -37,6 +37,7 @@ ENVIRONMENT_NAMES = (
     "DATABASE_URL",
     "REDIS_URL",
     "ALLOW_EMBEDDED_IN_PRODUCTION",
+    "CONNECTOR_SECRET_KEYS",
 )
 
 PRODUCTION = {
@@ -46,6 +47,7 @@ PRODUCTION = {
     # Reading settings never connects, so these need not answer.
     "DATABASE_URL": "postgres://outcome@db.example.com:5432/outcome",
     "REDIS_URL": "redis://redis.example.com:6379/0",
+    "CONNECTOR_SECRET_KEYS": "u5q8nWcG3Ob0VqvcP1nqSSBn7m1m1v2E3q0yE6r9rJk=",
 }
 SQLITE_URL = "sqlite:////tmp/outcome-production.sqlite3"
 MODES = {
@@ -53,6 +55,7 @@ MODES = {
     "production without a secret key": {**PRODUCTION, "SECRET_KEY": None},
     "production with an empty secret key": {**PRODUCTION, "SECRET_KEY": ""},
     "production with debug": {**PRODUCTION, "DEBUG": "1"},
+    "production without connector keys": {**PRODUCTION, "CONNECTOR_SECRET_KEYS": None},
     "production without hosts": {**PRODUCTION, "ALLOWED_HOSTS": None},
     "production with empty hosts": {**PRODUCTION, "ALLOWED_HOSTS": ""},
     "production on SQLite": {**PRODUCTION, "DATABASE_URL": SQLITE_URL},
@@ -120,6 +123,10 @@ def test_production_refuses_the_default_secret_key(started):
 
 def test_production_refuses_an_empty_secret_key(started):
     refused(started["production with an empty secret key"], "SECRET_KEY")
+
+
+def test_production_refuses_to_keep_connector_secrets_without_keys_of_its_own(started):
+    refused(started["production without connector keys"], "CONNECTOR_SECRET_KEYS")
 
 
 def test_production_refuses_debug(started):
