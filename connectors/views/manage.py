@@ -74,7 +74,7 @@ def connector_create(request, kind: str):
 def connector_edit(request, code: str):
     """The connector's settings through `update_connector`; empty secret fields keep theirs."""
     organisation = request.membership.organisation
-    connector = selectors.connector_by_code(organisation=organisation, code=code)
+    connector = selectors.connector_by_code(organisation, code)
     form = FORMS[connector.kind](
         request.POST or None, organisation=organisation, connector=connector
     )
@@ -89,7 +89,7 @@ def connector_edit(request, code: str):
             )
         except ValidationError as error:
             form.add_service_error(error)
-            connector = selectors.connector_by_code(organisation=organisation, code=code)
+            connector = selectors.connector_by_code(organisation, code)
         else:
             messages.success(
                 request, _("The connector “%(name)s” was saved.") % {"name": connector.name}
@@ -100,7 +100,7 @@ def connector_edit(request, code: str):
 
 
 def _admin_connector(request, code: str):
-    return selectors.connector_by_code(organisation=request.membership.organisation, code=code)
+    return selectors.connector_by_code(request.membership.organisation, code)
 
 
 @role_required(Role.ADMIN)
@@ -170,7 +170,7 @@ def connector_delete(request, code: str):
         return redirect("connector-list")
     context = {
         "connector": connector,
-        "runs": selectors.runs_of(connector).count(),
+        "runs": connector.runs.count(),
         "feeds": selectors.feeds_of(connector),
     }
     return page(request, "connectors/connector_confirm_delete.html", context)

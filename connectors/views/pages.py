@@ -8,7 +8,6 @@ scoped to the member's organisation: another organisation's connector is a 404.
 
 from datetime import timedelta
 
-from django.core.paginator import Paginator
 from django.utils import timezone
 
 from accounts.models import Role
@@ -36,14 +35,13 @@ NEW_URL_SESSION_KEY = "connector-new-webhook-url"
 @role_required(Role.VIEWER)
 def connector_list(request):
     """Every connector: kind, what it delivers, schedule in words, state, last run and counts."""
-    connectors = list(selectors.connectors_of(organisation=request.membership.organisation))
+    connectors = list(selectors.connectors_of(request.membership.organisation))
     for connector in connectors:
+        connector.last_run = connector.last_runs[0] if connector.last_runs else None
         connector.state = state_of(connector)
         connector.delivers = delivers(connector)
         connector.schedule_words = schedule_words(connector)
-        connector.last_class = RUN_CLASSES.get(connector.last_status, "")
-        if connector.last_status:
-            connector.last_status_label = RunStatus(connector.last_status).label
+        connector.last_class = RUN_CLASSES.get(getattr(connector.last_run, "status", ""), "")
     context = {"connectors": connectors, "kinds": ConnectorKind}
     return page(request, "connectors/connector_list.html", context)
 
@@ -67,8 +65,9 @@ def connector_detail(request, code: str):
     """The connector's settings and schedule, its buttons (admins), its run log (paginated,
     newest first), the rows delivered per run and the indicators it fed."""
     organisation = request.membership.organisation
-    connector = selectors.connector_by_code(organisation=organisation, code=code)
-    runs = Paginator(selectors.runs_of(connector), RUNS_PER_PAGE).get_page(request.GET.get("page"))
+    connector = selectors.connector_by_code(organisation, code)
+    runs = selectors.runs_of(connector, page=request.GET.get("page"), per_page=RUNS_PER_PAGE)
+    connector.last_run = connector.runs.order_by("-started_at", "-id").first()
     since = timezone.now() - timedelta(days=CHART_DAYS)
     charted = selectors.runs_since(connector, since)
     figure = (

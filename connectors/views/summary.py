@@ -30,7 +30,7 @@ RUN_CLASSES = {
 
 def state_of(connector: Connector) -> dict:
     """{"key": ok|failing|paused|never, "words", "class"} (the pill's colour, as in app.css)."""
-    last_status = getattr(connector, "last_status", None)
+    last_status = getattr(getattr(connector, "last_run", None), "status", None)
     if connector.paused:
         key, words = "paused", _("paused")
     elif connector.failures_in_row or last_status == RunStatus.FAILED:

@@ -43,7 +43,7 @@ def test_the_part_is_registered_with_the_demo():
 
 def test_the_demo_makes_one_connector_of_each_kind(loaded, organisation):
     line, seconds, people = loaded
-    assert seconds < 1.0
+    assert seconds < 2.0  # ~0.5 s alone; room for a machine busy with other suites
     by_code = {c.code: c for c in Connector.objects.filter(organisation=organisation)}
     assert sorted(by_code) == ["crm-quotes", "quotes-file", "typeform-nps"]
     hook = by_code["typeform-nps"]

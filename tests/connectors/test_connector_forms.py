@@ -254,8 +254,14 @@ def test_the_signing_secret_is_kept_when_empty_and_removed_on_request(signed_in)
     token_hash = Connector.objects.get().token_hash
     assert signed_in.post(url, webhook_data(signing_secret="")).status_code == 302
     assert stored_secrets("tally-nps") == {"signing_secret": SIGNING_SECRET}
-    signed_in.post(url, webhook_data(signing_secret="", forget_signing_secret="on"))
+    # A signature header with no secret to check it is refused, on the secret.
+    kept = signed_in.post(url, webhook_data(signing_secret="", forget_signing_secret="on"))
+    assert kept.status_code == 400 and "signing_secret" in errors_of(kept)
+    assert stored_secrets("tally-nps") == {"signing_secret": SIGNING_SECRET}
+    removed = webhook_data(signing_secret="", forget_signing_secret="on", signature_header="")
+    assert signed_in.post(url, removed).status_code == 302
     assert stored_secrets("tally-nps") == {}
+    assert "signature" not in Connector.objects.get().config
     assert Connector.objects.get().token_hash == token_hash  # an edit keeps the URL
 
 
