@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import manage, pages
+from .views import hooks, manage, pages
 
 urlpatterns = [
     path("connectors/", pages.connector_list, name="connector-list"),
@@ -12,6 +12,5 @@ urlpatterns = [
     path("connectors/<slug:code>/resume/", manage.connector_resume, name="connector-resume"),
     path("connectors/<slug:code>/rotate/", manage.connector_rotate, name="connector-rotate"),
     path("connectors/<slug:code>/delete/", manage.connector_delete, name="connector-delete"),
-    # The webhook helper's view; merged from its branch (connectors.views.hooks):
-    # path("hooks/<str:token>/", hooks.receive, name="connector-webhook"),
+    path("hooks/<str:token>/", hooks.receive, name="connector-webhook"),
 ]

@@ -1,0 +1,315 @@
+"""POST /hooks/<token>/: the webhook endpoint from the raw call to the stored rows and the run log.
+
+A generic measurements mapping (no preset) signed the way many CRMs sign: HMAC-SHA256 in hex
+over "<timestamp>.<body>", with the Unix time in its own header.
+"""
+
+import hashlib
+import hmac
+import json
+import time
+
+import pytest
+
+from connectors import secrets as connector_secrets
+from connectors.models import Connector, ConnectorKind, Run, RunStatus, RunTrigger, Target
+from indicators.models import Measurement
+from tests.factories import IndicatorFactory
+
+SECRET = "whsec-7d2f-kept-on-both-sides"
+TOKEN = "test-token-measurements-0001"
+URL = f"/hooks/{TOKEN}/"
+CONFIG = {
+    "items": "readings",
+    "fields": {
+        "indicator": "'calls'",
+        "observed_at": "at",
+        "value": "count",
+        "key": "id",
+        "comment": "note",
+    },
+    "segments": {"team": "team.name"},
+    "signature": {
+        "header": "X-Signature",
+        "algorithm": "sha256",
+        "encoding": "hex",
+        "prefix": "v1=",
+        "timestamp_header": "X-Timestamp",
+        "tolerance_seconds": 300,
+        "signed": "timestamp.body",
+    },
+}
+PAYLOAD = {
+    "sent_by": "crm",
+    "readings": [
+        {"id": "r-1", "at": "2026-11-02T09:00:00+02:00", "count": 14, "team": {"name": "north"}},
+        {
+            "id": "r-2",
+            "at": "2026-11-02T10:00:00+02:00",
+            "count": 3.5,
+            "team": {"name": "south"},
+            "note": "half day",
+        },
+    ],
+}
+
+
+@pytest.fixture
+def calls(organisation):
+    return IndicatorFactory(organisation=organisation, code="calls", aggregation="sum")
+
+
+@pytest.fixture
+def hook(make_connector, calls):
+    return make_connector(
+        ConnectorKind.WEBHOOK,
+        code="crm-calls",
+        secrets={"signing_secret": SECRET},
+        config=CONFIG,
+        target=Target.MEASUREMENTS,
+        token_hash=connector_secrets.hash_token(TOKEN),
+        token_hint=TOKEN[-4:],
+        notify_after=100,
+    )
+
+
+def signed(body: bytes, *, timestamp=None, secret=SECRET) -> dict:
+    """Headers of a call signed as CONFIG says, computed here with hmac directly."""
+    timestamp = str(int(time.time()) if timestamp is None else timestamp)
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return {"HTTP_X_SIGNATURE": "v1=" + mac.hexdigest(), "HTTP_X_TIMESTAMP": timestamp}
+
+
+def post(client, body, headers=None, url=URL):
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return client.post(url, raw, content_type="application/json", **(headers or {}))
+
+
+def runs(connector) -> list[Run]:
+    return list(Run.objects.filter(connector=connector).order_by("pk"))
+
+
+def test_a_signed_call_stores_its_measurements_and_logs_a_run(client, hook, calls):
+    body = json.dumps(PAYLOAD).encode()
+    response = post(client, body, signed(body))
+    assert response.status_code == 200, response.content
+    assert response.json() == {"created": 2, "updated": 0, "unchanged": 0}
+    stored = {m.key: m for m in Measurement.objects.filter(indicator=calls)}
+    assert set(stored) == {"r-1", "r-2"}
+    assert stored["r-1"].value == 14.0
+    assert stored["r-1"].segment == {"team": "north"}
+    assert stored["r-1"].comment == ""
+    assert stored["r-2"].value == 3.5
+    assert stored["r-2"].segment == {"team": "south"}
+    assert stored["r-2"].comment == "half day"
+    assert stored["r-1"].observed_at.isoformat() == "2026-11-02T07:00:00+00:00"
+    [run] = runs(hook)
+    assert (run.trigger, run.status) == (RunTrigger.WEBHOOK, RunStatus.SUCCEEDED)
+    assert (run.rows, run.created, run.updated, run.unchanged) == (2, 2, 0, 0)
+    hook.refresh_from_db()
+    assert hook.last_success_at is not None
+
+
+def test_a_resend_within_the_tolerance_is_accepted_and_changes_nothing(client, hook, calls):
+    body = json.dumps(PAYLOAD).encode()
+    headers = signed(body, timestamp=int(time.time()) - 200)  # 200 s old, 300 s allowed
+    assert post(client, body, headers).json() == {"created": 2, "updated": 0, "unchanged": 0}
+    again = post(client, body, headers)
+    assert again.status_code == 200
+    assert again.json() == {"created": 0, "updated": 0, "unchanged": 2}
+    assert Measurement.objects.filter(indicator=calls).count() == 2
+
+
+def test_one_changed_reading_updates_one_and_leaves_the_other(client, hook, calls):
+    body = json.dumps(PAYLOAD).encode()
+    post(client, body, signed(body))
+    changed = json.loads(body)
+    changed["readings"][1]["count"] = 4
+    body = json.dumps(changed).encode()
+    assert post(client, body, signed(body)).json() == {"created": 0, "updated": 1, "unchanged": 1}
+    assert Measurement.objects.get(indicator=calls, key="r-2").value == 4.0
+
+
+@pytest.mark.parametrize(
+    ("headers", "says"),
+    [
+        ({}, "The X-Signature header is missing"),
+        ({"HTTP_X_SIGNATURE": "v1=00ff"}, "The X-Timestamp header is missing"),
+        ({"HTTP_X_SIGNATURE": "v1=00ff", "HTTP_X_TIMESTAMP": "now"}, "is not a Unix time"),
+        ({"HTTP_X_TIMESTAMP": "{now}", "HTTP_X_SIGNATURE": "v1=00ff"}, "does not match the body"),
+    ],
+)
+def test_a_call_without_a_valid_signature_is_refused_with_401(client, hook, calls, headers, says):
+    now = str(int(time.time()))
+    headers = {name: value.replace("{now}", now) for name, value in headers.items()}
+    response = post(client, PAYLOAD, headers)
+    assert response.status_code == 401
+    assert says in response.json()["message"]
+    assert says in response.json()["errors"][0]["message"]
+    assert Measurement.objects.count() == 0
+    [run] = runs(hook)
+    assert run.status == RunStatus.FAILED
+    assert says in run.message
+    assert SECRET not in response.content.decode()
+
+
+def test_a_body_signed_with_another_secret_is_refused(client, hook, calls):
+    body = json.dumps(PAYLOAD).encode()
+    response = post(client, body, signed(body, secret="someone-elses-secret"))
+    assert response.status_code == 401
+    assert "does not match the body" in response.json()["message"]
+    assert Measurement.objects.count() == 0
+
+
+def test_a_body_changed_after_signing_is_refused(client, hook, calls):
+    body = json.dumps(PAYLOAD).encode()
+    headers = signed(body)
+    tampered = body.replace(b'"count": 14', b'"count": 41')
+    assert tampered != body
+    assert post(client, tampered, headers).status_code == 401
+    assert Measurement.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("offset", "says"),
+    [(-301, "The call is too old"), (+301, "The call is in the future")],
+)
+def test_a_timestamp_outside_the_tolerance_is_refused(client, hook, calls, offset, says):
+    body = json.dumps(PAYLOAD).encode()
+    response = post(client, body, signed(body, timestamp=int(time.time()) + offset))
+    assert response.status_code == 401
+    assert says in response.json()["message"]
+    assert "300 s allowed" in response.json()["message"]
+    assert Measurement.objects.count() == 0
+
+
+def test_a_payload_the_mapping_cannot_read_names_the_expression_and_the_item(client, hook, calls):
+    payload = json.loads(json.dumps(PAYLOAD))
+    del payload["readings"][1]["at"]
+    body = json.dumps(payload).encode()
+    response = post(client, body, signed(body))
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "index": 1,
+            "field": "observed_at",
+            "expression": "at",
+            "message": "Item 1: the expression “at” for observed_at finds nothing.",
+        }
+    ]
+    assert Measurement.objects.count() == 0  # item 0 was fine, and is not stored either
+    [run] = runs(hook)
+    assert run.status == RunStatus.FAILED
+    assert run.errors == response.json()["errors"]
+    assert run.error_count == 1
+
+
+def test_an_items_expression_that_finds_nothing_is_a_400(client, hook, calls):
+    body = json.dumps({"rows": []}).encode()
+    response = post(client, body, signed(body))
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert (error["index"], error["field"], error["expression"]) == (None, "items", "readings")
+    assert "finds nothing in the payload" in error["message"]
+
+
+def test_values_the_ingest_refuses_answer_400_with_index_and_field(client, hook, calls):
+    payload = json.loads(json.dumps(PAYLOAD))
+    payload["readings"][1]["count"] = "3.5"  # a number as a string: refused as for a push
+    body = json.dumps(payload).encode()
+    response = post(client, body, signed(body))
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert (error["index"], error["field"]) == (1, "value")
+    assert Measurement.objects.count() == 0
+    [run] = runs(hook)
+    assert run.status == RunStatus.FAILED
+    assert [(e["index"], e["field"]) for e in run.errors] == [(1, "value")]
+
+
+def test_a_body_that_is_not_json_is_a_400(client, hook, calls):
+    body = b"readings=1&count=2"
+    response = post(client, body, signed(body))
+    assert response.status_code == 400
+    assert "The body is not JSON" in response.json()["message"]
+    assert runs(hook)[0].status == RunStatus.FAILED
+
+
+def test_a_paused_connector_answers_503_with_retry_after(client, hook, calls):
+    Connector.objects.filter(pk=hook.pk).update(paused=True)
+    body = json.dumps(PAYLOAD).encode()
+    response = post(client, body, signed(body))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "600"
+    assert "paused" in response.json()["message"]
+    assert Measurement.objects.count() == 0
+    [run] = runs(hook)
+    assert run.status == RunStatus.SKIPPED
+    hook.refresh_from_db()
+    assert hook.failures_in_row == 0
+
+
+def test_an_unknown_token_answers_404(client, hook):
+    response = post(client, PAYLOAD, url="/hooks/no-such-token/")
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["field"] == "token"
+    assert Run.objects.count() == 0
+
+
+def test_a_pull_connector_has_no_webhook_url(client, make_connector):
+    make_connector(ConnectorKind.FILE, code="file", token_hash=connector_secrets.hash_token("f"))
+    assert post(client, PAYLOAD, url="/hooks/f/").status_code == 404
+
+
+def test_a_body_over_the_upload_limit_answers_413(client, hook, calls, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 200
+    body = json.dumps(PAYLOAD).encode()
+    assert len(body) > 200
+    response = post(client, body, signed(body))
+    assert response.status_code == 413
+    assert "over 200 bytes" in response.json()["message"]
+    assert Measurement.objects.count() == 0
+    assert runs(hook)[0].status == RunStatus.FAILED
+
+
+def test_only_post_is_taken(client, hook):
+    response = client.get(URL)
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+
+
+def test_without_a_signature_configured_the_token_alone_is_enough(client, hook, calls):
+    Connector.objects.filter(pk=hook.pk).update(config={**CONFIG, "signature": {}})
+    response = post(client, {"readings": PAYLOAD["readings"][0]})  # one object: one item
+    assert response.status_code == 200
+    assert response.json() == {"created": 1, "updated": 0, "unchanged": 0}
+
+
+def test_every_attempt_is_in_the_run_log_and_none_shows_the_secret(client, hook, calls):
+    body = json.dumps(PAYLOAD).encode()
+    post(client, body)  # no signature
+    post(client, body, signed(body, secret="wrong"))  # wrong signature
+    post(client, b"{", signed(b"{"))  # not JSON
+    broken = json.dumps({"readings": [{"id": "x"}]}).encode()
+    post(client, broken, signed(broken))  # the mapping cannot read it
+    post(client, body, signed(body))  # fine
+    post(client, body, signed(body))  # a resend
+    logged = runs(hook)
+    assert [(r.status, r.created, r.unchanged) for r in logged] == [
+        (RunStatus.FAILED, 0, 0),
+        (RunStatus.FAILED, 0, 0),
+        (RunStatus.FAILED, 0, 0),
+        (RunStatus.FAILED, 0, 0),
+        (RunStatus.SUCCEEDED, 2, 0),
+        (RunStatus.SUCCEEDED, 0, 2),
+    ]
+    assert all(r.trigger == RunTrigger.WEBHOOK and r.finished_at for r in logged)
+    assert "X-Signature header is missing" in logged[0].message
+    assert "does not match" in logged[1].message
+    assert "not JSON" in logged[2].message
+    assert [(e["index"], e["field"]) for e in logged[3].errors] == [(0, "observed_at")]
+    for run in logged:
+        assert SECRET not in run.message
+        assert SECRET not in json.dumps(run.errors)
+    hook.refresh_from_db()
+    assert hook.failures_in_row == 0  # the last runs succeeded
