@@ -40,10 +40,10 @@ def _hover(run, tz) -> str:
 MAX_RUNS_DRAWN = 400  # more runs than this (a 15-minute schedule) are drawn per day
 
 
-def runs_figure(runs: list, *, tz) -> dict:
-    """Rows read per run over time, a trace per status (the legend entries); with more than
-    MAX_RUNS_DRAWN runs, per day instead (rows summed, failed and skipped runs counted)."""
-    if len(runs) > MAX_RUNS_DRAWN:
+def runs_figure(runs: list, *, tz, per_day: bool = False) -> dict:
+    """Rows read per run over time, a trace per status (the legend entries); per day instead
+    (rows summed, days with failed runs marked) when asked or past MAX_RUNS_DRAWN runs."""
+    if per_day or len(runs) > MAX_RUNS_DRAWN:
         return _daily_figure(runs, tz=tz)
     data = []
     for status in ORDER:
@@ -72,6 +72,7 @@ def runs_figure(runs: list, *, tz) -> dict:
                 "type": "scatter",
                 "mode": "markers",
                 "marker": {"color": STATUS_COLOURS[status], "size": 10, "symbol": SYMBOLS[status]},
+                "cliponaxis": False,
             }
         data.append(trace)
     return _figure(data, gettext("rows read"))
@@ -115,7 +116,9 @@ def _daily_figure(runs: list, *, tz) -> dict:
                 "mode": "markers",
                 "name": gettext("days with failed runs"),
                 "x": [day.isoformat() for day in failed],
-                "y": [0 for _day in failed],
+                # On top of the day's bar, where the eye is (at 0 the axis hides it).
+                "y": [days[day]["rows"] for day in failed],
+                "cliponaxis": False,
                 "marker": {"color": STATUS_COLOURS[RunStatus.FAILED], "size": 11, "symbol": "x"},
                 "hovertext": [
                     gettext("%(day)s: %(count)s failed run(s)")

@@ -23,15 +23,15 @@ SQL_COLUMNS = (*MEASUREMENT_FIELDS, "comment")
 WEBHOOK_MEASUREMENT_FIELDS = (*MEASUREMENT_FIELDS, "comment")
 WEBHOOK_RESPONSE_FIELDS = ("respondent", "submitted_at")
 FIELD_LABELS = {
-    "indicator": _("indicator"),
-    "key": _("key"),
-    "observed_at": _("observed at"),
-    "value": _("value"),
-    "numerator": _("numerator"),
-    "denominator": _("denominator"),
-    "comment": _("comment"),
-    "respondent": _("respondent"),
-    "submitted_at": _("submitted at"),
+    "indicator": _("Indicator"),
+    "key": _("Key"),
+    "observed_at": _("Observed at"),
+    "value": _("Value"),
+    "numerator": _("Numerator"),
+    "denominator": _("Denominator"),
+    "comment": _("Comment"),
+    "respondent": _("Respondent"),
+    "submitted_at": _("Submitted at"),
 }
 SCHEDULE_HELP = _(
     "A cron expression in the organisation's time zone: minute hour day-of-month month "
@@ -76,9 +76,10 @@ class ConnectorForm(forms.Form):
     """What every kind has: code, name, owner, schedule (pulls) and when to tell the owner."""
 
     kind = ""
-    code = forms.SlugField(
+    # Not a SlugField: the service's rule (and its message) decides, with the other refusals.
+    code = forms.CharField(
         label=_("Code"),
-        max_length=50,
+        required=False,
         help_text=_("The connector's address in the app, e.g. crm-quotes; it cannot change."),
     )
     name = forms.CharField(label=_("Name"), max_length=200)
@@ -210,8 +211,10 @@ class DeliveryMixin(forms.Form):
 
 class SqlConnectorForm(ConnectorForm):
     kind = ConnectorKind.SQL
+    # Not required here: the kind's rules say what is missing, with every other refusal at once.
     dsn = forms.CharField(
         label=_("Database address (DSN)"),
+        required=False,
         widget=secret_input(),
         help_text=_(
             "postgresql://user:password@host:5432/database — use a read-only user. Stored "
@@ -253,7 +256,7 @@ class SqlConnectorForm(ConnectorForm):
         help_text=_("A unique id per row: a changed row updates its measurement."),
     )
     column_observed_at = forms.CharField(
-        label=_("Observed-at column"), help_text=_("A date or timestamp.")
+        label=_("Observed-at column"), required=False, help_text=_("A date or timestamp.")
     )
     column_value = forms.CharField(label=_("Value column"), required=False)
     column_numerator = forms.CharField(
@@ -287,7 +290,6 @@ class SqlConnectorForm(ConnectorForm):
             (i.code, f"{i.name} ({i.code})") for i in indicators
         ]
         if self.connector is not None:
-            self.fields["dsn"].required = False
             self.fields["dsn"].widget.attrs["placeholder"] = STORED
             self.fields["dsn"].help_text = _(
                 "Stored — leave empty to keep it; type a new one to replace it."
@@ -497,6 +499,7 @@ class WebhookConnectorForm(DeliveryMixin, ConnectorForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._delivery_choices()
+        self.fields["target"].initial = Target.RESPONSES  # survey tools are the common sender
         for name in (*WEBHOOK_MEASUREMENT_FIELDS, *WEBHOOK_RESPONSE_FIELDS):
             self.fields[f"field_{name}"] = forms.CharField(label=FIELD_LABELS[name], required=False)
             if self.connector is not None:

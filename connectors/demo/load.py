@@ -128,8 +128,9 @@ def _webhook_runs(connector, now, rng) -> list[Run]:
     """Typeform calls once per completed survey: a few a day, each one response."""
     runs, failures = [], {9, 22}  # days ago: a response the survey's scale refused
     for day in range(DAYS, 0, -1):
-        for _call in range(rng.randint(4, 11)):
-            started = now - timedelta(days=day, minutes=rng.randint(0, 12 * 60))
+        morning = datetime.combine((now - timedelta(days=day)).date(), time(8), tzinfo=now.tzinfo)
+        for _call in range(rng.randint(4, 11)):  # customers answer between 08:00 and 22:00
+            started = morning + timedelta(minutes=rng.randint(0, 14 * 60))
             runs.append(
                 _run(
                     connector,

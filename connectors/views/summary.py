@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from indicators import selectors as indicator_selectors
+
 from .. import secrets as connector_secrets
 from ..models import Connector, ConnectorKind, RunStatus, Target
 from ..services import cron_problem, describe
@@ -145,11 +147,7 @@ def settings_rows(connector: Connector) -> list[dict]:
             (_("Query"), Pre(config.get("query", ""))),
             (_("Watermark column"), config.get("watermark_column") or _("none: reads every row")),
             (_("Time limit"), _("%(seconds)s s") % {"seconds": config.get("timeout_seconds", "")}),
-            (
-                _("Indicator"),
-                config.get("indicator")
-                or _("from the column %(column)s") % {"column": columns.get("indicator", "?")},
-            ),
+            (_("Indicator"), _indicator_words(connector, config, columns)),
             (
                 _("Columns"),
                 ", ".join(f"{field} ← {column}" for field, column in columns.items()) or "—",
@@ -214,6 +212,16 @@ def settings_rows(connector: Connector) -> list[dict]:
 
 class Pre(str):
     """A settings value shown as code, keeping its line breaks."""
+
+
+def _indicator_words(connector: Connector, config: dict, columns: dict) -> str:
+    code = config.get("indicator")
+    if not code:
+        return _("from the column %(column)s") % {"column": columns.get("indicator", "?")}
+    found = indicator_selectors.indicators_by_code(
+        organisation=connector.organisation, codes=[code]
+    ).get(code)
+    return f"{found.name} ({code})" if found else code
 
 
 def _pairs(pairs) -> str:

@@ -32,10 +32,10 @@
     if (!target) return;
     var show = function () {
       form.querySelectorAll(".connector-target").forEach(function (el) {
-        el.hidden = el.dataset.target !== target.value;
+        el.style.display = el.dataset.target === target.value ? "" : "none";
       });
       var survey = form.querySelector("[name=survey]");
-      if (survey) survey.closest(".field").hidden = target.value !== "responses";
+      if (survey) survey.closest(".field").style.display = target.value === "responses" ? "" : "none";
     };
     target.addEventListener("change", show);
     show();

@@ -34,7 +34,7 @@ def _stand_in_sql(config, secrets, *, target):
     if not columns.get("observed_at"):
         errors["columns.observed_at"] = "Name the column with the observation time."
     if not config.get("indicator") and not columns.get("indicator"):
-        errors["columns.indicator"] = "Name the indicator column or choose an indicator."
+        errors["indicator"] = "Name the indicator column or choose an indicator."
     return errors
 
 
@@ -100,7 +100,7 @@ def common_data(**changes) -> dict:
 def sql_data(**changes) -> dict:
     data = common_data(
         dsn=DSN,
-        query="SELECT day, seconds FROM quotes",
+        query="SELECT day, seconds, unit FROM quotes",
         watermark_column="day",
         timeout_seconds="60",
         indicator="fast_quote",

@@ -67,7 +67,7 @@ def test_a_sql_pull_is_created_with_its_mapping_schedule_and_encrypted_dsn(
     connector = Connector.objects.get(code="crm-quotes")
     assert connector.kind == "sql" and connector.owner == admin
     assert connector.config == {
-        "query": "SELECT day, seconds FROM quotes",
+        "query": "SELECT day, seconds, unit FROM quotes",
         "watermark_column": "day",
         "timeout_seconds": 60,
         "indicator": "fast_quote",
@@ -84,7 +84,7 @@ def test_a_sql_pull_is_created_with_its_mapping_schedule_and_encrypted_dsn(
     [
         ({"query": "DELETE FROM quotes"}, "query"),
         ({"column_observed_at": "", "query": "SELECT 1"}, "column_observed_at"),
-        ({"indicator": "", "column_indicator": ""}, "column_indicator"),
+        ({"indicator": "", "column_indicator": ""}, "indicator"),
         ({"schedule": "every morning"}, "schedule"),
         ({"schedule": "61 * * * *"}, "schedule"),
         ({"segments": "unit"}, "segments"),
@@ -140,7 +140,7 @@ def test_a_refused_edit_keeps_the_stored_settings(signed_in):
         reverse("connector-edit", args=["crm-quotes"]), sql_data(query="UPDATE x SET y = 1")
     )
     assert answer.status_code == 400 and "query" in errors_of(answer)
-    assert Connector.objects.get().config["query"] == "SELECT day, seconds FROM quotes"
+    assert Connector.objects.get().config["query"] == "SELECT day, seconds, unit FROM quotes"
     # The page's head names the stored connector, not the refused input.
     assert "Edit “CRM quotes”" in answer.content.decode()
 

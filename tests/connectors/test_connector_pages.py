@@ -521,4 +521,4 @@ def test_more_runs_than_the_chart_draws_are_summed_per_day(organisation, sql_con
     assert rows["x"][:2] == ["2026-11-01", "2026-11-02"] and len(rows["x"]) == 5
     # 401 runs: four full days of 96, then 17; the failed run's 2 rows are not counted.
     assert rows["y"] == [192, 190, 192, 192, 34]
-    assert failed["x"] == ["2026-11-02"] and failed["y"] == [0]
+    assert failed["x"] == ["2026-11-02"] and failed["y"] == [190]  # on top of its day's bar
