@@ -76,10 +76,12 @@ lint: venv layers
 layers: venv
 	$(BIN)/lint-imports
 
-# The benches use (and empty) their own databases, oc_bench and oc_bench_pages; see bench/README.md.
+# The benches use (and empty) their own databases, oc_bench, oc_bench_pages, oc_bench_connectors and
+# oc_bench_source; see bench/README.md.
 bench: services venv
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/recompute.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/evidence.py
 	$(BIN)/python bench/surveys.py
+	$(BIN)/python bench/connectors.py

@@ -52,7 +52,13 @@ def _note_feeds(connector: Connector, codes: set) -> None:
     indicators = indicator_selectors.indicators_by_code(
         organisation=connector.organisation, codes={c for c in codes if isinstance(c, str)}
     )
-    for indicator in indicators.values():
-        Feed.objects.update_or_create(
-            connector=connector, indicator=indicator, defaults={"last_delivered_at": now}
-        )
+    # One statement per batch (update_or_create took four per indicator: 40 of a pull batch's 50).
+    Feed.objects.bulk_create(
+        [
+            Feed(connector=connector, indicator=indicator, last_delivered_at=now)
+            for indicator in indicators.values()
+        ],
+        update_conflicts=True,
+        unique_fields=["connector", "indicator"],
+        update_fields=["last_delivered_at"],
+    )

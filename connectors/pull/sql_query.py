@@ -1,0 +1,302 @@
+"""The settings of a SQL pull, checked when the connector is saved (and again before each run).
+
+    errors = validate_config(config, secrets, target="measurements")  # {field: message}
+
+The query must be exactly ONE read-only SELECT, read with sqlglot's PostgreSQL dialect: a plain
+SELECT, a UNION / INTERSECT / EXCEPT of SELECTs, or WITH ... SELECT. Refused: several statements,
+anything else (INSERT, COPY, VALUES, EXPLAIN, SET...), a data-modifying CTE
+(WITH x AS (DELETE ... RETURNING *) SELECT ...), SELECT ... INTO (creates a table), FOR UPDATE /
+FOR SHARE (takes row locks) and placeholders (nothing fills them). The run itself is a
+read-only transaction as well, so what the parser lets through still cannot write.
+
+`clean_query` gives the query as it is wrapped for the watermark: trailing semicolons and
+comments cut off after the last token, so `SELECT * FROM (<query>) AS source` stays valid.
+"""
+
+import logging
+import re
+
+import sqlglot
+from django.conf import settings
+from django.utils.translation import gettext as _
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import TokenType
+
+from ..models import Target
+
+DEFAULT_TIMEOUT_SECONDS = 60
+COLUMN_FIELDS = ("indicator", "key", "observed_at", "value", "numerator", "denominator", "comment")
+WRITES = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter)
+SET_OPERATIONS = (exp.Union, exp.Intersect, exp.Except)
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+# sqlglot logs the statement it cannot read fully before falling back to a bare Command; we
+# refuse those ourselves with a message, so its warning would only repeat the query in the log.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+
+def validate_config(config: dict, secrets: dict, *, target: str) -> dict[str, str]:
+    """{field: message} of what is wrong with a SQL pull's settings; empty when fine."""
+    errors: dict[str, str] = {}
+    if target != Target.MEASUREMENTS:
+        errors["target"] = _("A SQL pull delivers measurements: choose “measurements”.")
+    problem = query_problem(config.get("query"))
+    if problem:
+        errors["query"] = problem
+    problem = dsn_problem(secrets.get("dsn"))
+    if problem:
+        errors["dsn"] = problem
+    _check_columns(config, errors)
+    _check_segments(config.get("segments"), errors)
+    watermark = config.get("watermark_column")
+    if watermark not in (None, "") and not _is_name(watermark):
+        errors["watermark_column"] = _(
+            "Name the column whose highest value marks how far the last run read, or leave it "
+            "empty to read every row each time."
+        )
+    problem = timeout_problem(config.get("timeout_seconds"))
+    if problem:
+        errors["timeout_seconds"] = problem
+    if "query" not in errors:
+        _check_named_columns(config, errors)
+    return errors
+
+
+def query_problem(query) -> str | None:
+    """Why `query` is not exactly one read-only SELECT, or None."""
+    if not isinstance(query, str) or not query.strip():
+        return _("Write the SELECT whose rows become measurements.")
+    try:
+        statements = [s for s in sqlglot.parse(query, dialect="postgres") if s is not None]
+    except (ParseError, TokenError) as error:
+        return _("The query cannot be read: %(reason)s. Check its syntax.") % {
+            "reason": parse_complaint(error)
+        }
+    if not statements:
+        return _("Write the SELECT whose rows become measurements.")
+    if len(statements) > 1:
+        return _(
+            "Write one SELECT statement: the query holds %(count)s statements separated by “;”."
+        ) % {"count": len(statements)}
+    statement = statements[0]
+    while isinstance(statement, exp.Subquery):
+        statement = statement.this
+    if not isinstance(statement, (exp.Select, *SET_OPERATIONS)):
+        return _(
+            "Only a SELECT can be pulled (a UNION of SELECTs and WITH ... SELECT too), "
+            "not %(kind)s."
+        ) % {"kind": _statement_kind(statement)}
+    return _read_only_problem(statement)
+
+
+def _read_only_problem(statement: exp.Expression) -> str | None:
+    write = next(statement.find_all(*WRITES), None)
+    if write is not None:
+        return _(
+            "The query contains %(kind)s (in a WITH clause or a subquery): a SQL pull only "
+            "reads. Remove it."
+        ) % {"kind": _statement_kind(write)}
+    if next(statement.find_all(exp.Command), None) is not None:
+        return _("Only a SELECT can be pulled; part of this query is not one.")
+    if statement.find(exp.Into) is not None:
+        return _("SELECT ... INTO creates a table: remove the INTO clause, a SQL pull only reads.")
+    if statement.find(exp.Lock) is not None:
+        return _("FOR UPDATE / FOR SHARE would lock the source's rows: remove the locking clause.")
+    if statement.find(exp.Placeholder) is not None or statement.find(exp.Parameter) is not None:
+        return _(
+            "The query has a placeholder (%s, $1 or :name) that nothing fills: write the value "
+            "into the query. The watermark is added by the connector itself."
+        )
+    return None
+
+
+def _statement_kind(statement: exp.Expression) -> str:
+    if isinstance(statement, exp.Command):
+        return str(statement.this).upper()
+    return statement.key.upper()
+
+
+def parse_complaint(error: Exception) -> str:
+    """sqlglot's complaint in one line, without its terminal colours or the query's text."""
+    details = getattr(error, "errors", None) or []
+    if details and details[0].get("description"):
+        first = details[0]
+        where = ""
+        if first.get("line") is not None:
+            where = " " + _("(line %(line)s, column %(col)s)") % {
+                "line": first["line"],
+                "col": first.get("col"),
+            }
+        return ANSI.sub("", str(first["description"])) + where
+    return ANSI.sub("", str(error)).splitlines()[0] if str(error) else type(error).__name__
+
+
+def clean_query(query: str) -> str:
+    """The query without trailing semicolons and comments (cut after its last token)."""
+    tokens = [
+        token
+        for token in sqlglot.tokenize(query, read="postgres")
+        if token.token_type != TokenType.SEMICOLON
+    ]
+    return query[: tokens[-1].end + 1] if tokens else query
+
+
+def dsn_problem(dsn) -> str | None:
+    """Why `dsn` is not a PostgreSQL connection string, or None. Never quotes it."""
+    from psycopg import ProgrammingError
+    from psycopg.conninfo import conninfo_to_dict
+
+    example = "postgresql://reader:password@db.example.com:5432/crm"
+    if not isinstance(dsn, str) or not dsn.strip():
+        return _("Give the DSN of the source database, e.g. %(example)s.") % {"example": example}
+    text = dsn.strip()
+    if "://" in text.split(" ")[0] and not text.startswith(("postgresql://", "postgres://")):
+        return _(
+            "The DSN must be a PostgreSQL URL (postgresql://...) or a connection string of "
+            "key=value pairs, e.g. %(example)s."
+        ) % {"example": example}
+    try:
+        parts = conninfo_to_dict(text)
+    except (ProgrammingError, ValueError, TypeError):
+        return _(
+            "The DSN cannot be read: write it as %(example)s or as key=value pairs "
+            "(host=... dbname=... user=... password=...)."
+        ) % {"example": example}
+    if not parts:
+        return _("Give the DSN of the source database, e.g. %(example)s.") % {"example": example}
+    return None
+
+
+def timeout_problem(value) -> str | None:
+    most = settings.CONNECTOR_STATEMENT_TIMEOUT_SECONDS
+    if value in (None, ""):
+        return None
+    if type(value) is not int or not 1 <= value <= most:
+        return _("The statement timeout must be a whole number of seconds from 1 to %(most)s.") % {
+            "most": most
+        }
+    return None
+
+
+def timeout_of(config: dict) -> int:
+    value = config.get("timeout_seconds")
+    if value in (None, ""):
+        return min(DEFAULT_TIMEOUT_SECONDS, settings.CONNECTOR_STATEMENT_TIMEOUT_SECONDS)
+    return value
+
+
+def _is_name(value) -> bool:
+    return isinstance(value, str) and bool(value.strip()) and "\x00" not in value
+
+
+def _check_columns(config: dict, errors: dict) -> None:
+    columns = config.get("columns")
+    if not isinstance(columns, dict):
+        errors["columns.observed_at"] = _(
+            "Map the query's columns: at least “observed_at” (when it was measured) and "
+            "“value” (or “numerator” and “denominator”)."
+        )
+        columns = {}
+    for name, column in columns.items():
+        if name not in COLUMN_FIELDS:
+            errors[f"columns.{name}"] = _(
+                "“%(name)s” is not a measurement field; map one of %(fields)s."
+            ) % {"name": name, "fields": ", ".join(COLUMN_FIELDS)}
+        elif column not in (None, "") and not _is_name(column):
+            errors[f"columns.{name}"] = _("Name a column the query returns.")
+    mapped = {name for name, column in columns.items() if _is_name(column)}
+    if "observed_at" not in mapped:
+        errors.setdefault(
+            "columns.observed_at",
+            _("Name the column that says when each value was measured (a timestamp or date)."),
+        )
+    fixed = config.get("indicator")
+    if fixed not in (None, "") and not (isinstance(fixed, str) and fixed.strip()):
+        errors["indicator"] = _("Give the code of the indicator every row delivers to.")
+    elif fixed and "indicator" in mapped:
+        errors["indicator"] = _(
+            "Either deliver every row to one indicator (its code) or name the column holding "
+            "the indicator's code, not both."
+        )
+    elif not fixed and "indicator" not in mapped:
+        errors["indicator"] = _(
+            "Give the code of the indicator the rows deliver to, or name the column that "
+            "holds each row's indicator code."
+        )
+    ratio = {"numerator", "denominator"} & mapped
+    if "value" in mapped and ratio:
+        errors["columns.value"] = _(
+            "Map either “value” or “numerator” and “denominator” (ratio indicators), not both."
+        )
+    elif "value" not in mapped and not ratio:
+        errors.setdefault(
+            "columns.value",
+            _("Name the column holding the value (or “numerator” and “denominator”)."),
+        )
+    elif len(ratio) == 1:
+        missing = ({"numerator", "denominator"} - ratio).pop()
+        errors[f"columns.{missing}"] = _(
+            "A ratio needs both “numerator” and “denominator”: name the column of the %(field)s."
+        ) % {"field": missing}
+
+
+def _check_segments(segments, errors: dict) -> None:
+    if segments in (None, {}):
+        return
+    if not isinstance(segments, dict) or not all(
+        isinstance(dim, str) and dim.strip() and ":" not in dim and _is_name(column)
+        for dim, column in segments.items()
+    ):
+        errors["segments"] = _(
+            "Segments map a dimension name (without “:”) to the column holding its member, "
+            "e.g. {“channel”: “sales_channel”}."
+        )
+
+
+def mapped_columns(config: dict) -> dict[str, str]:
+    """{field: column} of every column the mapping reads ("segments.<dim>", "watermark_column")."""
+    found = {
+        f"columns.{name}": column
+        for name, column in (config.get("columns") or {}).items()
+        if _is_name(column)
+    }
+    found |= {f"segments.{dim}": column for dim, column in (config.get("segments") or {}).items()}
+    if _is_name(config.get("watermark_column")):
+        found["watermark_column"] = config["watermark_column"]
+    return found
+
+
+def _check_named_columns(config: dict, errors: dict) -> None:
+    """When the query names every column it returns (no *), each mapped column must be one."""
+    returned = _returned_columns(config["query"])
+    if returned is None:
+        return
+    folded = {name.lower() for name in returned}
+    for field, column in mapped_columns(config).items():
+        if not isinstance(column, str) or column in returned or column.lower() in folded:
+            continue
+        field = "segments" if field.startswith("segments.") else field
+        errors.setdefault(
+            field,
+            _("The query returns no column “%(column)s”; it returns %(returned)s.")
+            % {"column": column, "returned": ", ".join(returned)},
+        )
+
+
+def _returned_columns(query: str) -> list[str] | None:
+    statement = sqlglot.parse_one(query, dialect="postgres")
+    while isinstance(statement, (exp.Subquery, *SET_OPERATIONS)):
+        statement = statement.this
+    if not isinstance(statement, exp.Select):
+        return None
+    names = []
+    for projection in statement.expressions:
+        if isinstance(projection, exp.Star) or (
+            isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
+        ):
+            return None
+        if not isinstance(projection, exp.Alias | exp.Column) or not projection.alias_or_name:
+            return None  # PostgreSQL names an expression itself (?column?, count): the run checks
+        names.append(projection.alias_or_name)
+    return names
