@@ -8,10 +8,13 @@ class ConnectorsConfig(AppConfig):
 
     def ready(self):
         # tasks: services wake runs by their registered name, and Celery discovers tasks only in
-        # workers, so a web process registers them here.
+        # workers, so a web process registers them here. The indicator page lists the
+        # connectors that deliver to it. Demo: one connector of each kind.
+        from indicators.demo.parts import register_demo_part
         from indicators.sources import register_sources
 
         from . import selectors, tasks  # noqa: F401
+        from .demo.load import load_demo_connectors
 
-        # The indicator page lists the connectors that deliver to it.
         register_sources("connectors", selectors.sources_of)
+        register_demo_part("connectors", load_demo_connectors)

@@ -27,6 +27,7 @@ from ..models import Connector, ConnectorKind, Target
 from .schedules import cron_problem, drop_schedule, sync_schedule
 
 CODE_MAX = 50
+RESERVED_CODES = frozenset({"new"})  # /connectors/new/<kind>/ is the create page
 NAME_MAX = 200
 NOTIFY_AFTER_MAX = 100
 SETTABLE = ("name", "owner", "target", "survey", "schedule", "notify_after", "config", "paused")
@@ -79,14 +80,25 @@ def update_connector(
     unknown = set(fields) - set(SETTABLE)
     if unknown:
         raise TypeError(f"unknown connector fields: {sorted(unknown)}")
+    read_before = _how_read(connector)
     for field, value in fields.items():
         setattr(connector, field, value)
     values = _merged(_stored_secrets(connector), secrets or {}, forget)
     _validate(connector, values, creating=False)
     connector.secrets = connector_secrets.encrypt(values)
+    if _how_read(connector) != read_before:
+        # Read another way, the same bytes (or rows past the watermark) are new data.
+        connector.file_state, connector.watermark = {}, None
     connector.save()
     sync_schedule(connector)
     return connector
+
+
+def _how_read(connector: Connector) -> tuple:
+    """What decides which data a pull reads; a change forgets the file state and watermark."""
+    config = connector.config if isinstance(connector.config, dict) else {}
+    read = {name: value for name, value in config.items() if name not in ("timeout_seconds",)}
+    return (connector.target, connector.survey_id, repr(sorted(read.items())))
 
 
 @transaction.atomic
@@ -159,7 +171,11 @@ def _check_identity(connector: Connector, errors: dict, creating: bool) -> None:
     if connector.kind not in ConnectorKind.values:
         errors["kind"] = _("Choose SQL pull, file pull or inbound webhook.")
     code = connector.code or ""
-    if not code or slugify(code) != code or len(code) > CODE_MAX:
+    if code in RESERVED_CODES:
+        errors["code"] = _("“%(code)s” names a page of its own; choose another code.") % {
+            "code": code
+        }
+    elif not code or slugify(code) != code or len(code) > CODE_MAX:
         errors["code"] = _(
             "Use 1-50 lower-case letters, digits and hyphens (for example “crm-quotes”)."
         )

@@ -220,3 +220,26 @@ def test_pause_and_resume(organisation, kind_checks):
     assert Connector.objects.get(pk=connector.pk).paused is True
     set_paused(connector, False)
     assert Connector.objects.get(pk=connector.pk).paused is False
+
+
+def test_the_code_new_is_refused_since_it_names_the_create_page(organisation, kind_checks):
+    said = refusal(organisation=organisation, code="new")
+    assert "page of its own" in said["code"]
+
+
+def test_reading_another_way_forgets_the_file_state_and_the_watermark(organisation, kind_checks):
+    connector, _token = sql(organisation, config={"query": "SELECT 1", "timeout_seconds": 5})
+    state = {"etag": '"v1"', "sha256": "ab" * 32}
+    mark = {"type": "int", "value": "41", "column": "id"}
+    Connector.objects.filter(pk=connector.pk).update(file_state=state, watermark=mark)
+    connector.refresh_from_db()
+
+    update_connector(
+        connector, name="CRM quotes, daily", config={**connector.config, "timeout_seconds": 9}
+    )
+    connector.refresh_from_db()
+    assert (connector.file_state, connector.watermark) == (state, mark)  # read the same way
+
+    update_connector(connector, config={**connector.config, "query": "SELECT 2"})
+    connector.refresh_from_db()
+    assert (connector.file_state, connector.watermark) == ({}, None)
