@@ -2,7 +2,8 @@
 
 Rule (DESIGN section 6): the same key with the same body within `IDEMPOTENCY_TTL` (24 h) answers
 the first answer again, status and body, without doing the work twice; the same key with a
-different body answers 409. Only 200 and 400 are remembered: they are the answer to that body,
+different body answers 409. A replayed answer carries `Idempotent-Replayed: true`, so a client
+can tell "written now" from "written by the earlier request". Only 200 and 400 are remembered: they are the answer to that body,
 whereas a 413 or a 503 may go differently when retried. Records are scoped by (organisation,
 endpoint, key), the endpoint being the request path, so one key never replays another endpoint's
 answer. Expired records are forgotten when read and swept by the beat (`core.tasks`).
@@ -27,6 +28,7 @@ from .api import error
 from .models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"  # "true" on an answer given again, not worked out anew
 REMEMBERED_STATUSES = frozenset({200, 400})
 KEY_LENGTH = IdempotencyRecord._meta.get_field("key").max_length
 ENDPOINT_LENGTH = IdempotencyRecord._meta.get_field("endpoint").max_length
@@ -82,7 +84,9 @@ def replayed(*, organisation_id: int, endpoint: str, key: str, digest: str) -> R
             {"errors": [error(HEADER, _("This key was used with a different body."))]},
             status=status.HTTP_409_CONFLICT,
         )
-    return Response(record.response, status=record.status_code)
+    answer = Response(record.response, status=record.status_code)
+    answer[REPLAYED_HEADER] = "true"
+    return answer
 
 
 def remember(

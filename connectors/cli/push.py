@@ -15,6 +15,7 @@ from .files import Loaded, problem_line
 
 MAX_CHUNK = 10_000  # the API's limit per request (413 above it)
 RETRIED_STATUSES = frozenset({429, 502, 503, 504})
+REPLAYED_HEADER = "Idempotent-Replayed"  # the server gave a remembered answer again
 # Back-off between attempts: BASE, 2 x BASE, 4 x BASE... at most CAP; a Retry-After wins.
 BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 30.0
@@ -200,7 +201,10 @@ def push(client: Client, loaded: Loaded, target: Target, *, content_sha: str, ar
         totals.created += counts["created"]
         totals.updated += counts["updated"]
         totals.unchanged += counts["unchanged"]
-        out.say(_chunk_line(what, len(chunk), counts, args.dry_run))
+        line = _chunk_line(what, len(chunk), counts, args.dry_run)
+        if answer.headers.get(REPLAYED_HEADER, "").lower() == "true":
+            line += " " + _("(the first answer again: this chunk was pushed before, nothing new)")
+        out.say(line)
     out.say(_totals_line(totals, len(chunks), args.dry_run))
     return EXIT_REFUSED if totals.refused_chunks else EXIT_OK
 

@@ -7,7 +7,8 @@ run history so their pages read like a connector in use.
   `demo-signing-secret` as Typeform signs (the preset's header).
 - `quotes-file`: a file pull of http://127.0.0.1:8765/measurements.csv at 06:00 every day,
   paused (the README starts the local file server, then resumes it).
-- `crm-quotes`: a SQL pull of the Fast Quote from the table `quotes` (day, seconds, unit) of the
+- `crm-quotes`: a SQL pull of the Fast Quote from the table `quotes` (id, quoted_at, seconds,
+  unit) of the
   database oc_demo_crm every 15 minutes, paused (the README creates the database).
 
 The run history is written directly (Run and Feed rows: no source exists to pull from), dated
@@ -18,6 +19,7 @@ messages (masked) a real failure logs, each followed by its successful retry.
 import random
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.db import transaction
 
 from indicators import selectors as indicator_selectors
@@ -32,7 +34,7 @@ WEBHOOK_TOKEN = "demo-typeform-nps"
 SIGNING_SECRET = "demo-signing-secret"
 FILE_URL = "http://127.0.0.1:8765/measurements.csv"
 CRM_DSN = "postgresql://postgres@127.0.0.1:5432/oc_demo_crm"
-CRM_QUERY = "SELECT day, seconds, unit\nFROM quotes"
+CRM_QUERY = "SELECT id, 'crm-' || id AS quote, quoted_at, seconds, unit\nFROM quotes"
 FAST_QUOTE = "fast_quote"  # indicators/demo/definitions.json
 FILE_INDICATORS = ("first_time_resolution", "nothing_broke")
 SURVEY = "relationship"  # surveys/demo/load.py
@@ -66,10 +68,10 @@ def load_demo_connectors(*, organisation, people: dict, today) -> str:
             name="CRM quote times",
             config={
                 "query": CRM_QUERY,
-                "watermark_column": "day",
+                "watermark_column": "id",
                 "timeout_seconds": 60,
                 "indicator": FAST_QUOTE,
-                "columns": {"observed_at": "day", "value": "seconds"},
+                "columns": {"key": "quote", "observed_at": "quoted_at", "value": "seconds"},
                 "segments": {"unit": "unit"},
             },
             secrets={"dsn": CRM_DSN},
@@ -90,7 +92,8 @@ def load_demo_connectors(*, organisation, people: dict, today) -> str:
     return (
         f"Connectors: {webhook.code} (Typeform webhook to the survey {SURVEY}), "
         f"{file_pull.code} (file pull, paused), {sql_pull.code} (SQL pull, paused); "
-        f"{len(runs)} runs over {DAYS} days, feeding {fed} indicators."
+        f"{len(runs)} runs over {DAYS} days, feeding {fed} indicators. The webhook's URL: "
+        f"{settings.SITE_URL}/hooks/{WEBHOOK_TOKEN}/ (signing secret {SIGNING_SECRET}; README)."
     )
 
 

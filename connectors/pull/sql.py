@@ -92,7 +92,8 @@ def pull(connector: Connector, *, run: Run, dry_run: bool) -> None:
     if run.rows == 0:
         run.status = RunStatus.SKIPPED
         run.message = (
-            _("No rows newer than %(watermark)s.") % {"watermark": run.watermark_from}
+            _("No new rows: none with %(column)s above %(watermark)s, the last run's highest.")
+            % {"column": config.get("watermark_column"), "watermark": run.watermark_from}
             if stored
             else _("The query returned no rows.")
         )

@@ -96,7 +96,7 @@ def test_a_second_run_without_new_rows_reads_nothing(connector, pull):
     }
     run = pull(made)
     assert counts(run) == (RunStatus.SKIPPED, 0, 0, 0, 0)
-    assert "No rows newer than" in run.message
+    assert "No new rows: none with updated_at above 2026-03-01T08:05:00+00:00" in run.message
     assert run.watermark_from == run.watermark_to == "2026-03-01T08:05:00+00:00"
     assert Measurement.objects.count() == 6
 

@@ -108,3 +108,12 @@ def test_an_answer_quoting_a_nul_is_remembered_and_replayed_alike(api):
     again = push(api, items, HTTP_IDEMPOTENCY_KEY="k-nul")
     assert (again.status_code, again.json()) == (400, first.json())
     assert IdempotencyRecord.objects.filter(key="k-nul").count() == 1
+
+
+def test_only_an_answer_given_again_says_it_is_replayed(api):
+    first = echo(api, {"n": 1}, "replayed")
+    again = echo(api, {"n": 1}, "replayed")
+    assert "Idempotent-Replayed" not in first
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert "Idempotent-Replayed" not in echo(api, {"n": 2}, "replayed")  # 409, not a replay
