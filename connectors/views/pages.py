@@ -9,6 +9,7 @@ scoped to the member's organisation: another organisation's connector is a 404.
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.pages import page, role_required
@@ -46,18 +47,35 @@ def connector_list(request):
     return page(request, "connectors/connector_list.html", context)
 
 
-def _run_rows(runs) -> list[dict]:
+def _run_rows(runs, kind: str) -> list[dict]:
     rows = []
     for run in runs:
         rows.append(
             {
                 "run": run,
                 "class": RUN_CLASSES.get(run.status, ""),
-                "errors": list(run.errors or [])[:ERRORS_SHOWN],
+                "errors": _shown_errors(run, kind),
                 "more_errors": max(run.error_count - ERRORS_SHOWN, 0),
             }
         )
     return rows
+
+
+def _shown_errors(run, kind: str) -> list[dict]:
+    """The run's first errors, less one that only repeats the run's message (a refused call),
+    each with `where`: the file line, the query's row (counted from 1) or the payload's item."""
+    errors = [e for e in (run.errors or []) if e.get("message") != run.message]
+    return [{**e, "where": _where(kind, e.get("index"))} for e in errors[:ERRORS_SHOWN]]
+
+
+def _where(kind: str, index) -> str:
+    if index is None:
+        return ""
+    if kind == ConnectorKind.FILE:
+        return _("line %(n)s") % {"n": index}
+    if kind == ConnectorKind.SQL:
+        return _("row %(n)s") % {"n": index + 1}
+    return _("item %(n)s") % {"n": index}
 
 
 @role_required(Role.VIEWER)
@@ -91,7 +109,7 @@ def connector_detail(request, code: str):
         "hook_url": masked_hook_url(connector),
         "new_url": new_url,
         "runs": runs,
-        "run_rows": _run_rows(runs),
+        "run_rows": _run_rows(runs, connector.kind),
         "figure": figure,
         "chart_days": CHART_DAYS,
         "per_day": per_day,

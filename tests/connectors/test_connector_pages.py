@@ -286,7 +286,8 @@ def test_a_failed_run_shows_its_first_errors_with_index_and_field(client, viewer
     logged_in(client, viewer)
     html = html_of(client.get(reverse("connector-detail", args=["crm-quotes"])))
     assert '<span class="pill worse">failed</span>' in html
-    assert "item 4, value: bad 4" in html and "item 5, value" not in html
+    # A SQL pull's error index counts rows from 0; the page counts them from 1.
+    assert "row 5, value: bad 4" in html and "row 6, value" not in html
     assert "and 3 more" in html
 
 
@@ -467,6 +468,21 @@ def test_dry_run_by_query_parameter(client, admin, sql_connector, monkeypatch):
     assert Run.objects.get(connector=sql_connector).dry_run
 
 
+def test_an_error_that_repeats_the_run_message_is_not_listed_twice(client, viewer, make_connector):
+    hook = make_connector("webhook", code="hook")
+    said = "The X-Sig header is missing."
+    errors = [{"index": None, "field": "X-Sig", "message": said}]
+    runs(hook, 1, status=RunStatus.FAILED, errors=errors, message=said)
+    file_pull = make_connector("file", code="feed")
+    refused = [{"index": 14, "field": "value", "message": "Not a number."}]
+    runs(file_pull, 1, status=RunStatus.FAILED, errors=refused, message="1 item(s) refused")
+    logged_in(client, viewer)
+    html = html_of(client.get(reverse("connector-detail", args=["hook"])))
+    assert html.count(said) == 1 and "item None" not in html
+    html = html_of(client.get(reverse("connector-detail", args=["feed"])))
+    assert "line 14, value: Not a number." in html  # a file's errors name its line
+
+
 def test_a_failed_run_now_says_why(client, admin, sql_connector, monkeypatch):
     from connectors.services import runs as run_service
 
@@ -475,7 +491,7 @@ def test_a_failed_run_now_says_why(client, admin, sql_connector, monkeypatch):
     )
     logged_in(client, admin)
     html = html_of(client.post(reverse("connector-run", args=["crm-quotes"]), follow=True))
-    assert "The run failed: 1 item(s) refused" in html and "item 2, value: not a number" in html
+    assert "The run failed: 1 item(s) refused" in html and "row 3, value: not a number" in html
 
 
 def test_a_webhook_has_nothing_to_run(client, admin, webhook):
