@@ -61,8 +61,9 @@ def parse_pairs(text: str, separator: str, example: str) -> dict[str, str]:
         name, found, value = line.partition(separator)
         if not found or not name.strip() or not value.strip():
             raise forms.ValidationError(
-                gettext("Line %(number)s (“%(line)s”) is not “name%(sep)svalue”, e.g. %(example)s.")
-                % {"number": number, "line": line[:60], "sep": separator, "example": example}
+                # The line is not quoted: a header line holds a secret value.
+                gettext("Line %(number)s is not “name%(sep)svalue”, e.g. %(example)s.")
+                % {"number": number, "sep": separator, "example": example}
             )
         pairs[name.strip()] = value.strip()
     return pairs

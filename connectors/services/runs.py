@@ -118,7 +118,8 @@ def running(
     started = timezone.now()
     run = Run(connector=connector, trigger=trigger, dry_run=dry_run, attempt=attempt)
     run.started_at = started
-    if lock and not _claim(connector, started):
+    lease = _claim(connector, started) if lock else None
+    if lock and lease is None:
         run.status, run.finished_at = RunStatus.SKIPPED, started
         run.message = _("Skipped: another run of this connector was still going.")
         run.save()
@@ -146,17 +147,31 @@ def running(
         )
         _failed(connector, run, _("Unexpected error (%(type)s).") % {"type": type(error).__name__})
     finally:
-        _finish(connector, run, lock=lock)
+        _finish(connector, run, lease=lease)
 
 
-def _claim(connector: Connector, now) -> bool:
+def _claim(connector: Connector, now):
+    """The lease (its end, which is also whose it is), or None when another run holds it.
+
+    Taking over a lease that ran out also closes the run that held it: its worker stopped
+    before it finished (its transaction rolled back, so it wrote nothing)."""
     until = now + timedelta(seconds=settings.CONNECTOR_LEASE_SECONDS)
     claimed = (
         Connector.objects.filter(pk=connector.pk)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .update(lease_until=until)
     )
-    return claimed == 1
+    if claimed != 1:
+        return None
+    gone = now - timedelta(seconds=settings.CONNECTOR_LEASE_SECONDS)
+    Run.objects.filter(connector=connector, status=RunStatus.RUNNING, started_at__lt=gone).exclude(
+        trigger=RunTrigger.WEBHOOK
+    ).update(
+        status=RunStatus.FAILED,
+        finished_at=now,
+        message=_("The worker running it stopped before it finished; nothing was written."),
+    )
+    return until
 
 
 def _masked(connector: Connector, text: str) -> str:
@@ -169,15 +184,30 @@ def _masked(connector: Connector, text: str) -> str:
 
 def _failed(connector: Connector, run: Run, message: str, errors: list | None = None) -> None:
     run.status = RunStatus.FAILED
-    run.message = _masked(connector, message)
+    run.message = storable(_masked(connector, message))
     errors = errors or []
     run.error_count = len(errors)
     run.errors = [
-        {**error, "message": _masked(connector, str(error.get("message", "")))}
+        storable({**error, "message": _masked(connector, str(error.get("message", "")))})
         for error in errors[:MAX_RUN_ERRORS]
     ]
     # Counts of a run that wrote nothing are what it read, not what it wrote.
     run.created = run.updated = run.unchanged = 0
+
+
+def storable(value):
+    """`value` with the text no database keeps written out: a NUL as \\u0000 (PostgreSQL
+    refuses it in text and jsonb) and a lone surrogate as its escape (not UTF-8). An error may
+    quote the very value it refuses."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "\\u0000")
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value
 
 
 def _retry_at(attempt: int):
@@ -187,12 +217,20 @@ def _retry_at(attempt: int):
     return timezone.now() + timedelta(seconds=delay)
 
 
-def _finish(connector: Connector, run: Run, *, lock: bool) -> None:
+def _finish(connector: Connector, run: Run, *, lease) -> None:
     run.finished_at = timezone.now()
-    run.save()
+    run.message = storable(run.message)
+    try:
+        run.save()
+    finally:  # a run that cannot be saved still frees its lease and counts
+        _settle(connector, run, lease=lease)
+
+
+def _settle(connector: Connector, run: Run, *, lease) -> None:
+    if lease is not None:  # ours only: a run that outlived its lease must not free another's
+        Connector.objects.filter(pk=connector.pk, lease_until=lease).update(lease_until=None)
+        connector.lease_until = None
     fields = {"last_run_at": run.started_at}
-    if lock:
-        fields["lease_until"] = None
     if run.dry_run:
         Connector.objects.filter(pk=connector.pk).update(**fields)
     elif run.status == RunStatus.FAILED and run.retry_at is None:

@@ -21,7 +21,13 @@ from ..models import Connector, ConnectorKind, RunStatus, Target
 from ..services import cron_problem, describe
 from ..services.schedules import CRON_FIELDS
 
-STATE_CLASSES = {"ok": "better", "failing": "worse", "paused": "state", "never": "expected"}
+STATE_CLASSES = {
+    "ok": "better",
+    "failing": "worse",
+    "retrying": "at-risk",
+    "paused": "state",
+    "never": "expected",
+}
 RUN_CLASSES = {
     RunStatus.SUCCEEDED: "better",
     RunStatus.FAILED: "worse",
@@ -31,16 +37,21 @@ RUN_CLASSES = {
 
 
 def state_of(connector: Connector) -> dict:
-    """{"key": ok|failing|paused|never, "words", "class"} (the pill's colour, as in app.css)."""
+    """{"key": ok|failing|retrying|paused|never, "words", "class"} (the pill's colour, as in
+    app.css). Failing means what the dashboard and the indicator page mean: failed runs in a
+    row (`failures_in_row`), not an attempt that will be retried, nor a failed dry run."""
     last_status = getattr(getattr(connector, "last_run", None), "status", None)
     if connector.paused:
         key, words = "paused", _("paused")
-    elif connector.failures_in_row or last_status == RunStatus.FAILED:
+    elif connector.failures_in_row:
         key = "failing"
         count = max(connector.failures_in_row, 1)
         words = ngettext(
             "failing: %(count)s run in a row", "failing: %(count)s runs in a row", count
         ) % {"count": count}
+    elif last_status == RunStatus.FAILED and getattr(connector.last_run, "retry_at", None):
+        # Not failing yet: the failure counts when the last attempt fails too.
+        key, words = "retrying", _("retrying after a failed attempt")
     elif connector.last_run_at is None:
         key, words = "never", _("never run")
     else:

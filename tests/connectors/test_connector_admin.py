@@ -97,3 +97,16 @@ def test_runs_are_listed_read_only(admin_client, connectors):
     page = admin_client.get(reverse("admin:connectors_run_change", args=[run.pk]))
     assert page.status_code == 200 and b'name="message"' not in page.content
     assert admin_client.get(reverse("admin:connectors_run_add")).status_code == 403
+
+
+def test_a_connector_lists_its_own_latest_runs_not_the_newest_of_all(admin_client, connectors):
+    sql, hook, _token = connectors
+    later = timezone.now()
+    Run.objects.bulk_create(
+        Run(connector=hook, trigger=RunTrigger.WEBHOOK, started_at=later, message=f"call {n}")
+        for n in range(30)
+    )
+    html = admin_client.get(reverse("admin:connectors_connector_change", args=[sql.pk])).content
+    assert b"connection refused" in html and b"call 0" not in html
+    html = admin_client.get(reverse("admin:connectors_connector_change", args=[hook.pk])).content
+    assert b"connection refused" not in html and b"call 29" in html

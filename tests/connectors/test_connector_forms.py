@@ -4,6 +4,7 @@ field it names — "columns.observed_at" on the observed-at column, "answers.nps
 a bad cron expression on the schedule. An empty secret field on edit keeps the stored secret."""
 
 import pytest
+from django import forms
 from django.urls import reverse
 
 from connectors import secrets as connector_secrets
@@ -110,7 +111,7 @@ def test_a_taken_code_is_refused_on_the_code(signed_in):
 def test_a_segment_line_without_equals_says_which_line(signed_in):
     answer = create(signed_in, "sql", sql_data(segments="unit=unit\nchannel"))
     assert errors_of(answer)["segments"] == [
-        "Line 2 (“channel”) is not “name=value”, e.g. channel=sales_channel."
+        "Line 2 is not “name=value”, e.g. channel=sales_channel."
     ]
 
 
@@ -282,3 +283,12 @@ def test_the_owner_is_chosen_among_the_members(signed_in, admin, other_organisat
     )
     answer = create(signed_in, "sql", sql_data(owner=str(outsider.pk)))
     assert answer.status_code == 400 and "owner" in errors_of(answer)
+
+
+def test_a_header_line_it_cannot_read_is_not_quoted_back():
+    from connectors.forms import parse_pairs
+
+    with pytest.raises(forms.ValidationError) as refused:
+        parse_pairs("Authorization Bearer s3cret-token", ":", "Authorization: Bearer …")
+    assert "s3cret-token" not in " ".join(refused.value.messages)
+    assert "Line 1 is not" in refused.value.messages[0]

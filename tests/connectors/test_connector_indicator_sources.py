@@ -20,7 +20,7 @@ def connector_routes(settings):
 def box(client, user, indicator) -> str:
     client.force_login(user)
     html = client.get(reverse("indicator-detail", args=[indicator.code])).content.decode()
-    found = re.search(r'<section class="card sources".*?</section>', html, re.S)
+    found = re.search(r'<section class="sources".*?</section>', html, re.S)
     return found.group(0) if found else ""
 
 

@@ -538,3 +538,13 @@ def test_more_runs_than_the_chart_draws_are_summed_per_day(organisation, sql_con
     # 401 runs: four full days of 96, then 17; the failed run's 2 rows are not counted.
     assert rows["y"] == [192, 190, 192, 192, 34]
     assert failed["x"] == ["2026-11-02"] and failed["y"] == [190]  # on top of its day's bar
+
+
+def test_an_attempt_that_will_be_retried_is_not_shown_as_failing(client, viewer, sql_connector):
+    retry = timezone.now() + timedelta(minutes=1)
+    runs(sql_connector, 1, status=RunStatus.FAILED, message="connection refused")
+    Run.objects.filter(connector=sql_connector).update(retry_at=retry)
+    Connector.objects.filter(pk=sql_connector.pk).update(last_run_at=timezone.now())
+    logged_in(client, viewer)
+    html = html_of(client.get(reverse("connector-list")))
+    assert 'data-state="retrying"' in html and 'data-state="failing"' not in html

@@ -269,3 +269,49 @@ def test_a_failure_counts_on_the_stored_streak_not_on_a_stale_copy(sql, pullers,
     run_connector(read_earlier, trigger=RunTrigger.MANUAL)
     assert Connector.objects.get(pk=sql.pk).failures_in_row == 3
     assert len(notifications(owner)) == 1
+
+
+def test_a_refusal_that_quotes_a_nul_is_stored_and_the_run_still_finishes(sql, pullers):
+    """PostgreSQL keeps no NUL in text or jsonb; an error may quote the very value it refuses."""
+    said = "value “a\x00b” is not a number \ud800"
+    pullers.use(
+        fails(PullFailed("1 refused: a\x00b", [{"index": 0, "field": "v", "message": said}]))
+    )
+    sql.notify_after = 1
+    sql.save()
+    run = run_connector(sql, trigger=RunTrigger.SCHEDULE)
+    stored = Run.objects.get(pk=run.pk)
+    assert stored.status == RunStatus.FAILED and stored.finished_at is not None
+    assert stored.message == "1 refused: a\\u0000b"
+    assert stored.errors[0]["message"] == "value “a\\u0000b” is not a number \\ud800"
+    sql.refresh_from_db()
+    assert sql.lease_until is None and sql.failures_in_row == 1
+    assert Notification.objects.filter(user=sql.owner).count() == 1
+
+
+def test_taking_over_a_lease_that_ran_out_closes_the_run_that_held_it(sql, pullers, settings):
+    IndicatorFactory(organisation=sql.organisation, code="quotes")
+    pullers.use(delivers())
+    long_ago = timezone.now() - timedelta(seconds=settings.CONNECTOR_LEASE_SECONDS + 60)
+    dead = Run.objects.create(connector=sql, trigger=RunTrigger.SCHEDULE, started_at=long_ago)
+    sql.lease_until = long_ago + timedelta(seconds=settings.CONNECTOR_LEASE_SECONDS)
+    sql.save()
+    run = run_connector(sql, trigger=RunTrigger.SCHEDULE)
+    assert run.status == RunStatus.SUCCEEDED
+    dead.refresh_from_db()
+    assert dead.status == RunStatus.FAILED and "stopped before it finished" in dead.message
+
+
+def test_a_run_that_outlived_its_lease_leaves_the_next_runs_lease_alone(sql, pullers):
+    IndicatorFactory(organisation=sql.organisation, code="quotes")
+    later = timezone.now() + timedelta(minutes=30)
+
+    def overtaken(connector, *, run, dry_run):
+        # Meanwhile the lease ran out and another run took it.
+        type(connector).objects.filter(pk=connector.pk).update(lease_until=later)
+        deliver(connector, items(), run=run, dry_run=dry_run)
+
+    pullers.use(overtaken)
+    run_connector(sql, trigger=RunTrigger.SCHEDULE)
+    sql.refresh_from_db()
+    assert sql.lease_until == later
