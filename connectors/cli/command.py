@@ -3,6 +3,7 @@
 import argparse
 import hashlib
 import os
+import secrets
 from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -107,6 +108,14 @@ def parser() -> argparse.ArgumentParser:
         default="",
         help=_("read XLSX times without an offset in this zone, e.g. Europe/Helsinki"),
     )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help=_(
+            "new Idempotency-Keys (a random salt): the server checks every chunk anew instead "
+            "of giving the answer it remembers from an earlier push of the same chunk (24 h)"
+        ),
+    )
     parser.add_argument("--quiet", action="store_true", help=_("print only errors, no progress"))
     return parser
 
@@ -181,4 +190,5 @@ def _run(args, client: Client, server: str, out: Output, tz) -> int:
     else:
         target = Target(url=f"{server}/api/v1/measurements/", wrapper="measurements")
     content_sha = hashlib.sha256(data).hexdigest()
-    return push(client, loaded, target, content_sha=content_sha, args=args)
+    salt = secrets.token_hex(8) if args.fresh else ""
+    return push(client, loaded, target, content_sha=content_sha, args=args, salt=salt)

@@ -123,11 +123,22 @@ def backoff_delay(attempt: int, retry_after: str | None = None) -> float:
     return min(BACKOFF_BASE_SECONDS * 2**attempt, BACKOFF_CAP_SECONDS)
 
 
-def chunk_key(content_sha: str, *, target: Target, chunk_size: int, index: int, dry_run: bool):
-    """The Idempotency-Key of one chunk: the same file pushed the same way gets the same keys."""
-    mode = "dry-run" if dry_run else "write"
-    text = f"{content_sha}:{target.wrapper}:{target.survey}:{chunk_size}:{index}:{mode}"
+def chunk_key(body: bytes, *, content_sha: str, target: Target, index: int, salt: str = "") -> str:
+    """The Idempotency-Key of one chunk, from the sha256 of its exact request body.
+
+    The body holds everything that shapes it (the items as read with --time-zone and the survey's
+    questions, `dry_run`), so the same command gets the same keys (a rerun after a crash replays
+    the chunks already written) and a different body never reuses one (no 409). `salt` (--fresh)
+    gives every chunk a new key, so the server works it out anew instead of replaying its answer.
+    """
+    body_sha = hashlib.sha256(body).hexdigest()
+    text = f"{content_sha}:{target.wrapper}:{target.survey}:{index}:{body_sha}:{salt}"
     return "oc-push-" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def is_replayed(answer) -> bool:
+    """The server gave the answer it remembered for this key, not one worked out now."""
+    return answer.headers.get(REPLAYED_HEADER, "").lower() == "true"
 
 
 def server_messages(answer) -> list[dict]:
@@ -166,11 +177,22 @@ class Output:
         print(text, file=sys.stderr, flush=True)
 
 
-def push(client: Client, loaded: Loaded, target: Target, *, content_sha: str, args) -> int:
-    """Send the items chunk by chunk; the exit code."""
+def push(
+    client: Client, loaded: Loaded, target: Target, *, content_sha: str, args, salt: str = ""
+) -> int:
+    """Send the items chunk by chunk; the exit code. `salt` (--fresh) makes new keys."""
     out, size = client.out, args.chunk_size
     chunks = [loaded.items[i : i + size] for i in range(0, len(loaded.items), size)]
     totals = Totals()
+    fresh = bool(salt)
+    if fresh:
+        out.say(
+            _(
+                "--fresh: new Idempotency-Keys for this push (salt %(salt)s); the server works "
+                "every chunk out anew instead of giving a remembered answer."
+            )
+            % {"salt": salt}
+        )
     for index, chunk in enumerate(chunks):
         what = _("chunk %(n)s/%(all)s") % {"n": index + 1, "all": len(chunks)}
         body = json.dumps(
@@ -178,19 +200,17 @@ def push(client: Client, loaded: Loaded, target: Target, *, content_sha: str, ar
             ensure_ascii=False,
             separators=(",", ":"),
         ).encode()
-        key = chunk_key(
-            content_sha, target=target, chunk_size=size, index=index, dry_run=args.dry_run
-        )
+        key = chunk_key(body, content_sha=content_sha, target=target, index=index, salt=salt)
         try:
             answer = client.send("POST", target.url, what=what, body=body, key=key)
         except GaveUp as gave_up:
-            raise Stop(_gave_up_message(what, gave_up, totals, args.dry_run)) from None
+            raise Stop(_gave_up_message(what, gave_up, totals, args.dry_run, fresh)) from None
         if answer.status_code == 400:
             _report_refused(out, what, answer, loaded, first=index * size)
             totals.refused_chunks.append(index + 1)
             totals.refused_items += len(chunk)
             if not args.keep_going:
-                out.error(_stopped_message(totals, len(chunks), args.dry_run))
+                out.error(_stopped_message(totals, len(chunks), args.dry_run, fresh))
                 return EXIT_REFUSED
             continue
         if answer.status_code != 200:
@@ -202,7 +222,7 @@ def push(client: Client, loaded: Loaded, target: Target, *, content_sha: str, ar
         totals.updated += counts["updated"]
         totals.unchanged += counts["unchanged"]
         line = _chunk_line(what, len(chunk), counts, args.dry_run)
-        if answer.headers.get(REPLAYED_HEADER, "").lower() == "true":
+        if is_replayed(answer):
             line += " " + _("(the first answer again: this chunk was pushed before, nothing new)")
         out.say(line)
     out.say(_totals_line(totals, len(chunks), args.dry_run))
@@ -272,45 +292,58 @@ def count_chunks(count: int) -> str:
     return ngettext("%(count)s chunk", "%(count)s chunks", count) % {"count": count}
 
 
-def _written(totals: Totals, dry_run: bool) -> str:
+def _written(totals: Totals, dry_run: bool, fresh: bool) -> str:
     if dry_run:
         return _("This was a dry run: nothing was written.")
+    if fresh:  # a new salt, new keys: nothing is replayed, the server compares instead
+        return _(
+            "Written before it: %(chunks)s, %(items)s. Running the same command again is safe: "
+            "the items already written come back unchanged."
+        ) % {"chunks": count_chunks(totals.chunks_done), "items": count_items(totals.items_done)}
     return _(
         "Written before it: %(chunks)s, %(items)s. Running the same command again is safe: "
         "the written chunks are answered again, not written twice."
     ) % {"chunks": count_chunks(totals.chunks_done), "items": count_items(totals.items_done)}
 
 
-def _gave_up_message(what: str, gave_up: GaveUp, totals: Totals, dry_run: bool) -> str:
+def _gave_up_message(what: str, gave_up: GaveUp, totals: Totals, dry_run: bool, fresh: bool) -> str:
     return (
         _("%(what)s failed after %(attempts)s attempts: %(reason)s.")
         % {"what": what, "attempts": gave_up.attempts, "reason": gave_up.reason}
         + " "
-        + _written(totals, dry_run)
+        + _written(totals, dry_run, fresh)
     )
 
 
-def _stopped_message(totals: Totals, chunks: int, dry_run: bool) -> str:
+def _stopped_message(totals: Totals, chunks: int, dry_run: bool, fresh: bool) -> str:
     return (
         _(
             "Stopped at the refused chunk (--keep-going pushes the other chunks). Fix the rows "
             "above and run again: the items already written come back unchanged."
         )
         + " "
-        + _written(totals, dry_run)
+        + _written(totals, dry_run, fresh)
     )
 
 
 def _report_refused(out: Output, what: str, answer, loaded: Loaded, *, first: int) -> None:
     errors = server_messages(answer)
-    out.error(
-        _("%(what)s refused, nothing of it written (%(errors)s):")
-        % {
-            "what": what,
-            "errors": ngettext("%(count)s error", "%(count)s errors", len(errors))
-            % {"count": len(errors)},
-        }
-    )
+    values = {
+        "what": what,
+        "errors": ngettext("%(count)s error", "%(count)s errors", len(errors))
+        % {"count": len(errors)},
+    }
+    if is_replayed(answer):
+        out.error(
+            _(
+                "%(what)s refused, nothing of it written (%(errors)s). This is the server's "
+                "remembered answer from an earlier push of the same chunk (it keeps answers for "
+                "24 hours), not a new check:"
+            )
+            % values
+        )
+    else:
+        out.error(_("%(what)s refused, nothing of it written (%(errors)s):") % values)
     for error in errors:
         name = str(error.get("field") or "")
         if loaded.tabular:
@@ -322,6 +355,14 @@ def _report_refused(out: Output, what: str, answer, loaded: Loaded, *, first: in
             place = what
         message = str(error.get("message", ""))
         out.error("  " + (problem_line(place, name, message) if name else f"{place}: {message}"))
+    if is_replayed(answer):
+        out.error(
+            _(
+                "If you have fixed this on the server since (created the indicator, say), push "
+                "again with --fresh: new keys, so the server checks the chunk anew. A change in "
+                "the file makes a new chunk and needs no --fresh."
+            )
+        )
 
 
 def refusal_message(what: str, answer, target: Target) -> str:
@@ -342,9 +383,9 @@ def refusal_message(what: str, answer, target: Target) -> str:
         }
     elif status == 409:
         hint = _(
-            "The chunk's Idempotency-Key was used with a different body within 24 hours. "
-            "Was the file pushed with another version of this tool? Change a byte of the file "
-            "(a new key) and push again."
+            "The chunk's Idempotency-Key was used with a different body within 24 hours (this "
+            "tool makes its keys from the bodies, so another client used it). Push again with "
+            "--fresh (new keys)."
         )
     elif status == 413:
         hint = _("The chunk is too large for the server. Use a smaller --chunk-size.")

@@ -439,3 +439,141 @@ def test_the_package_declares_the_console_script_and_the_module_runs_without_dja
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_a_refusal_for_a_missing_indicator_is_remembered_until_pushed_with_fresh(
+    server, organisation, http_server, tmp_path, capsys
+):
+    live_url, key = server
+    http_server.answers[MEASUREMENTS] = forward_to(live_url)
+    file = tmp_path / "measurements.csv"
+    file.write_text(
+        "indicator,observed_at,value\n"
+        "fast_quote,2026-03-02,1\n"
+        "fast_quote,2026-03-03,2\n"
+        "churn,2026-03-02,3\n"
+        "churn,2026-03-03,4\n"
+    )
+    assert push(file, http_server.url, key, "--chunk-size", "2") == 1
+    err = capsys.readouterr().err
+    assert "chunk 2/2 refused, nothing of it written (2 errors):\n" in err
+    assert "  row 4 (item 3), field indicator: " in err and "churn" in err
+    assert "remembered" not in err
+
+    # The server is fixed; the same command gets the same keys and the server's remembered 400.
+    indicator_services.create_indicator(
+        organisation=organisation,
+        data={**KPI, "code": "churn", "name": "Churn", "aggregation": "mean"},
+    )
+    assert push(file, http_server.url, key, "--chunk-size", "2") == 1
+    assert keys_of(http_server)[2:] == keys_of(http_server)[:2]
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        "chunk 1/2: 2 items, created 2, updated 0, unchanged 0 "
+        "(the first answer again: this chunk was pushed before, nothing new)"
+    ]
+    assert (
+        "chunk 2/2 refused, nothing of it written (2 errors). This is the server's remembered "
+        "answer from an earlier push of the same chunk (it keeps answers for 24 hours), not a "
+        "new check:\n"
+    ) in captured.err
+    assert (
+        "If you have fixed this on the server since (created the indicator, say), push again "
+        "with --fresh: new keys, so the server checks the chunk anew."
+    ) in captured.err
+    assert [row[0] for row in stored(organisation)] == ["fast_quote", "fast_quote"]
+
+    # --fresh: new keys, the server works both chunks out anew.
+    assert push(file, http_server.url, key, "--chunk-size", "2", "--fresh") == 0
+    fresh_keys = keys_of(http_server)[4:]
+    assert len(fresh_keys) == 2 and not set(fresh_keys) & set(keys_of(http_server)[:4])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("--fresh: new Idempotency-Keys for this push (salt ")
+    assert out[1:] == [
+        "chunk 1/2: 2 items, created 0, updated 0, unchanged 2",
+        "chunk 2/2: 2 items, created 2, updated 0, unchanged 0",
+        "total: 4 items in 2 chunks, created 2, updated 0, unchanged 2",
+    ]
+    assert [(row[0], row[3]) for row in stored(organisation)] == [
+        ("churn", 3.0),
+        ("churn", 4.0),
+        ("fast_quote", 1.0),
+        ("fast_quote", 2.0),
+    ]
+
+
+def test_a_corrected_time_zone_is_a_new_body_and_a_new_key_not_a_409(
+    server, organisation, http_server, tmp_path, capsys
+):
+    live_url, key = server
+    http_server.answers[MEASUREMENTS] = forward_to(live_url)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "measurements"
+    sheet.append(["indicator", "observed_at", "value", "key"])
+    sheet.append(["fast_quote", datetime(2026, 3, 2, 9), 5, "a"])
+    sheet.append(["fast_quote", datetime(2026, 3, 3, 9), 6, "b"])
+    file = tmp_path / "measurements.xlsx"
+    workbook.save(file)
+
+    assert push(file, http_server.url, key, "--time-zone", "America/New_York") == 0
+    assert push(file, http_server.url, key, "--time-zone", "Europe/Helsinki") == 0
+    first, second = keys_of(http_server)
+    assert first != second
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "total: 2 items in 1 chunk, created 0, updated 2, unchanged 0"
+    )
+    # 09:00 in Helsinki (UTC+2 in March) is 07:00 UTC; the keys identify the measurements.
+    assert [(row[1], row[7]) for row in stored(organisation)] == [
+        (datetime(2026, 3, 2, 7, tzinfo=UTC), "a"),
+        (datetime(2026, 3, 3, 7, tzinfo=UTC), "b"),
+    ]
+
+
+def test_after_a_crash_the_same_command_replays_the_written_chunks_and_writes_the_rest(
+    server, organisation, http_server, tmp_path, capsys, no_waiting
+):
+    live_url, key = server
+    forward = forward_to(live_url)
+    seen = []
+
+    def respond(request):  # chunk 1 reaches the server, then it goes away for chunk 2
+        seen.append(request)
+        return Answer(502) if len(seen) in (2, 3) else forward(request)
+
+    http_server.answers[MEASUREMENTS] = respond
+    file = tmp_path / "measurements.csv"
+    file.write_text(FIVE_ROWS)
+    assert push(file, http_server.url, key, "--chunk-size", "2", "--retries", "1") == 2
+    assert len(stored(organisation)) == 2
+    assert "Written before it: 1 chunk, 2 items." in capsys.readouterr().err
+
+    assert push(file, http_server.url, key, "--chunk-size", "2", "--retries", "1") == 0
+    keys = keys_of(http_server)  # A, B, B (retried), then A, B again and C
+    assert len(keys) == 6 and keys[1] == keys[2] and keys[3:5] == keys[:2]
+    assert keys[5] not in keys[:5]
+    assert capsys.readouterr().out.splitlines() == [
+        "chunk 1/3: 2 items, created 2, updated 0, unchanged 0 "
+        "(the first answer again: this chunk was pushed before, nothing new)",
+        "chunk 2/3: 2 items, created 2, updated 0, unchanged 0",
+        "chunk 3/3: 1 item, created 1, updated 0, unchanged 0",
+        "total: 5 items in 3 chunks, created 5, updated 0, unchanged 0",
+    ]
+    assert stored(organisation) == FIVE_STORED
+
+
+def test_a_chunk_key_follows_the_exact_body_the_target_and_the_salt():
+    target = cli_push.Target(url="http://x/api/v1/surveys/rel/responses/", wrapper="responses")
+    body = b'{"responses":[{"respondent":"r1","answers":{"nps":9}}],"dry_run":false}'
+    key = cli_push.chunk_key(body, content_sha="f" * 64, target=target, index=0)
+    assert key == cli_push.chunk_key(body, content_sha="f" * 64, target=target, index=0)
+    assert key.startswith("oc-push-") and len(key) == 72  # within the server's 200 characters
+    others = {
+        # survey questions that changed map a column another way: another body
+        cli_push.chunk_key(body.replace(b'"nps":9', b'"nps":"9"'), content_sha="f" * 64, target=target, index=0),
+        cli_push.chunk_key(body, content_sha="e" * 64, target=target, index=0),
+        cli_push.chunk_key(body, content_sha="f" * 64, target=target, index=1),
+        cli_push.chunk_key(body, content_sha="f" * 64, target=cli_push.Target(target.url, "responses", "rel"), index=0),
+        cli_push.chunk_key(body, content_sha="f" * 64, target=target, index=0, salt="0a1b"),
+    }  # fmt: skip
+    assert len(others) == 5 and key not in others
