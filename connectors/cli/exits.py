@@ -1,24 +1,11 @@
 """The exit codes, the exception that ends a push, and `_` for the messages.
 
-`_` reads the project's own catalogues (`locale/`, or `config/locale/` in an installed copy) with
-the standard library's gettext, in the language of LANGUAGE / LC_ALL / LANG: no Django here.
+`_` and `ngettext` are `core.messages`': without Django they read the project's own catalogues
+with the standard library's gettext, in the language of LANGUAGE / LC_ALL / LANG.
 """
 
-import gettext
-from pathlib import Path
-
-_PACKAGES = Path(__file__).resolve().parents[2]
-_LOCALE_DIRS = [_PACKAGES / "locale", _PACKAGES / "config" / "locale"]
-_catalogue = next(
-    (
-        gettext.translation("django", localedir=str(path), fallback=True)
-        for path in _LOCALE_DIRS
-        if path.is_dir()
-    ),
-    gettext.NullTranslations(),
-)
-_ = _catalogue.gettext
-ngettext = _catalogue.ngettext
+from core.messages import gettext as _  # noqa: F401 (the CLI's modules import it from here)
+from core.messages import ngettext as ngettext
 
 EXIT_OK, EXIT_REFUSED, EXIT_FAILED = 0, 1, 2  # pushed; items refused; any other problem
 
