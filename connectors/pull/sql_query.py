@@ -19,6 +19,7 @@ import re
 import sqlglot
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
@@ -30,6 +31,68 @@ COLUMN_FIELDS = ("indicator", "key", "observed_at", "value", "numerator", "denom
 WRITES = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter)
 SET_OPERATIONS = (exp.Union, exp.Intersect, exp.Except)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+# Functions a pulled query may not call, by lower-case name, whatever schema is written in front:
+# they write (which the read-only run would refuse, but say so when saving), change the server or
+# its sessions, or read beyond the tables the DSN's user may SELECT (files, other databases, SQL
+# passed as text that this check never sees). current_setting (reads a setting) and pg_sleep
+# (waits, and the statement timeout stops it) stay allowed. A client's own function can still do
+# anything its owner lets it: the DSN's user must be a read-only role on the client's side.
+SERVER_FILES = gettext_lazy("reads the server's files")
+LARGE_OBJECTS = gettext_lazy("reads or writes large objects (and through them the server's files)")
+OTHER_DATABASE = gettext_lazy("opens a connection to another database")
+SETTING = gettext_lazy("changes a server setting (such as the run's statement timeout)")
+SESSIONS = gettext_lazy("stops the server's sessions")
+SERVER = gettext_lazy("controls the server (configuration, logs, WAL, replication, backups)")
+ADVISORY = gettext_lazy("takes an advisory lock on the source")
+XID = gettext_lazy("writes a transaction id on the source")
+SEQUENCE = gettext_lazy("changes a sequence (the read-only run would refuse it anyway)")
+SQL_TEXT = gettext_lazy("runs SQL of its own, given as text, that this check cannot read")
+NOTIFY = gettext_lazy("sends a notification to the source's listeners")
+DENIED_CALLS = {
+    "pg_read_file": SERVER_FILES,
+    "pg_read_binary_file": SERVER_FILES,
+    "pg_stat_file": SERVER_FILES,
+    "loread": LARGE_OBJECTS,
+    "lowrite": LARGE_OBJECTS,
+    "set_config": SETTING,
+    "pg_terminate_backend": SESSIONS,
+    "pg_cancel_backend": SESSIONS,
+    "pg_reload_conf": SERVER,
+    "pg_rotate_logfile": SERVER,
+    "pg_promote": SERVER,
+    "pg_switch_wal": SERVER,
+    "pg_switch_xlog": SERVER,
+    "pg_start_backup": SERVER,
+    "pg_stop_backup": SERVER,
+    "pg_log_backend_memory_contexts": SERVER,
+    "txid_current": XID,
+    "pg_current_xact_id": XID,
+    "nextval": SEQUENCE,
+    "setval": SEQUENCE,
+    "pg_notify": NOTIFY,
+}
+DENIED_PREFIXES = (
+    ("pg_ls_", SERVER_FILES),  # pg_ls_dir, pg_ls_logdir, pg_ls_waldir, pg_ls_tmpdir...
+    ("pg_file_", SERVER_FILES),  # adminpack: pg_file_write, pg_file_unlink...
+    ("lo_", LARGE_OBJECTS),  # lo_import, lo_export, lo_get, lo_put, lo_unlink...
+    ("dblink", OTHER_DATABASE),  # dblink, dblink_exec, dblink_connect...
+    ("pg_advisory_", ADVISORY),
+    ("pg_try_advisory_", ADVISORY),
+    ("pg_create_", SERVER),  # restore points, replication slots
+    ("pg_drop_", SERVER),
+    ("pg_copy_", SERVER),
+    ("pg_replication_", SERVER),
+    ("pg_logical_", SERVER),
+    ("pg_backup_", SERVER),
+    ("pg_wal_replay_", SERVER),
+    ("pg_stat_reset", SERVER),
+    ("query_to_", SQL_TEXT),  # query_to_xml, query_to_xml_and_xmlschema, query_to_xmlschema
+    ("cursor_to_", SQL_TEXT),
+    ("table_to_", SQL_TEXT),
+    ("schema_to_", SQL_TEXT),
+    ("database_to_", SQL_TEXT),
+)
 
 # sqlglot logs the statement it cannot read fully before falling back to a bare Command; we
 # refuse those ourselves with a message, so its warning would only repeat the query in the log.
@@ -68,7 +131,12 @@ def query_problem(query) -> str | None:
     if not isinstance(query, str) or not query.strip():
         return _("Write the SELECT whose rows become measurements.")
     try:
-        statements = [s for s in sqlglot.parse(query, dialect="postgres") if s is not None]
+        statements = [
+            statement
+            for statement in sqlglot.parse(query, dialect="postgres")
+            # A comment after the last ";" comes back as a Semicolon node: no statement.
+            if statement is not None and not isinstance(statement, exp.Semicolon)
+        ]
     except (ParseError, TokenError) as error:
         return _("The query cannot be read: %(reason)s. Check its syntax.") % {
             "reason": parse_complaint(error)
@@ -108,7 +176,35 @@ def _read_only_problem(statement: exp.Expression) -> str | None:
             "The query has a placeholder (%s, $1 or :name) that nothing fills: write the value "
             "into the query. The watermark is added by the connector itself."
         )
+    return _denied_call_problem(statement)
+
+
+def _denied_call_problem(statement: exp.Expression) -> str | None:
+    """The first call of a DENIED_CALLS function, anywhere in the statement, named and why."""
+    for call in statement.find_all(exp.Func):
+        for name in _names_of(call):
+            why = denied_call(name)
+            if why is not None:
+                return _(
+                    "The query calls %(function)s(), which %(why)s: a SQL pull only reads the "
+                    "source's tables. Remove the call."
+                ) % {"function": name, "why": why}
     return None
+
+
+def _names_of(call: exp.Func) -> set[str]:
+    """The lower-case names a call may have been written with (a schema in front is dropped by
+    the parser: pg_catalog.set_config is a Dot around set_config)."""
+    if isinstance(call, exp.Anonymous):
+        return {str(call.name).lower()} if call.name else set()
+    return {name.lower() for name in type(call).sql_names()}
+
+
+def denied_call(name: str):
+    """Why a function of this (lower-case) name may not be called, or None."""
+    if name in DENIED_CALLS:
+        return DENIED_CALLS[name]
+    return next((why for prefix, why in DENIED_PREFIXES if name.startswith(prefix)), None)
 
 
 def _statement_kind(statement: exp.Expression) -> str:

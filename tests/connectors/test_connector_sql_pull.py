@@ -269,15 +269,35 @@ def test_a_statement_timeout_fails_the_run_saying_so(connector, pull, settings):
 
 
 def test_a_write_is_refused_by_the_read_only_transaction(connector, pull, source):
+    # nextval itself is refused when saved; hidden in a function of the source it reaches the
+    # run, whose read-only transaction refuses it.
+    source.execute(
+        "CREATE FUNCTION bump() RETURNS bigint LANGUAGE sql AS $$SELECT nextval('seq')$$"
+    )
     run = pull(
         connector(
-            "SELECT nextval('seq') AS amount, now() AS measured_at,"
-            " 'claims' AS indicator, 'x' AS ref"
+            "SELECT bump() AS amount, now() AS measured_at, 'claims' AS indicator, 'x' AS ref"
         )
     )
     assert run.status == RunStatus.FAILED
     assert "read-only transaction" in run.message
     assert "nextval" in run.message
+    with psycopg.connect(source.dsn) as conn:
+        assert conn.execute("SELECT is_called FROM seq").fetchone() == (False,)
+
+
+def test_a_denied_call_stored_before_the_check_is_refused_when_run(connector, pull):
+    # It would switch the run's statement timeout off; the run checks the query again.
+    made = connector(
+        "SELECT *, set_config('statement_timeout', '0', true) AS timeout FROM readings"
+    )
+    run = pull(made)
+    assert run.status == RunStatus.FAILED
+    assert run.message.startswith(
+        "The connector's settings are not valid: query: The query calls set_config(), which "
+        "changes a server setting"
+    ), run.message
+    assert Measurement.objects.count() == 0
 
 
 def test_a_mapping_naming_a_missing_column_fails_listing_the_columns(connector, pull):

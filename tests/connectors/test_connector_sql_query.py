@@ -37,6 +37,14 @@ def problems(target="measurements", dsn=DSN, **changes):
         "SELECT s.* FROM sales s JOIN shops USING (shop_id) WHERE name LIKE 'North%'",
         "SELECT code, day::date AS day, sum(amount) AS amount, max(updated_at) AS updated_at"
         " FROM sales GROUP BY 1, 2",
+        # A trailing comment (after or before the ";") is no second statement.
+        "SELECT code, day, amount, updated_at FROM sales; -- note",
+        "SELECT code, day, amount, updated_at FROM sales; /* note */",
+        "SELECT code, day, amount, updated_at FROM sales -- note\n;",
+        "SELECT code, day, amount, updated_at FROM sales;\n-- one\n-- two\n",
+        # Harmless functions stay allowed: current_setting reads, pg_sleep only waits.
+        "SELECT code, day, amount, updated_at, current_setting('TimeZone') AS tz FROM sales",
+        "SELECT code, day, amount, updated_at FROM sales, pg_sleep(0)",
     ],
 )
 def test_one_read_only_select_is_accepted(query):
@@ -48,6 +56,8 @@ def test_one_read_only_select_is_accepted(query):
     [
         ("SELECT * FROM sales; SELECT * FROM other", "holds 2 statements"),
         ("SELECT * FROM sales; DROP TABLE sales", "holds 2 statements"),
+        ("SELECT * FROM sales; -- note\nDROP TABLE sales", "holds 2 statements"),
+        ("SELECT * FROM sales; /* note */ SELECT 2;", "holds 2 statements"),
         ("DELETE FROM sales", "not DELETE"),
         ("INSERT INTO sales VALUES (1)", "not INSERT"),
         ("UPDATE sales SET amount = 0", "not UPDATE"),
@@ -76,6 +86,71 @@ def test_anything_but_one_read_only_select_is_refused(query, words):
     found = problems(query=query)
     assert list(found) == ["query"], found
     assert words in found["query"]
+
+
+@pytest.mark.parametrize(
+    ("call", "why"),
+    [
+        # It switched the run's statement timeout off.
+        ("set_config('statement_timeout', '0', true)", "changes a server setting"),
+        ("pg_catalog.SET_CONFIG('statement_timeout', '0', false)", "changes a server setting"),
+        ("pg_read_file('/etc/passwd')", "reads the server's files"),
+        ("PG_CATALOG.pg_read_binary_file('/etc/passwd')", "reads the server's files"),
+        ("\"pg_read_file\"('/etc/passwd')", "reads the server's files"),
+        ("pg_ls_dir('.')", "reads the server's files"),
+        ("pg_stat_file('postgresql.conf')", "reads the server's files"),
+        ("lo_import('/etc/passwd')", "large objects"),
+        ("lo_export(1, '/tmp/x')", "large objects"),
+        ("lo_get(1)", "large objects"),
+        ("lo_put(1, 0, 'x')", "large objects"),
+        ("dblink('dbname=other', 'SELECT 1')", "another database"),
+        ("dblink_exec('dbname=other', 'DROP TABLE t')", "another database"),
+        ("pg_terminate_backend(42)", "the server's sessions"),
+        ("pg_cancel_backend(42)", "the server's sessions"),
+        ("pg_reload_conf()", "controls the server"),
+        ("pg_rotate_logfile()", "controls the server"),
+        ("pg_promote()", "controls the server"),
+        ("pg_switch_wal()", "controls the server"),
+        ("pg_create_restore_point('x')", "controls the server"),
+        ("pg_advisory_lock(1)", "advisory lock"),
+        ("pg_advisory_xact_lock(1)", "advisory lock"),
+        ("pg_try_advisory_lock(1)", "advisory lock"),
+        ("txid_current()", "transaction id"),
+        ("pg_current_xact_id()", "transaction id"),
+        ("nextval('seq')", "sequence"),
+        ("setval('seq', 1)", "sequence"),
+        ("query_to_xml('DELETE FROM sales', true, true, '')", "SQL of its own"),
+        ("query_to_xml_and_xmlschema('SELECT 1', true, true, '')", "SQL of its own"),
+        ("cursor_to_xml('c', 1, true, true, '')", "SQL of its own"),
+        ("table_to_xml('pg_authid', true, true, '')", "SQL of its own"),
+    ],
+)
+def test_a_call_that_writes_or_reads_the_server_is_refused_naming_it(call, why):
+    for query in (
+        f"SELECT code, day, amount, updated_at, {call} AS x FROM sales",
+        f"SELECT code, day, amount, updated_at FROM sales WHERE amount > 0 AND {call} IS NULL",
+        f"WITH t AS (SELECT {call} AS x) SELECT code, day, amount, updated_at FROM sales, t",
+    ):
+        found = problems(query=query)
+        assert list(found) == ["query"], (query, found)
+        name = call.split("(")[0].split(".")[-1].strip('"()').lower()
+        assert found["query"].startswith(f"The query calls {name}(), which "), found["query"]
+        assert why in found["query"]
+
+
+@pytest.mark.parametrize(
+    ("source", "name"),
+    [
+        ("dblink('dbname=other', 'SELECT * FROM sales') AS t (code text, day date)", "dblink"),
+        ("pg_catalog.pg_ls_dir('.') AS d", "pg_ls_dir"),
+        ("ROWS FROM (pg_read_file('/etc/passwd')) AS r", "pg_read_file"),
+        ("sales WHERE amount > (SELECT count(*) FROM pg_ls_dir('.'))", "pg_ls_dir"),
+    ],
+)
+def test_a_denied_function_read_as_a_table_is_refused_too(source, name):
+    found = problems(query=f"SELECT code, day, amount, updated_at FROM {source}")
+    assert list(found) == ["query"], found
+    assert found["query"].startswith(f"The query calls {name}(), which ")
 
 
 def test_a_parse_error_names_sqlglots_complaint_and_where():
