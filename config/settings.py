@@ -324,6 +324,10 @@ CONNECTOR_RETRY_BASE_SECONDS = env.int("CONNECTOR_RETRY_BASE_SECONDS", default=6
 CONNECTOR_MAX_ATTEMPTS = env.int("CONNECTOR_MAX_ATTEMPTS", default=4)
 CONNECTOR_STATEMENT_TIMEOUT_SECONDS = env.int("CONNECTOR_STATEMENT_TIMEOUT_SECONDS", default=300)
 CONNECTOR_HTTP_TIMEOUT_SECONDS = env.float("CONNECTOR_HTTP_TIMEOUT_SECONDS", default=30.0)
+# Hosts a SQL pull's DSN may not name (comma-separated; compared without case, every name of this
+# machine, localhost, 127.0.0.1, ::1, as one): production lists its internal network's names. The
+# app's own database is refused whatever this says.
+CONNECTOR_SQL_DENIED_HOSTS = env.list("CONNECTOR_SQL_DENIED_HOSTS", default=[])
 
 LOGGING = {
     "version": 1,

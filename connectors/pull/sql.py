@@ -2,6 +2,9 @@
 
     pull(connector, run=run, dry_run=False)   # called by connectors.services.runs
 
+0. The settings are checked again with `validate_config` (the query, and the DSN against the app's
+   own database and CONNECTOR_SQL_DENIED_HOSTS): a connector saved before a check existed, or
+   before the settings changed, fails without connecting.
 1. The DSN is decrypted and a connection opened (`connect_timeout` 10 s); a source that cannot
    be reached raises SourceUnavailable (retried with back-off), its message masked.
 2. The query runs in a READ ONLY transaction with `statement_timeout` = the connector's

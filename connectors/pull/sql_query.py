@@ -3,16 +3,29 @@
     errors = validate_config(config, secrets, target="measurements")  # {field: message}
 
 The query must be exactly ONE read-only SELECT, read with sqlglot's PostgreSQL dialect: a plain
-SELECT, a UNION / INTERSECT / EXCEPT of SELECTs, or WITH ... SELECT. Refused: several statements,
-anything else (INSERT, COPY, VALUES, EXPLAIN, SET...), a data-modifying CTE
-(WITH x AS (DELETE ... RETURNING *) SELECT ...), SELECT ... INTO (creates a table), FOR UPDATE /
-FOR SHARE (takes row locks) and placeholders (nothing fills them). The run itself is a
-read-only transaction as well, so what the parser lets through still cannot write.
+SELECT, a UNION / INTERSECT / EXCEPT of SELECTs, or WITH ... SELECT (comments and a trailing ";"
+are no statement). Refused: several statements, anything else (INSERT, COPY, VALUES, EXPLAIN,
+SET...), a data-modifying CTE (WITH x AS (DELETE ... RETURNING *) SELECT ...), SELECT ... INTO
+(creates a table), FOR UPDATE / FOR SHARE (takes row locks), placeholders (nothing fills them) and
+calls, anywhere and with any schema, of the DENIED_CALLS / DENIED_PREFIXES functions (they write,
+change settings such as the statement timeout, control the server, or read files, other databases
+or SQL given as text).
+
+What this cannot see: the body of a function defined on the client's database. The run is a
+read-only transaction, so PostgreSQL itself refuses a table write or nextval there, but not
+everything a function may do (a superuser's pg_read_file, dblink to elsewhere). The DSN must
+therefore name a read-only role on the client's side (LOGIN, SELECT on what the query reads,
+never a superuser); the README shows one.
+
+The DSN may not name a host of CONNECTOR_SQL_DENIED_HOSTS, nor the app's own database (host, port
+and database compared with every PostgreSQL database of settings.DATABASES, every name of this
+machine counting as one host): checked when saved and again when run, in case settings changed.
 
 `clean_query` gives the query as it is wrapped for the watermark: trailing semicolons and
 comments cut off after the last token, so `SELECT * FROM (<query>) AS source` stays valid.
 """
 
+import ipaddress
 import logging
 import re
 
@@ -261,7 +274,87 @@ def dsn_problem(dsn) -> str | None:
         ) % {"example": example}
     if not parts:
         return _("Give the DSN of the source database, e.g. %(example)s.") % {"example": example}
+    return _reach_problem(parts)
+
+
+LOCAL_HOST = "local"  # localhost, a loopback or unspecified address, a socket, no host at all
+DEFAULT_PORT = "5432"
+
+
+def _reach_problem(parts: dict) -> str | None:
+    """Why a DSN (read by conninfo_to_dict) may not be reached: a host of
+    CONNECTOR_SQL_DENIED_HOSTS, or the app's own database (it would read every organisation's
+    data, or the server's files as a superuser). Compared as written: libpq's environment
+    defaults (PGHOST, PGDATABASE...) and service files are not considered."""
+    endpoints = _endpoints(parts)
+    denied = {_host_key(host) for host in settings.CONNECTOR_SQL_DENIED_HOSTS if host.strip()}
+    named = next((host for host, _port, key in endpoints if key in denied), None)
+    if named is not None:
+        return _(
+            "The DSN names the host “%(host)s”, which SQL pulls may not reach on this server "
+            "(CONNECTOR_SQL_DENIED_HOSTS). Give the address of the client's database."
+        ) % {"host": named or "localhost"}
+    reached = {(key, port) for _host, port, key in endpoints}
+    database = parts.get("dbname") or parts.get("user") or ""  # libpq's default: the user's name
+    for own in _own_databases():
+        if database == own["dbname"] and reached & {(k, p) for _h, p, k in own["endpoints"]}:
+            return _(
+                "The DSN points at this application's own database: a SQL pull reads a "
+                "client's database, never ours (it would read every organisation's data). "
+                "Give the DSN of the source database."
+            )
     return None
+
+
+def _own_databases() -> list[dict]:
+    """{"dbname", "endpoints"} of each PostgreSQL database in settings.DATABASES."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    found = []
+    for db in settings.DATABASES.values():
+        if "postgresql" not in db.get("ENGINE", ""):
+            continue
+        given = {"host": db.get("HOST"), "port": db.get("PORT"), "dbname": db.get("NAME")}
+        parts = conninfo_to_dict(make_conninfo(**{k: str(v) for k, v in given.items() if v}))
+        found.append({"dbname": parts.get("dbname") or "", "endpoints": _endpoints(parts)})
+    return found
+
+
+def _endpoints(parts: dict) -> list[tuple[str, str, str]]:
+    """(host as written, port, normalised host) of every host and hostaddr of a conninfo:
+    libpq tries each of a comma-separated list, one port serving them all; hostaddr, when
+    given, is where it connects (the host then only names the server)."""
+    hosts = (parts.get("host") or "").split(",")
+    addresses = (parts.get("hostaddr") or "").split(",")
+    ports = [port.strip() or DEFAULT_PORT for port in (parts.get("port") or "").split(",")]
+    found = []
+    for n in range(max(len(hosts), len(addresses))):
+        port = ports[n] if n < len(ports) else ports[-1] if len(ports) == 1 else DEFAULT_PORT
+        host = hosts[n].strip() if n < len(hosts) else ""
+        address = addresses[n].strip() if n < len(addresses) else ""
+        if address:
+            found.append((address, port, _host_key(address)))
+        if host or not address:
+            found.append((host, port, _host_key(host)))
+    return found
+
+
+def _host_key(host: str) -> str:
+    """A host compared: lower case, without a trailing dot; every name of this machine is one."""
+    text = host.strip().strip("[]").rstrip(".").lower()
+    if not text or text.startswith(("/", "@")) or text == "localhost":
+        return LOCAL_HOST  # no host and a socket directory reach the local server
+    if text.endswith(".localhost"):
+        return LOCAL_HOST
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return text
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    if address.is_loopback or address.is_unspecified:
+        return LOCAL_HOST
+    return address.compressed
 
 
 def timeout_problem(value) -> str | None:

@@ -255,6 +255,36 @@ def test_an_unreachable_source_fails_and_is_retried_with_nothing_written(connect
     assert Connector.objects.get().watermark is None
 
 
+def test_the_apps_own_database_is_refused_when_run(connector, pull, source, settings):
+    # Stored before the check (or the settings changed since): the run refuses it before it
+    # connects. The source database on the same server (every other test) stays allowed.
+    own = psycopg.conninfo.make_conninfo(
+        source.dsn, host="localhost", dbname=settings.DATABASES["default"]["NAME"]
+    )
+    made = connector(
+        "SELECT 'claims' AS indicator, code AS ref, created_at AS measured_at, 1 AS amount"
+        " FROM connectors_connector",
+        dsn=own,
+        columns=COLUMNS,
+    )
+    run = pull(made)
+    assert run.status == RunStatus.FAILED
+    assert run.message.startswith(
+        "The connector's settings are not valid: dsn: The DSN points at this application's own "
+        "database"
+    ), run.message
+    assert run.retry_at is None
+    assert Measurement.objects.count() == 0
+
+
+def test_a_denied_host_is_refused_when_run(connector, pull, settings):
+    settings.CONNECTOR_SQL_DENIED_HOSTS = ["127.0.0.1"]
+    run = pull(connector())
+    assert run.status == RunStatus.FAILED
+    assert "CONNECTOR_SQL_DENIED_HOSTS" in run.message
+    assert Measurement.objects.count() == 0
+
+
 def test_a_statement_timeout_fails_the_run_saying_so(connector, pull, settings):
     made = connector(
         "SELECT now() AS measured_at, 1 AS amount, 'claims' AS indicator, 'x' AS ref"

@@ -191,6 +191,104 @@ def test_anything_else_is_refused_without_quoting_the_dsn(dsn):
     assert "db.example.com/crm" not in found["dsn"]
 
 
+APP_DATABASE = {
+    "ENGINE": "django.db.backends.postgresql",
+    "HOST": "127.0.0.1",
+    "PORT": "",
+    "NAME": "outcome",
+    "USER": "outcome",
+    "PASSWORD": "app-secret",
+}
+
+
+@pytest.fixture
+def app_database(monkeypatch):
+    """The app's own database as settings name it (not through the `settings` fixture: that
+    would tell Django the connections changed)."""
+    from django.conf import settings as django_settings
+
+    monkeypatch.setattr(django_settings, "DATABASES", {"default": dict(APP_DATABASE)})
+    return django_settings.DATABASES["default"]
+
+
+@pytest.mark.parametrize(
+    "dsn",
+    [
+        "postgresql://reader:pw@127.0.0.1:5432/outcome",
+        "postgresql://reader:pw@localhost/outcome",
+        "postgresql://reader:pw@LOCALHOST.:5432/outcome",
+        "postgresql://reader:pw@[::1]/outcome",
+        "postgresql://reader:pw@127.0.0.2/outcome",  # all of 127/8 is this machine
+        "postgresql://reader:pw@0.0.0.0/outcome",  # connects to this machine too
+        "postgresql:///outcome",  # no host: the local socket
+        "postgresql:///outcome?host=/var/run/postgresql",
+        "host=db.example.com hostaddr=127.0.0.1 dbname=outcome user=reader",
+        "host=db.example.com,localhost port=5432 dbname=outcome user=reader",
+        "postgresql://outcome:pw@localhost/",  # no database: libpq takes the user's name
+    ],
+)
+def test_a_dsn_of_the_apps_own_database_is_refused(app_database, dsn):
+    found = problems(dsn=dsn)
+    assert list(found) == ["dsn"], found
+    assert found["dsn"].startswith("The DSN points at this application's own database")
+    assert "pw" not in found["dsn"] and "app-secret" not in found["dsn"]
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "dsn"),
+    [
+        ("", "", "postgresql://reader:pw@127.0.0.1/outcome"),  # '' is the local socket
+        ("localhost", "5433", "postgresql://reader:pw@127.0.0.1:5433/outcome"),
+        ("db.internal", "", "postgresql://reader:pw@DB.internal:5432/outcome"),
+    ],
+)
+def test_the_apps_host_and_port_are_normalised_as_well(app_database, host, port, dsn):
+    app_database.update(HOST=host, PORT=port)
+    assert list(problems(dsn=dsn)) == ["dsn"]
+
+
+@pytest.mark.parametrize(
+    "dsn",
+    [
+        "postgresql://reader:pw@127.0.0.1:5432/crm",  # the same server, another database
+        "postgresql://reader:pw@localhost:5433/outcome",  # another server on this machine
+        "postgresql://reader:pw@db.example.com/outcome",  # a client's database of that name
+        "postgresql://reader:pw@localhost/Outcome",  # database names are case-sensitive
+    ],
+)
+def test_another_database_stays_allowed(app_database, dsn):
+    assert problems(dsn=dsn) == {}
+
+
+def test_on_sqlite_no_dsn_is_the_apps_own(monkeypatch):
+    from django.conf import settings as django_settings
+
+    sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": "/srv/outcome/db.sqlite3"}
+    monkeypatch.setattr(django_settings, "DATABASES", {"default": sqlite})
+    assert problems(dsn="postgresql://reader:pw@localhost/db.sqlite3") == {}
+
+
+@pytest.mark.parametrize(
+    ("denied", "dsn", "refused"),
+    [
+        (["db.internal"], "postgresql://reader:pw@DB.Internal:6432/crm", True),
+        (["db.internal"], "host=crm.example.com,db.internal dbname=crm", True),
+        (["10.0.0.5"], "host=crm.example.com hostaddr=10.0.0.5 dbname=crm", True),
+        (["localhost"], "postgresql://reader:pw@127.0.0.1/crm", True),  # every local alias
+        (["localhost"], "postgresql:///crm?host=/var/run/postgresql", True),
+        (["db.internal", ""], "postgresql://reader:pw@db.example.com/crm", False),
+        ([], "postgresql://reader:pw@localhost/crm", False),
+    ],
+)
+def test_denied_hosts_may_not_be_named(app_database, settings, denied, dsn, refused):
+    settings.CONNECTOR_SQL_DENIED_HOSTS = denied
+    found = problems(dsn=dsn)
+    assert (list(found) == ["dsn"]) is refused, found
+    if refused:
+        assert "CONNECTOR_SQL_DENIED_HOSTS" in found["dsn"]
+        assert "pw" not in found["dsn"]
+
+
 def test_the_dsn_is_required():
     assert list(problems(dsn=None)) == ["dsn"]
 
