@@ -34,6 +34,11 @@ def test_compose_file_has_the_production_processes_with_health_checks():
         assert environment["REDIS_URL"].startswith("redis://"), name
         assert "ALLOW_EMBEDDED_IN_PRODUCTION" not in environment, name
         assert environment["CONNECTOR_SECRET_KEYS"].startswith("${CONNECTOR_SECRET_KEYS:?"), name
+        # No default password: a guessable one would let a SQL pull or anyone on the network in.
+        assert "${POSTGRES_PASSWORD:?" in environment["DATABASE_URL"], name
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith(
+        "${POSTGRES_PASSWORD:?"
+    )
     assert "django_celery_beat.schedulers:DatabaseScheduler" in services["beat"]["command"]
 
 
