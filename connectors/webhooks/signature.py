@@ -6,7 +6,8 @@ A connector's `config["signature"]` (all optional but `header`):
      "algorithm": "sha256",             # sha1 | sha256 | sha512
      "encoding": "base64",              # hex | base64: how the digest is written in the header
      "prefix": "sha256=",               # text before the digest in the header, if any
-     "timestamp_header": "",            # a header with the Unix time (seconds) of the call
+     "timestamp_header": "",            # a header with the Unix time (seconds) of the call;
+                                        # it must be signed too ("signed": "timestamp.body")
      "tolerance_seconds": 300,          # how far that time may be from ours (replays, clock skew)
      "signed": "body"}                  # body | timestamp.body: "<timestamp>.<raw body>"
 

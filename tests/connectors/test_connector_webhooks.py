@@ -10,11 +10,14 @@ import json
 import time
 
 import pytest
+from django.urls import reverse
 
 from connectors import secrets as connector_secrets
 from connectors.models import Connector, ConnectorKind, Run, RunStatus, RunTrigger, Target
 from indicators.models import Measurement
+from tests.connectors.connector_pages_data import make_admin, webhook_data
 from tests.factories import IndicatorFactory
+from tests.surveys.survey_data import make_survey
 
 SECRET = "whsec-7d2f-kept-on-both-sides"
 TOKEN = "test-token-measurements-0001"
@@ -313,3 +316,23 @@ def test_every_attempt_is_in_the_run_log_and_none_shows_the_secret(client, hook,
         assert SECRET not in json.dumps(run.errors)
     hook.refresh_from_db()
     assert hook.failures_in_row == 0  # the last runs succeeded
+
+
+def test_the_form_refuses_a_timestamp_header_outside_the_signature(client, organisation):
+    # "What is signed" starts at "the body": a timestamp header then needs timestamp.body, or
+    # a captured call could be replayed for ever with a fresh timestamp.
+    make_survey(organisation, code="rel", name="Relationship")
+    client.force_login(make_admin(organisation))
+    form = client.get(reverse("connector-create", args=["webhook"])).context["form"]
+    assert form["signature_signed"].initial == "body"
+    assert "must sign it with the body" in str(form.fields["signature_timestamp_header"].help_text)
+    data = webhook_data(signature_timestamp_header="X-Timestamp")
+    answer = client.post(reverse("connector-create", args=["webhook"]), data)
+    assert answer.status_code == 400
+    errors = answer.context["form"].errors
+    assert list(errors) == ["signature_signed"]
+    assert "only when it is signed: choose timestamp.body" in errors["signature_signed"][0]
+    assert not Connector.objects.exists()
+    data["signature_signed"] = "timestamp.body"
+    assert client.post(reverse("connector-create", args=["webhook"]), data).status_code == 302
+    assert Connector.objects.get().config["signature"]["signed"] == "timestamp.body"
