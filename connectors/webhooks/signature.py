@@ -128,7 +128,7 @@ def _fresh_timestamp(settings: SignatureSettings, headers: dict, now: float) -> 
     if not math.isfinite(sent):
         raise SignatureRefused(
             _("The %(header)s header is not a Unix time in seconds (got “%(value)s”).")
-            % {"header": name, "value": text[:40]},
+            % {"header": name, "value": _shown(text[:40])},
             name,
         )
     tolerance = int(settings.tolerance_seconds)
@@ -151,3 +151,9 @@ def _fresh_timestamp(settings: SignatureSettings, headers: dict, now: float) -> 
             name,
         )
     return text
+
+
+def _shown(text: str) -> str:
+    """A header's text fit to quote in a message the run saves: control characters (a NUL
+    PostgreSQL refuses, terminal escapes) become "?"."""
+    return "".join(char if char.isprintable() else "?" for char in text)

@@ -336,3 +336,50 @@ def test_the_form_refuses_a_timestamp_header_outside_the_signature(client, organ
     data["signature_signed"] = "timestamp.body"
     assert client.post(reverse("connector-create", args=["webhook"]), data).status_code == 302
     assert Connector.objects.get().config["signature"]["signed"] == "timestamp.body"
+
+
+def clean_text(text: str) -> bool:
+    return "\x00" not in text and not any("\ud800" <= c <= "\udfff" for c in text)
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b'{"readings": ' + b"[" * 5000 + b"]" * 5000 + b"}", "nested more than 100 deep"),
+        (b'{"readings": ' + b"[" * 150 + b"]" * 150 + b"}", "nested more than 100 deep"),
+        (b'"\\u0000"', "a NUL character (\\u0000) at the top level"),
+        (
+            b'{"readings": [{"id": "r-1", "at": "2026-11-02", "count": 1, "note": "\\ud800"}]}',
+            "a lone surrogate (\\ud800) at readings[0].note",
+        ),
+        (
+            b'{"readings": [{"id": "r-1", "at": "2026-11-02", "count": 1, "note": "a\\u0000b"}]}',
+            "a NUL character (\\u0000) at readings[0].note",
+        ),
+        (b'{"readings": [], "\\udfff\\u0000": 1}', 'at ["\\udfff\\u0000"]'),
+        (b'{"a\\u0000": {"b": ["x", "\\udc00"]}}', 'at ["a\\u0000"]'),
+    ],
+)
+def test_json_that_cannot_be_stored_is_a_400_and_a_clean_failed_run(
+    client, hook, calls, body, says
+):
+    response = post(client, body, signed(body))
+    assert response.status_code == 400, response.content
+    message = response.json()["message"]
+    assert message.startswith("The body cannot be stored") or "not JSON" in message
+    assert says in message, message
+    assert response.json()["errors"] == [{"index": None, "field": "body", "message": message}]
+    assert Measurement.objects.count() == 0
+    [run] = runs(hook)
+    assert (run.status, run.message) == (RunStatus.FAILED, message)
+    assert clean_text(run.message) and clean_text(json.dumps(run.errors, ensure_ascii=False))
+
+
+def test_a_timestamp_header_with_control_characters_is_quoted_without_them(client, hook, calls):
+    headers = {"HTTP_X_SIGNATURE": "v1=00ff", "HTTP_X_TIMESTAMP": "17\x00\x1b[31m"}
+    response = post(client, PAYLOAD, headers)
+    assert response.status_code == 401
+    message = response.json()["message"]
+    assert message == "The X-Timestamp header is not a Unix time in seconds (got “17??[31m”)."
+    [run] = runs(hook)
+    assert (run.status, run.message) == (RunStatus.FAILED, message)
