@@ -6,12 +6,18 @@ over "<timestamp>.<body>", with the Unix time in its own header.
 
 import hashlib
 import hmac
+import io
 import json
+import logging
 import time
+from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
+from config.logging import GunicornLogger, WebhookTokenFilter
 from connectors import secrets as connector_secrets
 from connectors.models import Connector, ConnectorKind, Run, RunStatus, RunTrigger, Target
 from indicators.models import Measurement
@@ -383,3 +389,85 @@ def test_a_timestamp_header_with_control_characters_is_quoted_without_them(clien
     assert message == "The X-Timestamp header is not a Unix time in seconds (got “17??[31m”)."
     [run] = runs(hook)
     assert (run.status, run.message) == (RunStatus.FAILED, message)
+
+
+# -- the token is the credential: no log line carries it ----------------------------------------
+
+
+@pytest.fixture
+def console_lines():
+    """What the configured handlers of the root logger write (LOGGING's console), as text."""
+    handlers = [h for h in logging.getLogger().handlers if isinstance(h, logging.StreamHandler)]
+    configured = [h for h in handlers if any(isinstance(f, WebhookTokenFilter) for f in h.filters)]
+    assert configured, "LOGGING's console handler masks webhook tokens"
+    buffer = io.StringIO()
+    streams = [h.setStream(buffer) for h in configured]
+    yield buffer
+    for handler, stream in zip(configured, streams, strict=True):
+        handler.setStream(stream)
+
+
+def test_a_refused_or_unknown_token_leaves_no_token_in_any_log_line(
+    client, hook, calls, caplog, console_lines
+):
+    caplog.set_level(logging.INFO)
+    assert post(client, PAYLOAD).status_code == 401  # the right token, unsigned
+    unknown = "guessed-token-9f8e7d6c"
+    assert post(client, PAYLOAD, url=f"/hooks/{unknown}/").status_code == 404
+    written = console_lines.getvalue()
+    assert "Unauthorized: /hooks/••••/" in written
+    assert "Not Found: /hooks/••••/" in written
+    captured = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Unauthorized: /hooks/••••/" in captured and "Not Found: /hooks/••••/" in captured
+    for text in (written, captured, caplog.text):
+        assert TOKEN not in text and unknown not in text
+
+
+def test_a_server_error_on_a_webhook_logs_its_traceback_without_the_token(
+    hook, calls, caplog, console_lines, monkeypatch
+):
+    def broken(connector, **kwargs):
+        raise RuntimeError(f"broken while handling /hooks/{TOKEN}/")
+
+    monkeypatch.setattr("connectors.webhooks.receive", broken)
+    response = post(Client(raise_request_exception=False), PAYLOAD)
+    assert response.status_code == 500
+    written = console_lines.getvalue()
+    assert "Internal Server Error: /hooks/••••/" in written
+    assert "RuntimeError: broken while handling /hooks/••••/" in written  # the traceback
+    assert TOKEN not in written and TOKEN not in caplog.text
+
+
+def test_gunicorns_access_and_error_logs_mask_the_token(tmp_path):
+    from gunicorn.config import Config
+
+    cfg = Config()
+    cfg.set("accesslog", str(tmp_path / "access.log"))
+    cfg.set("errorlog", str(tmp_path / "error.log"))
+    cfg.set("access_log_format", '%(h)s "%(r)s" %(s)s %(U)s %({raw_uri}e)s')
+    logger = GunicornLogger(cfg)
+    try:
+        path = f"/hooks/{TOKEN}/"
+        environ = {
+            "REMOTE_ADDR": "203.0.113.9",
+            "REQUEST_METHOD": "POST",
+            "RAW_URI": path,
+            "PATH_INFO": path,
+            "SERVER_PROTOCOL": "HTTP/1.1",
+        }
+        response = SimpleNamespace(status="401 Unauthorized", sent=120, headers=[])
+        request = SimpleNamespace(headers=[("HOST", "outcome.example")])
+        logger.access(response, request, environ, timedelta(milliseconds=5))
+        logger.error("Error handling request %s", path)
+        logger.setup(cfg)  # a reload: still one filter
+        assert len(logger.access_log.filters) == 1
+    finally:
+        for log in (logger.access_log, logger.error_log):
+            for handler in list(log.handlers):
+                log.removeHandler(handler)
+                handler.close()
+            log.filters.clear()
+    access = (tmp_path / "access.log").read_text()
+    assert access == ('203.0.113.9 "POST /hooks/••••/ HTTP/1.1" 401 /hooks/••••/ /hooks/••••/\n')
+    errors = (tmp_path / "error.log").read_text()
+    assert "Error handling request /hooks/••••/" in errors and TOKEN not in errors
