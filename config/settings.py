@@ -332,24 +332,48 @@ CONNECTOR_SQL_DENIED_HOSTS = env.list("CONNECTOR_SQL_DENIED_HOSTS", default=[])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "config.logging.RequestIdFilter"},
+        # /hooks/<token>/ is a credential: Django logs the path of every 4xx and 5xx.
+        "webhook_tokens": {"()": "config.logging.WebhookTokenFilter"},
+    },
     "formatters": {
         "line": {
             "format": "%(asctime)s level=%(levelname)s logger=%(name)s "
             "request_id=%(request_id)s %(message)s"
+        },
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
         },
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "line",
-            "filters": ["request_id"],
-        }
+            "filters": ["request_id", "webhook_tokens"],
+        },
+        # runserver's request lines, as Django writes them (naming the logger here replaces
+        # Django's own handler), with the tokens masked.
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["webhook_tokens"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "celery": {"level": "WARNING"},
+        # On the logger as well: its records also reach Django's own handlers (mail_admins).
+        "django.request": {"filters": ["webhook_tokens"]},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["webhook_tokens"],
+        },
     },
 }
 

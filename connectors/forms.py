@@ -477,7 +477,10 @@ class WebhookConnectorForm(DeliveryMixin, ConnectorForm):
     signature_timestamp_header = forms.CharField(
         label=_("Timestamp header"),
         required=False,
-        help_text=_("Its age is checked against replays."),
+        help_text=_(
+            "Its age is checked against replays, so the sender must sign it with the body: "
+            "choose timestamp.body under What is signed."
+        ),
     )
     signature_tolerance_seconds = forms.IntegerField(
         label=_("Timestamp tolerance (seconds)"), min_value=1, initial=300, required=False

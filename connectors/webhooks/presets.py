@@ -24,6 +24,8 @@ Both keep a tool's resend idempotent: the respondent is the tool's id of the res
 `token`, Tally's `responseId`), so a retried delivery changes nothing.
 """
 
+import json
+
 from surveys.models import QuestionType
 
 from ..models import Target
@@ -87,8 +89,14 @@ PRESET_NAMES = tuple(PRESETS)
 
 
 def literal(text: str) -> str:
-    """`text` as a JMESPath raw string literal ('...')."""
-    return "'" + str(text).replace("'", "\\'") + "'"
+    """`text` as a JMESPath string literal: a raw string ('...', quotes escaped) when it has no
+    backslash, else a JSON literal (`"..."`). A raw string cannot carry a backslash before a
+    quote or at its end (it escapes the quote), and jmespath.py keeps an escaped backslash
+    doubled (`'\\\\'` is two backslashes), so only JSON spells those texts exactly."""
+    text = str(text)
+    if "\\" not in text:
+        return "'" + text.replace("'", "\\'") + "'"
+    return "`" + json.dumps(text, ensure_ascii=False).replace("`", "\\`") + "`"
 
 
 def _questions(survey) -> list:

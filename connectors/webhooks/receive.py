@@ -5,7 +5,8 @@
 In order: a paused connector answers 503 with Retry-After (logged as a skipped run); then, inside
 the run service's `running` (one transaction, the run log, failures and the owner's
 notification): a body over DATA_UPLOAD_MAX_MEMORY_SIZE is 413; a configured signature that is
-missing, wrong, or whose timestamp is out of tolerance is 401; a body that is not JSON is 400;
+missing, wrong, or whose timestamp is out of tolerance is 401; a body that is not JSON is 400,
+and so is JSON the database cannot store (nested over MAX_DEPTH, a NUL or a lone surrogate);
 a payload the expressions cannot read is 400 `{"errors": [{index, field, expression,
 message}]}`; items the ingest refuses are 400 with the ingest's errors; else 200 `{"created",
 "updated", "unchanged"}` (a resend: all unchanged). Nothing is stored unless all of it is.
@@ -15,6 +16,7 @@ Answers use the API's error envelope `{"errors": [{"index", "field", "message"}]
 """
 
 import json
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,6 +35,9 @@ from .mapping import MappingFailed, map_payload
 from .signature import SignatureRefused, SignatureSettings, check_signature
 
 PAUSED_RETRY_AFTER_SECONDS = 600
+MAX_DEPTH = 100  # objects and lists in each other; survey tools send under 10
+UNSTORABLE = re.compile("[\\x00\\ud800-\\udfff]")  # NUL (PostgreSQL refuses it), lone surrogates
+PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 CONFLICT_RETRY_AFTER_SECONDS = 5
 
 
@@ -154,13 +159,84 @@ def _check_signature(connector: Connector, config: dict, body: bytes, headers) -
 
 
 def _json(body: bytes):
+    """The parsed body, or CallRefused(400) when it is not JSON or holds what cannot be stored."""
     try:
-        return json.loads(body, parse_constant=_no_constant)
+        payload = json.loads(body, parse_constant=_no_constant)
+    except RecursionError:
+        raise _unstorable(_too_deep()) from None
     except (ValueError, UnicodeDecodeError) as error:
         message = _("The body is not JSON (%(problem)s); send application/json.") % {
             "problem": _json_problem(error)
         }
         raise CallRefused(400, message, [_error("body", message)]) from None
+    problem = _storage_problem(payload)
+    if problem:
+        raise _unstorable(problem)
+    return payload
+
+
+def _unstorable(problem: str) -> CallRefused:
+    message = _("The body cannot be stored: %(problem)s.") % {"problem": problem}
+    return CallRefused(400, message, [_error("body", message)])
+
+
+def _too_deep() -> str:
+    return _("it is nested more than %(limit)s deep; send flatter JSON") % {"limit": MAX_DEPTH}
+
+
+def _storage_problem(payload) -> str:
+    """What in `payload` the database cannot store, or "": nesting deeper than MAX_DEPTH, a NUL
+    character (valid JSON, refused by PostgreSQL) or a lone surrogate (valid JSON, not text:
+    it cannot be encoded as UTF-8), in a value or a key. The message names where, in escapes:
+    it never carries the character itself (the run saves it)."""
+    pending = [((), payload)]  # (path, value); iterative: deep payloads do not recurse here
+    while pending:
+        path, value = pending.pop()
+        if len(path) > MAX_DEPTH:
+            return _too_deep()
+        if isinstance(value, str):
+            if UNSTORABLE.search(value):
+                return _text_problem(value, path)
+        elif isinstance(value, dict):
+            for key in value:
+                if UNSTORABLE.search(key):
+                    return _text_problem(key, (*path, key))
+            pending.extend(((*path, key), value[key]) for key in reversed(list(value)))
+        elif isinstance(value, list):
+            pending.extend(((*path, index), value[index]) for index in reversed(range(len(value))))
+    return ""
+
+
+def _text_problem(text: str, path: tuple) -> str:
+    bad = UNSTORABLE.search(text).group()
+    if bad == "\x00":
+        return _("a NUL character (\\u0000) at %(path)s; remove it from the text") % {
+            "path": _path_text(path)
+        }
+    return _(
+        "a lone surrogate (%(escape)s) at %(path)s is not a character; send the text as "
+        "UTF-8, or escape a character beyond U+FFFF as a pair of surrogates"
+    ) % {"escape": _escaped(bad), "path": _path_text(path)}
+
+
+def _path_text(path: tuple) -> str:
+    """readings[0].note, or ["a key"] for a key that is not a plain name; at most 200 chars."""
+    text = ""
+    for step in path:
+        if isinstance(step, int):
+            text += f"[{step}]"
+        elif PLAIN_KEY.match(step):
+            text += f".{step}" if text else step
+        else:
+            text += "[" + _escaped(json.dumps(step, ensure_ascii=False)) + "]"
+    if not text:
+        return _("the top level")
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _escaped(text: str) -> str:
+    """`text` with lone surrogates and NUL written as JSON escapes (\\udc00, \\u0000)."""
+    return UNSTORABLE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def _no_constant(name: str):

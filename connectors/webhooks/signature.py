@@ -6,7 +6,8 @@ A connector's `config["signature"]` (all optional but `header`):
      "algorithm": "sha256",             # sha1 | sha256 | sha512
      "encoding": "base64",              # hex | base64: how the digest is written in the header
      "prefix": "sha256=",               # text before the digest in the header, if any
-     "timestamp_header": "",            # a header with the Unix time (seconds) of the call
+     "timestamp_header": "",            # a header with the Unix time (seconds) of the call;
+                                        # it must be signed too ("signed": "timestamp.body")
      "tolerance_seconds": 300,          # how far that time may be from ours (replays, clock skew)
      "signed": "body"}                  # body | timestamp.body: "<timestamp>.<raw body>"
 
@@ -127,7 +128,7 @@ def _fresh_timestamp(settings: SignatureSettings, headers: dict, now: float) -> 
     if not math.isfinite(sent):
         raise SignatureRefused(
             _("The %(header)s header is not a Unix time in seconds (got “%(value)s”).")
-            % {"header": name, "value": text[:40]},
+            % {"header": name, "value": _shown(text[:40])},
             name,
         )
     tolerance = int(settings.tolerance_seconds)
@@ -150,3 +151,9 @@ def _fresh_timestamp(settings: SignatureSettings, headers: dict, now: float) -> 
             name,
         )
     return text
+
+
+def _shown(text: str) -> str:
+    """A header's text fit to quote in a message the run saves: control characters (a NUL
+    PostgreSQL refuses, terminal escapes) become "?"."""
+    return "".join(char if char.isprintable() else "?" for char in text)

@@ -197,6 +197,13 @@ def _check_signature(signature: dict, secrets: dict, errors: dict) -> None:
         errors["signature.timestamp_header"] = _(
             "Name the header that carries the timestamp the sender signs."
         )
+    elif signed == "body" and signature.get("timestamp_header"):
+        # A timestamp outside the signature guards nothing: a captured call is replayed with a
+        # fresh timestamp header, and still matches.
+        errors["signature.signed"] = _(
+            "A timestamp guards against replays only when it is signed: choose timestamp.body "
+            "(the sender signs “<timestamp>.<body>”), or clear the timestamp header."
+        )
     if signature.get("timestamp_header") and not header:
         errors["signature.header"] = _(
             "Name the signature header too: a timestamp guards against replays only when it "

@@ -185,13 +185,30 @@ def test_fields_and_groups_of_the_other_target_are_refused():
         ({"header": "X-Sig", "signed": "timestamp.body"}, "signature.timestamp_header"),
         ({"header": "X-Sig", "signed": "body.timestamp"}, "signature.signed"),
         ({"header": "X Sig"}, "signature.header"),
-        ({"timestamp_header": "X-Time"}, "signature.header"),
+        ({"timestamp_header": "X-Time", "signed": "timestamp.body"}, "signature.header"),
+        # An unsigned timestamp guards nothing: a captured call replays with a fresh one.
+        ({"header": "X-Sig", "timestamp_header": "X-Time"}, "signature.signed"),
+        ({"header": "X-Sig", "timestamp_header": "X-Time", "signed": "body"}, "signature.signed"),
     ],
 )
 def test_bad_signature_settings_are_refused_by_field(signature, field):
     config = {**MEASUREMENTS, "signature": signature}
     errors = validate_config(config, {"signing_secret": "s3cret"}, target="measurements")
     assert list(errors) == [field]
+
+
+def test_a_timestamp_header_must_be_signed_with_the_body():
+    signature = {"header": "X-Sig", "timestamp_header": "X-Time", "signed": "body"}
+    config = {**MEASUREMENTS, "signature": signature}
+    errors = validate_config(config, {"signing_secret": "s"}, target="measurements")
+    assert errors == {
+        "signature.signed": (
+            "A timestamp guards against replays only when it is signed: choose timestamp.body "
+            "(the sender signs “<timestamp>.<body>”), or clear the timestamp header."
+        )
+    }
+    config["signature"] = {**signature, "signed": "timestamp.body"}
+    assert validate_config(config, {"signing_secret": "s"}, target="measurements") == {}
 
 
 def test_the_edges_of_the_tolerance_are_allowed():

@@ -268,3 +268,24 @@ def test_a_call_takes_a_fixed_number_of_queries(client, make_hook, django_assert
     with django_assert_max_num_queries(12):
         response = client.post(url, body, content_type="application/json", **headers)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "wording",
+    ["Anything else? \\", "A \\ in the middle", "Back\\'slash and quote", "C:\\temp\\`x`"],
+)
+def test_a_wording_with_a_backslash_still_finds_its_answer(survey, wording):
+    # JMESPath's raw string literal cannot end in a backslash (it escapes the closing quote),
+    # and jmespath.py keeps an escaped backslash doubled: such a wording is a JSON literal.
+    survey.questions.filter(code="reason").update(text=wording, texts={})
+    reason = tally(survey)["answers"]["reason"]
+    jmespath.compile(reason)
+    payload = {
+        "fields": [
+            {"label": wording + "\\", "type": "TEXTAREA", "value": "Not this one"},
+            {"label": wording, "type": "TEXTAREA", "value": "Price"},
+        ]
+    }
+    assert jmespath.search(reason, payload) == "Price"
+    errors = validate_config({"preset": "tally"}, {"signing_secret": "s"}, target="responses")
+    assert errors == {}

@@ -6,15 +6,24 @@ over "<timestamp>.<body>", with the Unix time in its own header.
 
 import hashlib
 import hmac
+import io
 import json
+import logging
 import time
+from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
+from config.logging import GunicornLogger, WebhookTokenFilter
 from connectors import secrets as connector_secrets
 from connectors.models import Connector, ConnectorKind, Run, RunStatus, RunTrigger, Target
 from indicators.models import Measurement
+from tests.connectors.connector_pages_data import make_admin, webhook_data
 from tests.factories import IndicatorFactory
+from tests.surveys.survey_data import make_survey
 
 SECRET = "whsec-7d2f-kept-on-both-sides"
 TOKEN = "test-token-measurements-0001"
@@ -313,3 +322,152 @@ def test_every_attempt_is_in_the_run_log_and_none_shows_the_secret(client, hook,
         assert SECRET not in json.dumps(run.errors)
     hook.refresh_from_db()
     assert hook.failures_in_row == 0  # the last runs succeeded
+
+
+def test_the_form_refuses_a_timestamp_header_outside_the_signature(client, organisation):
+    # "What is signed" starts at "the body": a timestamp header then needs timestamp.body, or
+    # a captured call could be replayed for ever with a fresh timestamp.
+    make_survey(organisation, code="rel", name="Relationship")
+    client.force_login(make_admin(organisation))
+    form = client.get(reverse("connector-create", args=["webhook"])).context["form"]
+    assert form["signature_signed"].initial == "body"
+    assert "must sign it with the body" in str(form.fields["signature_timestamp_header"].help_text)
+    data = webhook_data(signature_timestamp_header="X-Timestamp")
+    answer = client.post(reverse("connector-create", args=["webhook"]), data)
+    assert answer.status_code == 400
+    errors = answer.context["form"].errors
+    assert list(errors) == ["signature_signed"]
+    assert "only when it is signed: choose timestamp.body" in errors["signature_signed"][0]
+    assert not Connector.objects.exists()
+    data["signature_signed"] = "timestamp.body"
+    assert client.post(reverse("connector-create", args=["webhook"]), data).status_code == 302
+    assert Connector.objects.get().config["signature"]["signed"] == "timestamp.body"
+
+
+def clean_text(text: str) -> bool:
+    return "\x00" not in text and not any("\ud800" <= c <= "\udfff" for c in text)
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b'{"readings": ' + b"[" * 5000 + b"]" * 5000 + b"}", "nested more than 100 deep"),
+        (b'{"readings": ' + b"[" * 150 + b"]" * 150 + b"}", "nested more than 100 deep"),
+        (b'"\\u0000"', "a NUL character (\\u0000) at the top level"),
+        (
+            b'{"readings": [{"id": "r-1", "at": "2026-11-02", "count": 1, "note": "\\ud800"}]}',
+            "a lone surrogate (\\ud800) at readings[0].note",
+        ),
+        (
+            b'{"readings": [{"id": "r-1", "at": "2026-11-02", "count": 1, "note": "a\\u0000b"}]}',
+            "a NUL character (\\u0000) at readings[0].note",
+        ),
+        (b'{"readings": [], "\\udfff\\u0000": 1}', 'at ["\\udfff\\u0000"]'),
+        (b'{"a\\u0000": {"b": ["x", "\\udc00"]}}', 'at ["a\\u0000"]'),
+    ],
+)
+def test_json_that_cannot_be_stored_is_a_400_and_a_clean_failed_run(
+    client, hook, calls, body, says
+):
+    response = post(client, body, signed(body))
+    assert response.status_code == 400, response.content
+    message = response.json()["message"]
+    assert message.startswith("The body cannot be stored") or "not JSON" in message
+    assert says in message, message
+    assert response.json()["errors"] == [{"index": None, "field": "body", "message": message}]
+    assert Measurement.objects.count() == 0
+    [run] = runs(hook)
+    assert (run.status, run.message) == (RunStatus.FAILED, message)
+    assert clean_text(run.message) and clean_text(json.dumps(run.errors, ensure_ascii=False))
+
+
+def test_a_timestamp_header_with_control_characters_is_quoted_without_them(client, hook, calls):
+    headers = {"HTTP_X_SIGNATURE": "v1=00ff", "HTTP_X_TIMESTAMP": "17\x00\x1b[31m"}
+    response = post(client, PAYLOAD, headers)
+    assert response.status_code == 401
+    message = response.json()["message"]
+    assert message == "The X-Timestamp header is not a Unix time in seconds (got “17??[31m”)."
+    [run] = runs(hook)
+    assert (run.status, run.message) == (RunStatus.FAILED, message)
+
+
+# -- the token is the credential: no log line carries it ----------------------------------------
+
+
+@pytest.fixture
+def console_lines():
+    """What the configured handlers of the root logger write (LOGGING's console), as text."""
+    handlers = [h for h in logging.getLogger().handlers if isinstance(h, logging.StreamHandler)]
+    configured = [h for h in handlers if any(isinstance(f, WebhookTokenFilter) for f in h.filters)]
+    assert configured, "LOGGING's console handler masks webhook tokens"
+    buffer = io.StringIO()
+    streams = [h.setStream(buffer) for h in configured]
+    yield buffer
+    for handler, stream in zip(configured, streams, strict=True):
+        handler.setStream(stream)
+
+
+def test_a_refused_or_unknown_token_leaves_no_token_in_any_log_line(
+    client, hook, calls, caplog, console_lines
+):
+    caplog.set_level(logging.INFO)
+    assert post(client, PAYLOAD).status_code == 401  # the right token, unsigned
+    unknown = "guessed-token-9f8e7d6c"
+    assert post(client, PAYLOAD, url=f"/hooks/{unknown}/").status_code == 404
+    written = console_lines.getvalue()
+    assert "Unauthorized: /hooks/••••/" in written
+    assert "Not Found: /hooks/••••/" in written
+    captured = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Unauthorized: /hooks/••••/" in captured and "Not Found: /hooks/••••/" in captured
+    for text in (written, captured, caplog.text):
+        assert TOKEN not in text and unknown not in text
+
+
+def test_a_server_error_on_a_webhook_logs_its_traceback_without_the_token(
+    hook, calls, caplog, console_lines, monkeypatch
+):
+    def broken(connector, **kwargs):
+        raise RuntimeError(f"broken while handling /hooks/{TOKEN}/")
+
+    monkeypatch.setattr("connectors.webhooks.receive", broken)
+    response = post(Client(raise_request_exception=False), PAYLOAD)
+    assert response.status_code == 500
+    written = console_lines.getvalue()
+    assert "Internal Server Error: /hooks/••••/" in written
+    assert "RuntimeError: broken while handling /hooks/••••/" in written  # the traceback
+    assert TOKEN not in written and TOKEN not in caplog.text
+
+
+def test_gunicorns_access_and_error_logs_mask_the_token(tmp_path):
+    from gunicorn.config import Config
+
+    cfg = Config()
+    cfg.set("accesslog", str(tmp_path / "access.log"))
+    cfg.set("errorlog", str(tmp_path / "error.log"))
+    cfg.set("access_log_format", '%(h)s "%(r)s" %(s)s %(U)s %({raw_uri}e)s')
+    logger = GunicornLogger(cfg)
+    try:
+        path = f"/hooks/{TOKEN}/"
+        environ = {
+            "REMOTE_ADDR": "203.0.113.9",
+            "REQUEST_METHOD": "POST",
+            "RAW_URI": path,
+            "PATH_INFO": path,
+            "SERVER_PROTOCOL": "HTTP/1.1",
+        }
+        response = SimpleNamespace(status="401 Unauthorized", sent=120, headers=[])
+        request = SimpleNamespace(headers=[("HOST", "outcome.example")])
+        logger.access(response, request, environ, timedelta(milliseconds=5))
+        logger.error("Error handling request %s", path)
+        logger.setup(cfg)  # a reload: still one filter
+        assert len(logger.access_log.filters) == 1
+    finally:
+        for log in (logger.access_log, logger.error_log):
+            for handler in list(log.handlers):
+                log.removeHandler(handler)
+                handler.close()
+            log.filters.clear()
+    access = (tmp_path / "access.log").read_text()
+    assert access == ('203.0.113.9 "POST /hooks/••••/ HTTP/1.1" 401 /hooks/••••/ /hooks/••••/\n')
+    errors = (tmp_path / "error.log").read_text()
+    assert "Error handling request /hooks/••••/" in errors and TOKEN not in errors
