@@ -9,4 +9,4 @@ WORKDIR /srv/outcome
 RUN SECRET_KEY=build-only django-admin collectstatic --noinput -v 0
 USER nobody
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--logger-class", "config.logging.GunicornLogger"]
