@@ -1,21 +1,26 @@
 """Schemathesis, every check and every phase, over the live API: 0 failures.
 
-The examples, fuzzing and stateful phases run over every operation on both databases. The coverage
-phase (the schema's boundary and wrongly typed values, 85 % of the test cases and six minutes a
-database) covers every operation once per `make test`: the ingest core (measurements and survey
-responses), the deviations and the results chain on PostgreSQL, the production database; CPIs,
-experiments, the scorecard and the surveys themselves on SQLite.
-Every operation is still sent every boundary value in each run, and each suite is ~3 minutes
-shorter.
+Every operation is tested on both databases in each `make test`, and each database's suite
+sends about half of the test cases. An operation gets the coverage phase (the schema's boundary
+and wrongly typed values, most of the test cases) on one database and the examples, fuzzing and
+stateful phases on the other: the ingest core (measurements and survey responses), the
+deviations and the results chain get coverage on PostgreSQL, the production
+database; CPIs, experiments, the scorecard and the surveys themselves on SQLite. The operations
+whose SQL differs by database, the bulk pushes (an upsert on each) and the survey results
+(jsonb / json1), get the examples, fuzzing and stateful phases on both.
+`test_each_operation_gets_every_phase_and_the_database_specific_ones_both_spreads` checks that
+split against the schema, and the run checks that schemathesis selected exactly those operations.
 """
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 ST = Path(sys.executable).with_name("st")
@@ -23,23 +28,76 @@ ST = Path(sys.executable).with_name("st")
 MAX_EXAMPLES = 10
 SEED = 20260301
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+METHODS = {"get", "post", "put", "patch", "delete"}
 # The paths whose coverage phase runs on PostgreSQL; the others' runs on SQLite. Two halves of
 # about 2,500 test cases each.
 ON_POSTGRES = (
     "^/api/v1/(indicators|measurements|deviations|customer-centricity|initiatives|chain|"
     "indicator-library)/|^/api/v1/surveys/[^/]+/responses/"
 )
+# The operations whose queries differ by database: their examples, fuzzing and stateful phases
+# run on both. The others' run on the database that does not run their coverage phase.
+ON_BOTH = "^/api/v1/measurements/$|^/api/v1/surveys/[^/]+/(responses|results)/$"
 SPREAD_PHASES = "examples,fuzzing,stateful"
+
+
+def coverage_filter(postgres: bool) -> list[str]:
+    return ["--include-path-regex" if postgres else "--exclude-path-regex", ON_POSTGRES]
+
+
+def spread_filter(postgres: bool) -> list[str]:
+    # The operations the other database covers, and those on both: schemathesis has one
+    # exclude regex say "covered here and not on both" (lookaheads at the start of the path).
+    covered_here = f"(?={ON_POSTGRES})" if postgres else f"(?!{ON_POSTGRES})"
+    return ["--exclude-path-regex", f"\\A(?!{ON_BOTH}){covered_here}"]
+
+
+def selected(path: str, options: list[str]) -> bool:
+    """Whether schemathesis's path filter `options` selects `path` (it uses `re.search`)."""
+    flag, regex = options
+    found = re.search(regex, path) is not None
+    return found if flag == "--include-path-regex" else not found
+
+
+def operations() -> list[tuple[str, str]]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return [(m, path) for path, ops in schema["paths"].items() for m in ops if m in METHODS]
+
+
+def test_each_operation_gets_every_phase_and_the_database_specific_ones_both_spreads():
+    ops = operations()
+    assert len(ops) >= 69
+    for method, path in ops:
+        coverage = {pg for pg in (True, False) if selected(path, coverage_filter(pg))}
+        spread = {pg for pg in (True, False) if selected(path, spread_filter(pg))}
+        assert len(coverage) == 1, (method, path, coverage)
+        if re.search(ON_BOTH, path):
+            assert spread == {True, False}, (method, path)
+        else:
+            assert spread == {True, False} - coverage, (method, path, spread)
+    on_both = {path for _m, path in ops if re.search(ON_BOTH, path)}
+    assert on_both == {
+        "/api/v1/measurements/",
+        "/api/v1/surveys/{code}/responses/",
+        "/api/v1/surveys/{code}/results/",
+    }
+    on_postgres = {path for _m, path in ops if selected(path, coverage_filter(True))}
+    assert {"/api/v1/measurements/", "/api/v1/surveys/{code}/responses/"} <= on_postgres
+    assert {"/api/v1/surveys/", "/api/v1/surveys/{code}/results/"}.isdisjoint(on_postgres)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_schemathesis_finds_no_failure_in_any_operation(live_api, tmp_path, capsys):
     config = tmp_path / "schemathesis.toml"
     config.write_text(CONFIG.read_text() + _deviation_operations(live_api.deviation_id))
-    half = ["--include-path-regex" if POSTGRES else "--exclude-path-regex", ON_POSTGRES]
-    spread = _run(live_api, config, capsys, ["--phases", SPREAD_PHASES])
-    coverage = _run(live_api, config, capsys, ["--phases", "coverage", *half])
-    assert spread["operations"] == spread["selected"] == spread["total"] >= 9
+    ops = operations()
+    spread_options, coverage_options = spread_filter(POSTGRES), coverage_filter(POSTGRES)
+    spread = _run(live_api, config, capsys, ["--phases", SPREAD_PHASES, *spread_options])
+    coverage = _run(live_api, config, capsys, ["--phases", "coverage", *coverage_options])
+    assert spread["total"] == coverage["total"] == len(ops)
+    assert spread["selected"] == sum(selected(path, spread_options) for _m, path in ops)
+    assert coverage["selected"] == sum(selected(path, coverage_options) for _m, path in ops)
+    assert 9 <= spread["operations"] == spread["selected"] < spread["total"]
     assert spread["phases"] == dict.fromkeys(SPREAD_PHASES.split(","), "success")
     assert 9 <= coverage["operations"] == coverage["selected"] < coverage["total"]
     assert coverage["phases"] == {"coverage": "success"}
