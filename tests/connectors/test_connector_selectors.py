@@ -117,18 +117,19 @@ def test_an_organisation_without_connectors_is_all_zeros(organisation):
 
 
 def test_sources_of_an_indicator_are_the_connectors_that_fed_it(organisation, make_connector):
+    now = timezone.now()  # the words are "… ago" from now: not from when the module loaded
     quotes = IndicatorFactory(organisation=organisation, code="quotes")
     other = IndicatorFactory(organisation=organisation, code="other")
     crm = make_connector("sql", code="crm", name="CRM daily quotes")
     sheet = make_connector("file", code="sheet", name="Budget", failures_in_row=3)
     hook = make_connector("webhook", code="hook", name="Zap", paused=True)
     unrelated = make_connector("sql", code="unrelated", name="Unrelated")
-    Feed.objects.create(connector=crm, indicator=quotes, last_delivered_at=NOW - timedelta(hours=2))
+    Feed.objects.create(connector=crm, indicator=quotes, last_delivered_at=now - timedelta(hours=2))
     Feed.objects.create(
-        connector=sheet, indicator=quotes, last_delivered_at=NOW - timedelta(days=3)
+        connector=sheet, indicator=quotes, last_delivered_at=now - timedelta(days=3)
     )
-    Feed.objects.create(connector=hook, indicator=quotes, last_delivered_at=NOW - timedelta(days=1))
-    Feed.objects.create(connector=unrelated, indicator=other, last_delivered_at=NOW)
+    Feed.objects.create(connector=hook, indicator=quotes, last_delivered_at=now - timedelta(days=1))
+    Feed.objects.create(connector=unrelated, indicator=other, last_delivered_at=now)
     sources = selectors.sources_of(quotes)
     assert [(s.label, s.url, s.state) for s in sources] == [
         ("File pull: Budget", "/connectors/sheet/", "failing"),
