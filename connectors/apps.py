@@ -18,3 +18,20 @@ class ConnectorsConfig(AppConfig):
 
         register_sources("connectors", selectors.sources_of)
         register_demo_part("connectors", load_demo_connectors)
+
+        # A schedule runs in its organisation's time zone: a changed zone moves the schedules.
+        from django.db.models.signals import post_save
+
+        from accounts.models import Organisation
+
+        post_save.connect(
+            _follow_time_zone, sender=Organisation, dispatch_uid="connectors.follow_time_zone"
+        )
+
+
+def _follow_time_zone(sender, instance, created=False, raw=False, **_kwargs):
+    if created or raw:
+        return
+    from .services.schedules import follow_time_zone
+
+    follow_time_zone(instance)

@@ -85,3 +85,20 @@ def describe(connector: Connector) -> str:
         return get_description(connector.schedule, options)
     except Exception:  # the describer is a nicety: an expression it cannot word shows as is
         return connector.schedule
+
+
+def follow_time_zone(organisation) -> int:
+    """Move the organisation's schedules to its time zone (after a change); returns how many.
+
+    A CrontabSchedule carries its time zone, so a connector's "06:00" stays in the old zone
+    until this runs: `connectors.apps` calls it whenever an organisation is saved."""
+    moved = 0
+    scheduled = (
+        Connector.objects.filter(organisation=organisation, periodic_task__isnull=False)
+        .exclude(periodic_task__crontab__timezone=organisation.time_zone)
+        .select_related("organisation", "periodic_task")
+    )
+    for connector in scheduled:
+        sync_schedule(connector)
+        moved += 1
+    return moved

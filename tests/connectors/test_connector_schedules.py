@@ -26,8 +26,9 @@ def settings_accepted(monkeypatch):
 
 
 def make(organisation, schedule="0 6 * * 1-5", **fields):
+    fields.setdefault("code", "crm")
     connector, _token = create_connector(
-        organisation=organisation, kind="sql", code="crm", name="CRM", schedule=schedule, **fields
+        organisation=organisation, kind="sql", name="CRM", schedule=schedule, **fields
     )
     return connector
 
@@ -147,3 +148,17 @@ def test_a_webhook_has_no_schedule(organisation):
             schedule="0 6 * * *",
         )
     assert "no schedule" in refused.value.message_dict["schedule"][0]
+
+
+def test_a_changed_time_zone_moves_the_organisations_schedules(organisation, other_organisation):
+    connector = make(organisation)
+    paused = make(organisation, code="sheet", paused=True)
+    elsewhere = make(other_organisation)
+    organisation.time_zone = "America/New_York"
+    organisation.save()
+    for moved in (connector, paused):
+        task = task_of(moved)
+        assert str(task.crontab.timezone) == "America/New_York"
+        assert (task.crontab.hour, task.crontab.day_of_week) == ("6", "1-5")
+    assert not task_of(paused).enabled
+    assert str(task_of(elsewhere).crontab.timezone) == "Europe/Stockholm"
