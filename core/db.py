@@ -1,4 +1,5 @@
-"""Database mechanics shared by every bulk path: binary cursors, SQLite's parameter limit."""
+"""Database mechanics shared by every bulk path: binary cursors, SQLite's parameter limit, and
+text made storable."""
 
 import sqlite3
 from contextlib import contextmanager
@@ -48,3 +49,19 @@ def binary_cursor():
 def columns(objects: list, *names: str) -> list[list]:
     """One list per attribute name: the arrays an `unnest` statement takes."""
     return [[getattr(o, name) for o in objects] for name in names]
+
+
+def storable(value):
+    """`value` with the text no database keeps written out, in its strings, keys and nested
+    lists and dicts: a NUL as the text \\u0000 (PostgreSQL refuses it in text and jsonb) and a
+    lone surrogate as its escape (it is not UTF-8). An error message or a remembered answer may
+    quote the very value it refuses."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "\\u0000")
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value

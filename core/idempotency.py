@@ -25,6 +25,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from .api import error
+from .db import storable
 from .models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -49,24 +50,9 @@ def idempotent_answer(
         return replay
     status_code, payload = answer()
     if status_code in REMEMBERED_STATUSES:
-        payload = without_nul(payload)  # the first answer and its replays alike
+        payload = storable(payload)  # the first answer and its replays alike
         remember(**scope, digest=digest, status_code=status_code, payload=payload)
     return Response(payload, status=status_code)
-
-
-def without_nul(value):
-    """`value` with each NUL character in its strings written as the text \\u0000.
-
-    An error may quote a client's text (an unknown field name, say), NUL and all, and PostgreSQL
-    cannot store a NUL in a JSON document.
-    """
-    if isinstance(value, str):
-        return value.replace("\x00", "\\u0000") if "\x00" in value else value
-    if isinstance(value, dict):
-        return {without_nul(k): without_nul(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [without_nul(item) for item in value]
-    return value
 
 
 def replayed(*, organisation_id: int, endpoint: str, key: str, digest: str) -> Response | None:

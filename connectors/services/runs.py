@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.db import storable
 from core.wake import wake
 from indicators.models import NotificationKind
 from indicators.services import notify
@@ -193,21 +194,6 @@ def _failed(connector: Connector, run: Run, message: str, errors: list | None = 
     ]
     # Counts of a run that wrote nothing are what it read, not what it wrote.
     run.created = run.updated = run.unchanged = 0
-
-
-def storable(value):
-    """`value` with the text no database keeps written out: a NUL as \\u0000 (PostgreSQL
-    refuses it in text and jsonb) and a lone surrogate as its escape (not UTF-8). An error may
-    quote the very value it refuses."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            value = value.replace("\x00", "\\u0000")
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    if isinstance(value, dict):
-        return {storable(k): storable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [storable(item) for item in value]
-    return value
 
 
 def _retry_at(attempt: int):
